@@ -1,0 +1,147 @@
+"""Round-trip, start-up, overhead and token figures, measured side by side in one run.
+
+    .venv/bin/python bench/roundtrip.py [--calls 200]
+
+Prints medians (and p90) of:
+- start-up: spawning `python -m server` (stdio) to the first tools/list answer;
+- a 50-record deals_search over stdio against the embedded demo portal, next to the same search
+  sent straight over HTTP to `python -m server.emulator`;
+- server-side overhead of that search in-process (tool call minus the bare upstream request);
+- tokens: tools/list, and a concise 50-record page against the raw upstream JSON.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import anyio
+import httpx
+from mcp import Client, StdioServerParameters
+
+from server.__main__ import assemble
+from server.catalog import load_catalog
+from server.emulator import DEMO_API_KEY, EmulatorTransport, Portal
+from server.results import dumps, estimate_tokens
+from server.settings import Settings
+
+SEARCH = {"filter": {"currency": "RUB"}, "limit": 50}
+
+
+def child_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("VIBECODE_")}
+
+
+def stats(samples: list[float]) -> str:
+    ms = sorted(s * 1000 for s in samples)
+    p90 = ms[int(len(ms) * 0.9) - 1] if len(ms) >= 10 else ms[-1]
+    return f"median {statistics.median(ms):7.3f} ms  p90 {p90:7.3f} ms  (n={len(ms)})"
+
+
+async def timed(n: int, fn: Callable[[], Awaitable[Any]]) -> list[float]:
+    out = []
+    for _ in range(n):
+        t0 = time.perf_counter()
+        await fn()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+async def startup(runs: int) -> list[float]:
+    out = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        params = StdioServerParameters(command=sys.executable, args=["-m", "server"], env=child_env())
+        async with Client(params, mode="legacy") as c:
+            await c.list_tools()
+            out.append(time.perf_counter() - t0)
+    return out
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+async def raw_http(calls: int) -> list[float]:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "server.emulator", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        url = f"http://127.0.0.1:{port}"
+        async with httpx.AsyncClient(base_url=url, headers={"X-Api-Key": DEMO_API_KEY}) as http:
+            for _ in range(200):
+                try:
+                    await http.get("/v1/me")
+                    break
+                except httpx.TransportError:
+                    await anyio.sleep(0.05)
+            body = {**SEARCH, "select": ["id", "title", "stageId", "amount", "currency"]}
+            for _ in range(10):
+                await http.post("/v1/deals/search", json=body)
+            return await timed(calls, lambda: http.post("/v1/deals/search", json=body))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+async def main(calls: int) -> None:
+    print(f"vibecode-mcp benchmarks ({calls} calls each; medians measured in this one run)\n")
+
+    boot = await startup(5)
+    print(f"start-up to first tools/list (stdio)    {stats(boot)}")
+
+    params = StdioServerParameters(command=sys.executable, args=["-m", "server"], env=child_env())
+    async with Client(params, mode="legacy") as c:
+        listed = await c.list_tools()
+        for _ in range(10):
+            await c.call_tool("deals_search", SEARCH)
+        stdio = await timed(calls, lambda: c.call_tool("deals_search", SEARCH))
+    print(f"deals_search 50 records, stdio MCP      {stats(stdio)}")
+    raw = await raw_http(calls)
+    print(f"same search, raw HTTP to the emulator   {stats(raw)}")
+    print(f"  ratio stdio MCP / raw HTTP            {statistics.median(stdio) / statistics.median(raw):.2f}x")
+
+    portal = Portal()
+    transport = EmulatorTransport(portal)
+    async with assemble(Settings(), transport=transport) as built:
+        tool = built.tools["deals_search"]
+        client = built.client
+        # The exact upstream request the tool makes for a concise page: key fields only.
+        key_fields = list(load_catalog().entities["deals"].key_fields)
+        upstream_body = {"limit": 50, "filter": SEARCH["filter"], "select": key_fields}
+        for _ in range(50):
+            await tool.handler(SEARCH)
+        whole = await timed(calls * 2, lambda: tool.handler(SEARCH))
+        bare = await timed(calls * 2, lambda: client.request("POST", "/v1/deals/search", json_body=upstream_body))
+        overhead = [max(w - b, 0.0) for w, b in zip(sorted(whole), sorted(bare), strict=True)]
+        print(f"server-side overhead of that search     {stats(overhead)}")
+
+        concise = await tool.handler({"limit": 50})
+        async with httpx.AsyncClient(
+            transport=transport, base_url="https://x", headers={"X-Api-Key": DEMO_API_KEY}
+        ) as http:
+            upstream = (await http.get("/v1/deals", params={"limit": 50})).text
+        c_tok = estimate_tokens(dumps(concise.structured))
+        r_tok = estimate_tokens(upstream)
+        print(f"\ntokens: concise 50-record list {c_tok}, raw upstream JSON {r_tok}, ratio {c_tok / r_tok:.2f}")
+        t_tok = estimate_tokens(json.dumps([t.model_dump(by_alias=True, exclude_none=True) for t in listed.tools]))
+        print(f"tokens: default tools/list ({len(listed.tools)} tools) {t_tok}")
+
+
+if __name__ == "__main__":
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--calls", type=int, default=200)
+    anyio.run(main, ap.parse_args().calls)

@@ -1,0 +1,3 @@
+"""vibecode-mcp: an MCP server for Bitrix24 through the VibeCode REST API."""
+
+__version__ = "0.1.0"

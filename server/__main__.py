@@ -1,0 +1,120 @@
+"""Composition root: settings → VibeCode client (live or demo portal) → tools → MCP server → transport.
+
+`python -m server` serves stdio; `--transport http` serves Streamable HTTP on /mcp.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import AsyncIterator, Mapping, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+import httpx
+from mcp.server import Server
+from mcp.server.stdio import stdio_server
+
+from server import __version__
+from server.app import build_server
+from server.catalog import load_catalog
+from server.client import VibeCodeClient
+from server.errors import ConfigError
+from server.operations import Operations
+from server.results import CursorCodec
+from server.settings import Settings, load_settings
+from server.tools import ToolDef, build_tools
+
+log = logging.getLogger("vibecode_mcp")
+
+
+@dataclass(frozen=True)
+class Assembled:
+    server: Server[Any]
+    tools: Mapping[str, ToolDef]
+    client: VibeCodeClient
+
+
+@asynccontextmanager
+async def assemble(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> AsyncIterator[Assembled]:
+    """Build the whole server; the VibeCode client stays open while the context lasts.
+
+    With no API key the client talks to the embedded demo portal in-process.
+    """
+    if settings.api_key is not None:
+        api_key = settings.api_key.reveal()
+    else:
+        from server.emulator import DEMO_API_KEY, EmulatorTransport, Portal
+
+        api_key = DEMO_API_KEY
+        if transport is None:
+            transport = EmulatorTransport(Portal(seed=settings.demo_seed, scale=settings.demo_scale))
+    catalog = load_catalog()
+    entities = catalog.select(settings.toolsets, settings.entities)
+    secret = settings.cursor_secret.reveal().encode() if settings.cursor_secret else os.urandom(32)
+    async with VibeCodeClient(api_key, settings.base_url, transport=transport, timeout=settings.timeout) as client:
+        ops = Operations(client, CursorCodec(secret), settings.max_result_tokens)
+        tools = build_tools(catalog, entities, ops)
+        yield Assembled(server=build_server(tools, demo=settings.demo), tools=tools, client=client)
+
+
+def _announce(settings: Settings, n_tools: int) -> None:
+    where = (
+        "the embedded DEMO portal (no VIBECODE_API_KEY set)"
+        if settings.demo
+        else f"the VibeCode API at {settings.base_url}"
+    )
+    if settings.transport == "http":
+        url = f"http://{settings.http_host}:{settings.http_port}/mcp"
+        log.info("vibecode-mcp %s: %d tools over Streamable HTTP at %s, on %s", __version__, n_tools, url, where)
+        log.info("connect: npx @modelcontextprotocol/inspector --cli %s --method tools/list", url)
+    else:
+        log.info("vibecode-mcp %s: %d tools over stdio, on %s", __version__, n_tools, where)
+
+
+async def serve(settings: Settings) -> None:
+    async with assemble(settings) as built:
+        _announce(settings, len(built.tools))
+        if settings.transport == "http":
+            await _serve_http(settings, built.server)
+        else:
+            async with stdio_server() as (read, write):
+                await built.server.run(read, write, built.server.create_initialization_options())
+
+
+async def _serve_http(settings: Settings, server: Server[Any]) -> None:
+    import uvicorn
+
+    from server.httpauth import BearerAuth
+
+    app: Any = server.streamable_http_app(host=settings.http_host)
+    if settings.http_token:
+        app = BearerAuth(app, settings.http_token.reveal())
+    config = uvicorn.Config(app, host=settings.http_host, port=settings.http_port, log_level="warning", lifespan="on")
+    await uvicorn.Server(config).serve()
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console entry point (`vibecode-mcp`, `python -m server`)."""
+    try:
+        settings = load_settings(os.environ, sys.argv[1:] if argv is None else argv)
+    except ConfigError as exc:
+        print(f"vibecode-mcp: {exc.message}", file=sys.stderr)
+        raise SystemExit(2) from None
+    logging.basicConfig(
+        level=settings.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    try:
+        anyio.run(serve, settings)
+    except ConfigError as exc:
+        print(f"vibecode-mcp: {exc.message}", file=sys.stderr)
+        raise SystemExit(2) from None
+    except KeyboardInterrupt:
+        pass
+
+
+if __name__ == "__main__":
+    main()

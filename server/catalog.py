@@ -1,0 +1,142 @@
+"""Typed view of the entity catalog, operations and toolsets declared in `tool_specs/`."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from server import specs
+from server.errors import ConfigError
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field as the static catalog knows it (live metadata may add more)."""
+
+    name: str
+    type: str
+    readonly: bool = False
+    required: bool = False
+    multiple: bool = False
+    label: str = ""
+    items: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    """An entity of the VibeCode API: its path, toolset, operations and key fields."""
+
+    name: str
+    title: str
+    summary: str
+    toolset: str
+    operations: tuple[str, ...]
+    key_fields: tuple[str, ...]
+    name_field: str
+    include: tuple[str, ...]
+    aggregatable: tuple[str, ...]
+    fields: Mapping[str, FieldSpec]
+
+    @property
+    def tool_prefix(self) -> str:
+        return self.name.replace("-", "_")
+
+
+@dataclass(frozen=True)
+class OperationSpec:
+    """How an operation maps onto REST, its annotations, cost and argument names."""
+
+    name: str
+    method: str
+    path: str
+    cost: int
+    annotations: Mapping[str, bool]
+    description: str
+    arguments: tuple[str, ...]
+    required: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    entities: Mapping[str, EntitySpec]
+    operations: Mapping[str, OperationSpec]
+    arguments: Mapping[str, Mapping[str, Any]]
+    toolsets: Mapping[str, tuple[str, ...]]
+
+    def select(self, toolsets: Sequence[str], entities: Sequence[str]) -> list[EntitySpec]:
+        """Entities exposed by the toolsets plus the named entities, in catalog order.
+
+        With neither given, the `default` toolset.
+
+        Raises:
+            ConfigError: an unknown toolset or entity name.
+        """
+        for name in entities:
+            if name not in self.entities:
+                raise ConfigError(
+                    f"VIBECODE_ENTITIES names unknown entity {name!r}; known: {', '.join(self.entities)}."
+                )
+        chosen: set[str] = set(entities)
+        for ts in toolsets or (() if entities else ("default",)):
+            if ts == "all":
+                chosen.update(self.entities)
+            elif ts in self.toolsets:
+                chosen.update(self.toolsets[ts])
+            else:
+                known = ", ".join([*self.toolsets, "all"])
+                raise ConfigError(f"VIBECODE_TOOLSETS names unknown toolset {ts!r}; known: {known}.")
+        return [e for n, e in self.entities.items() if n in chosen]
+
+
+def _field(name: str, raw: Mapping[str, Any]) -> FieldSpec:
+    return FieldSpec(
+        name=name,
+        type=raw["type"],
+        readonly=bool(raw.get("readonly", False)),
+        required=bool(raw.get("required", False)),
+        multiple=bool(raw.get("multiple", False)),
+        label=str(raw.get("label", "")),
+        items=tuple((str(i), str(v)) for i, v in raw.get("items", [])),
+    )
+
+
+def load_catalog() -> Catalog:
+    """Read entities.json, operations.json and toolsets.json."""
+    ents = specs.load("entities.json")["entities"]
+    ops = specs.load("operations.json")
+    sets = specs.load("toolsets.json")["toolsets"]
+    entities = {
+        name: EntitySpec(
+            name=name,
+            title=e["title"],
+            summary=e["summary"],
+            toolset=e["toolset"],
+            operations=tuple(e["operations"]),
+            key_fields=tuple(e["key_fields"]),
+            name_field=e["name_field"],
+            include=tuple(e["include"]),
+            aggregatable=tuple(e["aggregatable"]),
+            fields={f: _field(f, spec) for f, spec in e["fields"].items()},
+        )
+        for name, e in ents.items()
+    }
+    operations = {
+        name: OperationSpec(
+            name=name,
+            method=o["method"],
+            path=o["path"],
+            cost=int(o["cost"]),
+            annotations=o["annotations"],
+            description=o["description"],
+            arguments=tuple(o["arguments"]),
+            required=tuple(o["required"]),
+        )
+        for name, o in ops["operations"].items()
+    }
+    return Catalog(
+        entities=entities,
+        operations=operations,
+        arguments=ops["arguments"],
+        toolsets={name: tuple(t["entities"]) for name, t in sets.items()},
+    )

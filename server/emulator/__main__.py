@@ -1,0 +1,45 @@
+"""`python -m server.emulator --port 8024`: the demo portal as a plain HTTP VibeCode API."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import socket
+import sys
+
+import uvicorn
+
+from .api import DEMO_API_KEY, Portal
+from .asgi import App
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m server.emulator", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8024, help="0 picks a free port")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--api-key", default=DEMO_API_KEY, help="the key clients must send (default: demo key)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    logging.basicConfig(stream=sys.stderr, level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    portal = Portal(seed=args.seed, scale=args.scale, api_keys=(args.api_key,))
+    family = socket.AF_INET6 if ":" in args.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((args.host, args.port))
+    port = sock.getsockname()[1]
+    shown_host = f"[{args.host}]" if family == socket.AF_INET6 else args.host
+    key_text = args.api_key if args.api_key == DEMO_API_KEY else "(the key given by --api-key)"
+    print(f"VibeCode demo portal: base URL http://{shown_host}:{port}", file=sys.stderr)
+    print(f"X-Api-Key: {key_text}", file=sys.stderr, flush=True)
+    config = uvicorn.Config(App(portal), log_level="info", lifespan="on", access_log=True)
+    uvicorn.Server(config).run(sockets=[sock])
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,291 @@
+"""The demo portal: declarative routes, handlers, envelopes, and the `Portal` that holds state."""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import math
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+from . import seed as seed_data
+from .aggregate import aggregate
+from .batch import MAX_ITEMS, entity_batch, run_calls
+from .errors import ApiError, route_not_found
+from .ops import Operations, Page, describe_fields
+from .pipeline import JSON_TYPE, AuthStage, Request, Response, Stage, error_response, json_response, run_stages
+from .query import list_query, query_pairs
+from .schema import ENTITIES, Entity
+from .store import Store, Table
+from .values import dump
+
+logger = logging.getLogger("server.emulator")
+
+DEMO_API_KEY = "vibe_api_demo_0000000000000000"
+DEMO_PORTAL = "demo.bitrix24.ru"
+OWNER_ID = 1
+# Where later stages go, outermost first: faults act like the network, before auth; the rate limit is
+# per key, after auth; the 2-concurrent portal queue wraps only the work itself.
+STAGE_ORDER = ("faults", "auth", "rate_limit", "queue")
+
+
+@dataclass(frozen=True, slots=True)
+class Route:
+    method: str
+    pattern: tuple[str, ...]
+    name: str
+    operation: str | None = None  # the entity operation the route needs
+
+
+def route(method: str, path: str, name: str, operation: str | None = None) -> Route:
+    return Route(method, tuple(path.strip("/").split("/")), name, operation)
+
+
+ROUTES: tuple[Route, ...] = (
+    route("GET", "/v1/me", "me"),
+    route("POST", "/v1/batch", "batch"),
+    route("GET", "/v1/{entity}/fields", "fields", "fields"),
+    route("POST", "/v1/{entity}/search", "search", "search"),
+    route("POST", "/v1/{entity}/aggregate", "aggregate", "aggregate"),
+    route("POST", "/v1/{entity}/batch", "entity_batch", "batch"),
+    route("GET", "/v1/{entity}", "list", "list"),
+    route("POST", "/v1/{entity}", "create", "create"),
+    route("GET", "/v1/{entity}/{id}", "get", "get"),
+    route("PATCH", "/v1/{entity}/{id}", "update", "update"),
+    route("DELETE", "/v1/{entity}/{id}", "delete", "delete"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    route: Route
+    entity: Entity | None
+    id: str | None
+
+
+def match(method: str, path: str, entities: Mapping[str, Entity]) -> Match | None:
+    """The first route whose method, shape and entity operation fit, or None."""
+    segments = tuple(path.strip("/").split("/"))
+    for candidate in ROUTES:
+        if candidate.method != method or len(candidate.pattern) != len(segments):
+            continue
+        entity: Entity | None = None
+        record_id: str | None = None
+        for expected, actual in zip(candidate.pattern, segments, strict=True):
+            if expected == "{entity}":
+                entity = entities.get(actual)
+                if entity is None:
+                    break
+            elif expected == "{id}":
+                record_id = actual
+            elif expected != actual:
+                break
+        else:
+            if candidate.operation is None or (entity is not None and candidate.operation in entity.operations):
+                return Match(candidate, entity, record_id)
+    return None
+
+
+def cost_units(found: Match, request: Request) -> int:
+    """Rate-limit units of a request: 1, or one per 50 items of an entity batch (≤ 10)."""
+    if found.route.name != "entity_batch":
+        return 1
+    body = request.json()
+    items = body.get("items", body.get("ids")) if isinstance(body, dict) else None
+    count = len(items) if isinstance(items, list) else 1
+    return max(1, min(math.ceil(min(count, MAX_ITEMS) / 50), 10))
+
+
+class Portal:
+    """An in-memory VibeCode portal: `await portal.handle(...)` answers like the upstream API."""
+
+    def __init__(
+        self,
+        seed: int = 42,
+        scale: float = 1.0,
+        api_keys: Iterable[str] = (DEMO_API_KEY,),
+        *,
+        clock: Callable[[], float] = time.time,
+        data: Mapping[str, Iterable[Mapping[str, object]]] | None = None,
+        portal: str = DEMO_PORTAL,
+        requests_per_second: int = 10,
+    ) -> None:
+        self.entities: Mapping[str, Entity] = ENTITIES
+        self.clock = clock
+        self.api_keys = frozenset(api_keys)
+        self.portal = portal
+        self.requests_per_second = requests_per_second
+        self.store = Store(self.entities, data if data is not None else seed_data.generate(seed, scale))
+        self.ops = Operations(self.store, clock, OWNER_ID)
+        self.pipeline: dict[str, Stage | None] = dict.fromkeys(STAGE_ORDER)
+        self.pipeline["auth"] = AuthStage(self.api_keys)
+        self._ids = itertools.count(1)
+        self._handlers: Mapping[str, Callable[[Request, Match], Awaitable[Response]]] = {
+            "me": self._me,
+            "batch": self._batch,
+            "fields": self._fields,
+            "search": self._search,
+            "aggregate": self._aggregate,
+            "entity_batch": self._entity_batch,
+            "list": self._list,
+            "create": self._create,
+            "get": self._get,
+            "update": self._update,
+            "delete": self._delete,
+        }
+
+    async def handle(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> Response:
+        request = Request(
+            method=method.upper(),
+            path=path,
+            query=query,
+            headers={k.lower(): v for k, v in headers.items()},
+            body=body,
+            request_id=f"emu-{next(self._ids):08d}",
+        )
+        stages = [stage for stage in self.pipeline.values() if stage is not None]
+        try:
+            response = await run_stages(stages, self._dispatch, request)
+        except ApiError as exc:
+            response = error_response(exc)
+        except Exception:
+            logger.exception("emulator: unhandled error on %s %s", method, path)
+            response = error_response(ApiError(500, "INTERNAL_ERROR", "Internal server error"))
+        response.headers.setdefault("X-Request-Id", request.request_id)
+        return response
+
+    def match(self, request: Request) -> Match | None:
+        """The request's route (cached in `request.state`), for stages that price or limit it."""
+        if "match" not in request.state:
+            request.state["match"] = match(request.method, request.path, self.entities)
+        found = request.state["match"]
+        return found if isinstance(found, Match) else None
+
+    async def _dispatch(self, request: Request) -> Response:
+        found = self.match(request)
+        if found is None:
+            raise route_not_found(request.method, request.path, hint=self._route_hint(request.path))
+        return await self._handlers[found.route.name](request, found)
+
+    def _route_hint(self, path: str) -> str | None:
+        segments = path.strip("/").split("/")
+        if len(segments) >= 2 and segments[0] == "v1":
+            entity = self.entities.get(segments[1])
+            if entity is not None:
+                return f"Operations available for '{entity.name}': {', '.join(sorted(entity.operations))}"
+            if segments[1] + "s" in self.entities:
+                return f"Entity paths are plural: /v1/{segments[1]}s"
+        return None
+
+    # --- handlers -----------------------------------------------------------------------------------
+
+    async def _list(self, request: Request, found: Match) -> Response:
+        entity = _entity(found)
+        params = list_query(query_pairs(request.query), entity)
+        return _page(self.ops.list(entity, **params), self.store.table(entity.name))
+
+    async def _search(self, request: Request, found: Match) -> Response:
+        entity = _entity(found)
+        body = _object(request.json())
+        page = self.ops.list(
+            entity,
+            filter=body.get("filter"),
+            sort=body["sort"] if body.get("sort") is not None else body.get("order"),
+            select=body.get("select"),
+            limit=body.get("limit"),
+            offset=body.get("offset"),
+            include=body.get("include"),
+        )
+        return _page(page, self.store.table(entity.name))
+
+    async def _get(self, request: Request, found: Match) -> Response:
+        query = dict(query_pairs(request.query))
+        record = self.ops.get(_entity(found), found.id, include=query.get("include"), select=query.get("select"))
+        return json_response(200, {"success": True, "data": record})
+
+    async def _create(self, request: Request, found: Match) -> Response:
+        record = self.ops.create(_entity(found), request.json())
+        return json_response(201, {"success": True, "data": record})
+
+    async def _update(self, request: Request, found: Match) -> Response:
+        record = self.ops.update(_entity(found), found.id, request.json())
+        return json_response(200, {"success": True, "data": record})
+
+    async def _delete(self, request: Request, found: Match) -> Response:
+        self.ops.delete(_entity(found), found.id)
+        return Response(204, {}, b"")
+
+    async def _fields(self, request: Request, found: Match) -> Response:
+        return json_response(200, {"success": True, "data": describe_fields(_entity(found))})
+
+    async def _aggregate(self, request: Request, found: Match) -> Response:
+        entity = _entity(found)
+        data = aggregate(entity, self.store.table(entity.name).scan(), request.json())
+        return json_response(200, {"success": True, "data": data})
+
+    async def _entity_batch(self, request: Request, found: Match) -> Response:
+        data = entity_batch(self.ops, self.entities, _entity(found), request.json())
+        return json_response(200, {"success": True, "data": data})
+
+    async def _batch(self, request: Request, found: Match) -> Response:
+        return json_response(200, {"success": True, "data": run_calls(self.ops, self.entities, request.json())})
+
+    async def _me(self, request: Request, found: Match) -> Response:
+        return json_response(200, {"success": True, "data": self.describe_key()})
+
+    def describe_key(self) -> dict[str, object]:
+        """`GET /v1/me` for the personal key (vibecode-api.md §11.2)."""
+        owner = self.store.table("users").peek(OWNER_ID) if "users" in self.store.tables else None
+        name = " ".join(str(owner.get(k)) for k in ("name", "lastName") if owner.get(k)) if owner else "Demo Owner"
+        return {
+            "type": "personal",
+            "portal": self.portal,
+            "scopes": sorted({entity.scope for entity in self.entities.values()}),
+            "api": {
+                "_rules": ["ALWAYS use entity API for ANY entity listed below"],
+                "entityApi": {
+                    "entities": {name: f"/v1/{name}" for name in self.entities},
+                    "operations": [
+                        "GET (list/by-id)",
+                        "POST (create)",
+                        "PATCH (update)",
+                        "DELETE",
+                        "POST /search",
+                        "GET /fields",
+                        "POST /aggregate",
+                        "POST /batch",
+                    ],
+                },
+                "batch": {"endpoint": "POST /v1/batch"},
+            },
+            "rateLimit": {"requestsPerSecond": self.requests_per_second},
+            "errorCodes": {"format": "{ success: false, error: { code, message } }"},
+            "auth": {"header": "X-Api-Key: <this-key>"},
+            "owner": {"name": name, "userId": OWNER_ID},
+            "accessMode": "READWRITE",
+            "expiresAt": None,
+        }
+
+
+def _entity(found: Match) -> Entity:
+    if found.entity is None:  # pragma: no cover - entity routes always bind one
+        raise ApiError(500, "INTERNAL_ERROR", "Route without entity")
+    return found.entity
+
+
+def _object(body: object) -> dict[str, object]:
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise ApiError(400, "VALIDATION_ERROR", "body: Expected object")
+    return body
+
+
+def _page(page: Page, table: Table) -> Response:
+    """The list envelope; whole rows come from the table's per-row JSON cache."""
+    data = b"[" + b",".join([table.encoded(row) for row in page.rows]) + b"]" if page.rows else dump(page.records)
+    body = b"".join(
+        (b'{"success":true,"data":', data, b',"total":', str(page.total).encode(), b',"meta":', dump(page.meta()), b"}")
+    )
+    return Response(200, {"Content-Type": JSON_TYPE}, body)

@@ -1,0 +1,197 @@
+"""`POST /v1/batch` (≤50 calls over any entities) and `POST /v1/{entity}/batch` (≤500 CUD items)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+from .errors import ApiError
+from .ops import Operations, describe_fields
+from .query import MAX_LIMIT
+from .schema import Entity
+from .values import type_name
+
+MAX_CALLS = 50
+MAX_ITEMS = 500
+CHUNK = 50
+MAX_CALL_ID = 64
+ACTIONS = ("list", "get", "create", "update", "delete", "fields", "search")
+READ_ACTIONS = ("list", "get", "fields")
+NEEDS_ENTITY_ID = frozenset({"get", "update", "delete"})
+# The batch page's "known specifics": users `get` inside /v1/batch answers a one-element array.
+ARRAY_GET_ENTITIES = frozenset({"users"})
+
+
+def invalid_request(message: str, data: Mapping[str, object] | None = None) -> ApiError:
+    return ApiError(400, "INVALID_REQUEST", message, data=data)
+
+
+def _array(body: Mapping[str, object], name: str, maximum: int, label: str | None = None) -> list[object]:
+    value = body.get(name)
+    prefix = f"{label}: " if label else ""
+    if value is None:
+        raise invalid_request(f"{name}: Required")
+    if not isinstance(value, list):
+        raise invalid_request(f"{name}: Expected array, received {type_name(value)}")
+    if not value:
+        raise invalid_request(f"{prefix}Array must contain at least 1 element(s)")
+    if len(value) > maximum:
+        raise invalid_request(f"{prefix}Array must contain at most {maximum} element(s)")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Call:
+    id: str
+    entity: Entity
+    action: str
+    entity_id: object
+    params: Mapping[str, object]
+
+
+def run_calls(ops: Operations, entities: Mapping[str, Entity], body: object) -> dict[str, object]:
+    """The `data` of a /v1/batch response; raises INVALID_REQUEST when no call is valid."""
+    if not isinstance(body, dict):
+        raise invalid_request(f"Expected object, received {type_name(body)}")
+    raw_calls = _array(body, "calls", MAX_CALLS)
+    calls: list[Call] = []
+    errors: dict[str, object] = {}
+    for index, raw in enumerate(raw_calls):
+        call_id = str(index)
+        if isinstance(raw, dict) and isinstance(raw.get("id"), str | int) and not isinstance(raw.get("id"), bool):
+            call_id = str(raw["id"])
+        try:
+            calls.append(_validate_call(call_id, raw, entities))
+        except ApiError as exc:
+            errors[call_id] = exc.error_object()
+    if not calls:
+        raise invalid_request("All calls in the batch failed validation", data={"errors": errors})
+    results: dict[str, object] = {}
+    totals: dict[str, object] = {}
+    meta: dict[str, object] = {}
+    for call in calls:
+        try:
+            results[call.id] = _execute(ops, call, totals, meta)
+        except ApiError as exc:
+            errors[call.id] = exc.error_object()
+    return {
+        "results": results,
+        "totals": totals,
+        "errors": errors,
+        "summary": {"total": len(raw_calls), "succeeded": len(results), "failed": len(errors)},
+        "meta": meta,
+    }
+
+
+def _validate_call(call_id: str, raw: object, entities: Mapping[str, Entity]) -> Call:
+    if len(call_id) > MAX_CALL_ID:
+        raise ApiError(400, "INVALID_CALL", f"Call id must be at most {MAX_CALL_ID} characters")
+    if not isinstance(raw, dict) or not isinstance(raw.get("entity"), str) or not isinstance(raw.get("action"), str):
+        raise ApiError(400, "INVALID_CALL", 'Each call must have "entity" and "action".')
+    name, action = raw["entity"], raw["action"]
+    entity = entities.get(name)
+    if entity is None:
+        raise ApiError(400, "UNKNOWN_ENTITY", f'Unknown entity "{name}". Check GET /v1/guide for available entities.')
+    if action not in ACTIONS or action not in entity.operations:
+        raise ApiError(400, "ACTION_NOT_SUPPORTED", f'Action "{action}" is not supported for entity "{name}".')
+    entity_id = raw.get("entityId")
+    if action in NEEDS_ENTITY_ID and (entity_id is None or entity_id == ""):
+        raise ApiError(400, "MISSING_ENTITY_ID", f'Action "{action}" requires entityId.')
+    params = raw.get("params") or {}
+    if not isinstance(params, dict):
+        raise ApiError(400, "INVALID_CALL", f"params must be an object, received {type_name(params)}")
+    return Call(call_id, entity, action, entity_id, params)
+
+
+def _execute(ops: Operations, call: Call, totals: dict[str, object], meta: dict[str, object]) -> object:
+    entity, params = call.entity, call.params
+    if call.action in ("list", "search"):
+        page = ops.list(
+            entity,
+            filter=params.get("filter"),
+            sort=params.get("sort", params.get("order")),
+            select=params.get("select"),
+            limit=params.get("limit"),
+            offset=params.get("offset"),
+            include=params.get("include"),
+        )
+        totals[call.id] = page.total
+        meta[call.id] = {
+            "total": page.total,
+            "returned": len(page.records),
+            "hasMore": page.has_more,
+            "truncated": page.has_more and len(page.records) >= MAX_LIMIT,
+        }
+        return page.records
+    if call.action == "get":
+        record = ops.get(entity, call.entity_id, include=params.get("include"), select=params.get("select"))
+        return [record] if entity.name in ARRAY_GET_ENTITIES else record
+    if call.action == "create":
+        return ops.create(entity, params)
+    if call.action == "update":
+        return ops.update(entity, call.entity_id, params)
+    if call.action == "delete":
+        ops.delete(entity, call.entity_id)
+        return True
+    return describe_fields(entity)
+
+
+def entity_batch(ops: Operations, entities: Mapping[str, Entity], entity: Entity, body: object) -> dict[str, object]:
+    """The `data` of a /v1/{entity}/batch response (per-item results; read actions go through calls)."""
+    if not isinstance(body, dict):
+        raise invalid_request(f"Expected object, received {type_name(body)}")
+    action = body.get("action")
+    if not isinstance(action, str):
+        raise invalid_request("action: Required")
+    if action in READ_ACTIONS:
+        raw_calls = _array(body, "calls", MAX_CALLS, "calls")
+        calls = [
+            {"action": action, **call, "entity": entity.name} if isinstance(call, dict) else call for call in raw_calls
+        ]
+        return run_calls(ops, entities, {"calls": calls})
+    if action not in entity.batch_actions:
+        available = ", ".join(entity.batch_actions) or "none"
+        raise ApiError(
+            400,
+            "ACTION_NOT_SUPPORTED",
+            f'Action "{action}" is not supported by POST /v1/{entity.name}/batch. Available: {available}',
+        )
+    key = "ids" if action == "delete" and "ids" in body else "items"
+    items = _array(body, key, MAX_ITEMS, key)
+    results: list[dict[str, object]] = []
+    for chunk in _chunks(items, CHUNK):
+        results.extend(_item(ops, entity, action, item) for item in chunk)
+    succeeded = sum(1 for r in results if r["success"])
+    return {
+        "results": results,
+        "summary": {"total": len(results), "succeeded": succeeded, "failed": len(results) - succeeded},
+    }
+
+
+def _chunks(items: Sequence[object], size: int) -> Iterator[Sequence[object]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _item(ops: Operations, entity: Entity, action: str, item: object) -> dict[str, object]:
+    item_id: object = None
+    try:
+        if action == "create":
+            return {"success": True, "id": ops.create(entity, item)["id"]}
+        if isinstance(item, dict):
+            item_id = item.get("id")
+            fields = {k: v for k, v in item.items() if k != "id"}
+        else:
+            item_id, fields = item, {}
+        if item_id is None:
+            raise ApiError(400, "VALIDATION_ERROR", "items.id: Required")
+        if action == "update":
+            ops.update(entity, item_id, fields)
+        else:
+            ops.delete(entity, item_id)
+        return {"success": True, "id": item_id}
+    except ApiError as exc:
+        failure: dict[str, object] = {"success": False, "error": {"code": exc.code, "message": exc.message}}
+        if item_id is not None:
+            failure["id"] = item_id
+        return failure

@@ -1,0 +1,79 @@
+"""The VibeCode error envelope: one exception type carrying status, code and message."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+SUPPORTED_OPERATORS_TEXT = "$gt, $gte, $lt, $lte, $ne, $contains, $in, $nin, >, >=, <, <=, !, %, !="
+
+
+class ApiError(Exception):
+    """An error the portal answers with `{"success": false, "error": {...}}`."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        *,
+        hint: str | None = None,
+        retry_after: int | None = None,
+        data: Mapping[str, object] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(f"{code}: {message}")
+        self.status = status
+        self.code = code
+        self.message = message
+        self.hint = hint
+        self.retry_after = retry_after
+        self.data = data
+        self.headers = dict(headers or {})
+
+    def error_object(self) -> dict[str, object]:
+        """The `error` member of the envelope (also used per call inside batches)."""
+        error: dict[str, object] = {"code": self.code, "message": self.message}
+        if self.hint is not None:
+            error["hint"] = self.hint
+        if self.retry_after is not None:
+            error["retryAfter"] = self.retry_after
+        return error
+
+    def envelope(self) -> dict[str, object]:
+        body: dict[str, object] = {"success": False, "error": self.error_object()}
+        if self.data is not None:
+            body["data"] = dict(self.data)
+        return body
+
+
+def invalid_params(message: str, *, hint: str | None = None) -> ApiError:
+    return ApiError(400, "INVALID_PARAMS", message, hint=hint)
+
+
+def validation_error(issues: list[str]) -> ApiError:
+    return ApiError(400, "VALIDATION_ERROR", "; ".join(issues))
+
+
+def not_found() -> ApiError:
+    return ApiError(404, "ENTITY_NOT_FOUND", "Элемент не найден")
+
+
+def route_not_found(method: str, path: str, *, hint: str | None = None) -> ApiError:
+    return ApiError(404, "ROUTE_NOT_FOUND", f"Route {method}:{path} not found", hint=hint)
+
+
+def unknown_filter_field(name: str, available: list[str] | None = None) -> ApiError:
+    hint = f"Available fields: {', '.join(available)}" if available else None
+    return ApiError(400, "INVALID_FILTER_FIELD", f"Unknown filter field '{name}'", hint=hint)
+
+
+def unknown_operator(op: str) -> ApiError:
+    return ApiError(
+        400,
+        "INVALID_FILTER_OPERATOR",
+        f"Unknown filter operator: {op}. Supported: {SUPPORTED_OPERATORS_TEXT}",
+    )
+
+
+def invalid_filter(message: str) -> ApiError:
+    return ApiError(400, "INVALID_FILTER", message)

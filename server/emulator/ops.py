@@ -1,0 +1,199 @@
+"""Entity operations over the store (list/search, get, create, update, delete, fields), transport-free.
+
+The HTTP handlers and both batch endpoints call these with raw JSON-ish parameters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from .errors import ApiError, invalid_params, not_found, validation_error
+from .filters import compile_filter, parse_filter
+from .include import attach, parse_include
+from .query import page_params, parse_select, parse_sort, project, sort_rows
+from .schema import STAGE_SEMANTICS, Entity, Field
+from .store import RecordId, Row, Store, copy_row
+from .validate import check_write, fields_of
+from .values import format_instant
+
+CREATED_AT = ("createdAt", "createdTime", "createdDate", "dateCreate")
+UPDATED_AT = ("updatedAt", "updatedTime", "changedDate", "dateUpdate")
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A list/search result: the page, how many matched, and the flags for `meta`."""
+
+    records: list[dict[str, object]]
+    total: int
+    offset: int
+    limit: int
+    include_skipped: bool = False
+    rows: tuple[Row, ...] = ()  # the stored rows, when records are whole rows (no select, no include)
+
+    @property
+    def has_more(self) -> bool:
+        return self.offset + len(self.records) < self.total
+
+    def meta(self) -> dict[str, object]:
+        meta: dict[str, object] = {"hasMore": self.has_more, "total": self.total}
+        if self.include_skipped:
+            meta["includeSkipped"] = True
+        return meta
+
+
+class Operations:
+    def __init__(self, store: Store, clock: Callable[[], float], owner_id: int) -> None:
+        self.store = store
+        self.clock = clock
+        self.owner_id = owner_id
+
+    def list(
+        self,
+        entity: Entity,
+        *,
+        filter: object = None,
+        sort: object = None,
+        select: object = None,
+        limit: object = None,
+        offset: object = None,
+        include: object = None,
+    ) -> Page:
+        page_limit, page_offset = page_params(limit, offset)
+        predicate = compile_filter(parse_filter(filter, entity), entity)
+        keys = parse_sort(sort, entity)
+        chosen = parse_select(select, entity)
+        relations = parse_include(include, entity)
+        rows = self.store.table(entity.name).scan()
+        if predicate is not None:
+            rows = [row for row in rows if predicate(row)]
+        total = len(rows)
+        rows = sort_rows(rows, keys, entity)[page_offset : page_offset + page_limit]
+        records = [project(row, chosen) for row in rows]
+        attached = attach(records, rows, relations, entity, self.store)
+        whole = tuple(rows) if chosen is None and not relations else ()
+        return Page(records, total, page_offset, page_limit, include_skipped=not attached, rows=whole)
+
+    def get(
+        self, entity: Entity, raw_id: object, *, include: object = None, select: object = None
+    ) -> dict[str, object]:
+        key = self.parse_id(entity, raw_id)
+        relations = parse_include(include, entity)
+        chosen = parse_select(select, entity)
+        row = self.store.table(entity.name).peek(key)
+        if row is None:
+            raise not_found()
+        record = project(row, chosen)
+        attach([record], [row], relations, entity, self.store)
+        return record
+
+    def create(self, entity: Entity, body: object) -> dict[str, object]:
+        table = self.store.table(entity.name)
+        values = check_write(entity, fields_of(body, entity), create=True)
+        row: dict[str, object] = {name: _default(field) for name, field in entity.fields.items()}
+        row.update(values)
+        if entity.id_kind == "int":
+            row["id"] = table.next_id()
+        elif row["id"] in table:
+            raise ApiError(409, "ALREADY_EXISTS", f"Record with id '{row['id']}' already exists")
+        self._stamp(entity, row, created=True)
+        _derive(entity, row, values)
+        table.insert(row)
+        return copy_row(row)
+
+    def update(self, entity: Entity, raw_id: object, body: object) -> dict[str, object]:
+        key = self.parse_id(entity, raw_id)
+        table = self.store.table(entity.name)
+        values = check_write(entity, fields_of(body, entity), create=False)
+        if "id" in values and values["id"] != key:
+            raise validation_error(["fields.id: Cannot be changed"])
+        current = table.peek(key)
+        if current is None:
+            raise not_found()
+        row = dict(current)
+        row.update(values)
+        self._stamp(entity, row, created=False)
+        _derive(entity, row, values)
+        table.replace(key, row)
+        return copy_row(row)
+
+    def delete(self, entity: Entity, raw_id: object) -> None:
+        key = self.parse_id(entity, raw_id)
+        if not self.store.table(entity.name).delete(key):
+            raise not_found()
+
+    def parse_id(self, entity: Entity, raw: object) -> RecordId:
+        if entity.id_kind != "int":
+            if isinstance(raw, str) and raw:
+                return raw
+            raise invalid_params("Path parameter :id must be a non-empty string")
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            key = raw
+        elif isinstance(raw, str) and raw.isascii() and raw.isdigit():
+            key = int(raw)
+        else:
+            raise invalid_params("Path parameter :id must be a positive integer")
+        if key <= 0 and key not in self.store.table(entity.name):  # deal-categories keeps id 0
+            raise invalid_params("Path parameter :id must be a positive integer")
+        return key
+
+    def _stamp(self, entity: Entity, row: dict[str, object], *, created: bool) -> None:
+        now = format_instant(self.clock())
+        names = (CREATED_AT + UPDATED_AT) if created else UPDATED_AT
+        for name in names:
+            if name in entity.fields:
+                row[name] = now
+        for name in ("createdBy", "updatedBy") if created else ("updatedBy",):
+            if name in entity.fields:
+                row[name] = self.owner_id
+
+
+def describe_fields(entity: Entity) -> dict[str, object]:
+    """`GET /v1/{entity}/fields` data in the Vibe-schema shape."""
+    return {
+        "fields": {name: describe_field(field) for name, field in entity.fields.items()},
+        "include": list(entity.relations),
+        "batch": list(entity.batch_actions),
+        "aggregatable": list(entity.aggregatable),
+    }
+
+
+def describe_field(field: Field) -> dict[str, object]:
+    out: dict[str, object] = {"type": field.type, "readonly": field.readonly}
+    if field.required:
+        out["required"] = True
+    if field.multiple:
+        out["multiple"] = True
+    if field.label:
+        out["label"] = field.label
+    if field.items:
+        out["items"] = [{"ID": item_id, "VALUE": value} for item_id, value in field.items]
+    if field.status_type:
+        out["statusType"] = field.status_type
+    if field.user_field:
+        out["isUserField"] = True
+    return out
+
+
+def _default(field: Field) -> object:
+    if field.multiple:
+        return []
+    return False if field.type == "boolean" else None
+
+
+def _derive(entity: Entity, row: dict[str, object], changed: Mapping[str, object]) -> None:
+    """Keeps the read-only fields Bitrix derives from a deal's stage and primary contact."""
+    fields = entity.fields
+    stage = row.get("stageId")
+    if "stageId" in changed and isinstance(stage, str) and stage in STAGE_SEMANTICS:
+        semantic = STAGE_SEMANTICS[stage]
+        if "stageSemanticId" in fields:
+            row["stageSemanticId"] = semantic
+        if "closed" in fields:
+            row["closed"] = semantic in ("S", "F")
+    if "contactId" in changed and "contactIds" in fields:
+        contact = row.get("contactId")
+        existing = row.get("contactIds")
+        others = [c for c in existing if c != contact] if isinstance(existing, list) else []
+        row["contactIds"] = ([contact] if contact else []) + others

@@ -1,0 +1,123 @@
+"""In-memory tables: rows keyed by id, kept in id order, id sequences, copy-on-read."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Iterable, Mapping
+
+from .schema import Entity
+from .values import dump
+
+RecordId = int | str
+Row = Mapping[str, object]
+
+
+def copy_row(row: Row) -> dict[str, object]:
+    """A caller-owned copy: the dict and its list values are new, scalars are immutable anyway."""
+    return {k: (list(v) if isinstance(v, list) else v) for k, v in row.items()}
+
+
+class Table:
+    """One entity's rows.
+
+    Stored rows are never mutated in place: a write replaces the row's dict. So `scan()` and
+    `peek()` may hand out the stored dicts without copying, and a reader holding them sees a
+    consistent version; anything that leaves the emulator goes through `copy_row` or JSON.
+    """
+
+    __slots__ = ("_cache", "_encoded", "_keys", "_last_id", "_rows", "entity")
+
+    def __init__(self, entity: Entity, rows: Iterable[Mapping[str, object]] = ()) -> None:
+        self.entity = entity
+        self._rows: dict[RecordId, Row] = {}
+        for row in rows:
+            self._rows[self._key_of(row)] = dict(row)
+        self._keys: list[RecordId] = sorted(self._rows)
+        ints = [k for k in self._keys if isinstance(k, int)]
+        self._last_id = max(ints, default=0)
+        self._cache: list[Row] | None = None
+        self._encoded: dict[RecordId, tuple[Row, bytes]] = {}
+
+    def _key_of(self, row: Mapping[str, object]) -> RecordId:
+        key = row.get("id")
+        if self.entity.id_kind == "int":
+            if not isinstance(key, int) or isinstance(key, bool):
+                raise ValueError(f"{self.entity.name}: row without an integer id: {row!r}")
+            return key
+        if not isinstance(key, str):
+            raise ValueError(f"{self.entity.name}: row without a string id: {row!r}")
+        return key
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._rows
+
+    def scan(self) -> list[Row]:
+        """All rows in id order (shared, read-only)."""
+        if self._cache is None:
+            rows = self._rows
+            self._cache = [rows[k] for k in self._keys]
+        return self._cache
+
+    def peek(self, key: RecordId) -> Row | None:
+        """The stored row (shared, read-only) or None."""
+        return self._rows.get(key)
+
+    def encoded(self, row: Row) -> bytes:
+        """The row's JSON, cached while the stored version is unchanged (writes replace the dict)."""
+        key = self._key_of(row)
+        hit = self._encoded.get(key)
+        if hit is not None and hit[0] is row:
+            return hit[1]
+        data = dump(row)
+        self._encoded[key] = (row, data)
+        return data
+
+    def get(self, key: RecordId) -> dict[str, object] | None:
+        row = self._rows.get(key)
+        return None if row is None else copy_row(row)
+
+    def next_id(self) -> int:
+        self._last_id += 1
+        return self._last_id
+
+    def insert(self, row: Mapping[str, object]) -> RecordId:
+        key = self._key_of(row)
+        if key in self._rows:
+            raise KeyError(key)
+        self._rows[key] = dict(row)
+        if not self._keys or self._keys[-1] < key:  # type: ignore[operator]
+            self._keys.append(key)
+        else:
+            bisect.insort(self._keys, key)
+        if isinstance(key, int):
+            self._last_id = max(self._last_id, key)
+        self._cache = None
+        return key
+
+    def replace(self, key: RecordId, row: Mapping[str, object]) -> None:
+        if key not in self._rows:
+            raise KeyError(key)
+        self._rows[key] = dict(row)
+        self._cache = None
+
+    def delete(self, key: RecordId) -> bool:
+        if self._rows.pop(key, None) is None:
+            return False
+        self._encoded.pop(key, None)
+        index = bisect.bisect_left(self._keys, key)
+        del self._keys[index]
+        self._cache = None
+        return True
+
+
+class Store:
+    """All tables of one portal."""
+
+    def __init__(self, entities: Mapping[str, Entity], data: Mapping[str, Iterable[Mapping[str, object]]]):
+        self.tables: dict[str, Table] = {name: Table(entity, data.get(name, ())) for name, entity in entities.items()}
+
+    def table(self, name: str) -> Table:
+        return self.tables[name]

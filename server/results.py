@@ -1,0 +1,150 @@
+"""Shape tool results: token estimates, budgets, long-string cuts, compact text, signed cursors.
+
+Token estimator (documented in the README): `ceil(ascii_chars / 3 + other_chars / 1.5)` over
+the compact JSON of the structured result. It deliberately over-counts real tokenizers for
+JSON-heavy English and for Cyrillic, so a result that fits the estimate fits the budget.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from server.errors import InvalidArguments
+
+MAX_STRING_CHARS = 400
+CUT_MARKER = "…[cut {n} chars]"
+ENVELOPE_RESERVE = 300  # tokens kept for summary, counters and cursor
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON, non-ASCII kept as is (it is cheaper for a tokenizer than \\u escapes)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def estimate_tokens(text: str) -> int:
+    """Conservative token count for `text` (see the module docstring)."""
+    ascii_chars = len(text.encode("ascii", "ignore"))
+    return math.ceil(ascii_chars / 3 + (len(text) - ascii_chars) / 1.5)
+
+
+def cut_strings(value: Any, limit: int = MAX_STRING_CHARS) -> tuple[Any, bool]:
+    """Shorten strings longer than `limit` with a marker; returns (value, whether anything was cut)."""
+    if isinstance(value, str):
+        if len(value) > limit:
+            return value[:limit] + CUT_MARKER.format(n=len(value) - limit), True
+        return value, False
+    if isinstance(value, Mapping):
+        out: dict[str, Any] = {}
+        cut_any = False
+        for k, v in value.items():
+            out[k], cut = cut_strings(v, limit)
+            cut_any = cut_any or cut
+        return out, cut_any
+    if isinstance(value, list):
+        items = []
+        cut_any = False
+        for v in value:
+            item, cut = cut_strings(v, limit)
+            items.append(item)
+            cut_any = cut_any or cut
+        return items, cut_any
+    return value, False
+
+
+def project(record: Mapping[str, Any], fields: Sequence[str] | None) -> dict[str, Any]:
+    """Keep only `fields` (in that order, id first) plus `_included`; None keeps everything."""
+    if fields is None:
+        return dict(record)
+    keep = ["id", *[f for f in fields if f != "id"], "_included"]
+    return {k: record[k] for k in keep if k in record}
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """Records that fit the budget, and what was trimmed to get there."""
+
+    items: list[dict[str, Any]]
+    dropped: int
+    cut_fields: list[str]
+
+
+def fit_records(records: Sequence[Mapping[str, Any]], budget_tokens: int) -> Fitted:
+    """Keep whole records, in order, while their estimated tokens stay within the budget."""
+    items: list[dict[str, Any]] = []
+    cut_fields: set[str] = set()
+    used = 0
+    for record in records:
+        shortened: dict[str, Any] = {}
+        for key, value in record.items():
+            shortened[key], cut = cut_strings(value)
+            if cut:
+                cut_fields.add(key)
+        cost = estimate_tokens(dumps(shortened)) + 1
+        if used + cost > budget_tokens and items:
+            break
+        if used + cost > budget_tokens:
+            # Not even one record fits: keep it but with every string cut hard.
+            shortened, _ = cut_strings(shortened, 40)
+            cut_fields.update(k for k, v in record.items() if isinstance(v, str | list | dict))
+        items.append(shortened)
+        used += cost
+    return Fitted(items=items, dropped=len(records) - len(items), cut_fields=sorted(cut_fields))
+
+
+def render_value(value: Any) -> str:
+    if isinstance(value, str):
+        return value if value and " " not in value and "=" not in value else json.dumps(value, ensure_ascii=False)
+    return dumps(value)
+
+
+def render_record(record: Mapping[str, Any]) -> str:
+    """One line per record: `#id key=value …`, nulls and empty lists left out."""
+    parts = [f"#{record.get('id')}"]
+    parts.extend(
+        f"{k}={render_value(v)}" for k, v in record.items() if k != "id" and v is not None and v != [] and v != ""
+    )
+    return " ".join(parts)
+
+
+class CursorCodec:
+    """Opaque, signed, stateless cursors: base64url(JSON payload) + '.' + HMAC-SHA256 tag."""
+
+    def __init__(self, secret: bytes) -> None:
+        self._secret = secret
+
+    def encode(self, payload: Mapping[str, Any]) -> str:
+        body = base64.urlsafe_b64encode(dumps(payload).encode()).rstrip(b"=").decode()
+        return f"{body}.{self._tag(body)}"
+
+    def decode(self, cursor: str, tool: str) -> dict[str, Any]:
+        """Verify and unpack a cursor made for `tool`.
+
+        Raises:
+            InvalidArguments: tampered, foreign, or made for another tool.
+        """
+        body, _, tag = cursor.partition(".")
+        if not body or not hmac.compare_digest(tag, self._tag(body)):
+            raise InvalidArguments(
+                "cursor is not valid: it was altered, or it comes from another server process.",
+                code="INVALID_CURSOR",
+                hint="Pass next_cursor exactly as returned, or start again without cursor.",
+            )
+        payload: dict[str, Any] = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        if payload.get("tool") != tool:
+            raise InvalidArguments(
+                f"cursor belongs to {payload.get('tool')}, not {tool}.",
+                code="INVALID_CURSOR",
+                hint=f"Call {payload.get('tool')} with this cursor, or start {tool} again without cursor.",
+            )
+        return payload
+
+    def _tag(self, body: str) -> str:
+        digest = hmac.new(self._secret, body.encode(), hashlib.sha256).digest()[:18]
+        return base64.urlsafe_b64encode(digest).decode()

@@ -1,0 +1,212 @@
+"""Configuration from `VIBECODE_*` environment variables and matching command-line flags.
+
+Flags win over the environment. Every bad value raises `ConfigError` with one line naming
+the variable, so the server fails at start and never half-works.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+from urllib.parse import urlsplit
+
+from server.errors import ConfigError
+
+DEFAULT_BASE_URL = "https://vibecode.bitrix24.tech"
+DEFAULT_MAX_RESULT_TOKENS = 6000
+MAX_RESULT_TOKENS_CEILING = 20000
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+
+T = TypeVar("T")
+
+
+class Secret:
+    """A string that never shows itself in reprs, logs or errors."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str) -> None:
+        self._value = value
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "Secret('**********')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server needs to start; built by `load_settings` or directly in tests."""
+
+    api_key: Secret | None = None
+    base_url: str = DEFAULT_BASE_URL
+    transport: str = "stdio"
+    http_host: str = "127.0.0.1"
+    http_port: int = 8000
+    http_token: Secret | None = None
+    toolsets: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
+    read_only: bool = False
+    rate_limit: float = 10.0
+    key_rate_limit: int = 300
+    max_result_tokens: int = DEFAULT_MAX_RESULT_TOKENS
+    timeout: float = 30.0
+    log_level: str = "INFO"
+    demo_seed: int = 42
+    demo_scale: float = 1.0
+    cursor_secret: Secret | None = None
+
+    @property
+    def demo(self) -> bool:
+        """True when no API key is set: the server runs on the embedded demo portal."""
+        return self.api_key is None
+
+
+def _parse_bool(name: str, raw: str) -> bool:
+    low = raw.strip().lower()
+    if low in {"1", "true", "yes", "on"}:
+        return True
+    if low in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{name}={raw!r} is not a boolean; use true or false.", code="CONFIG_ERROR")
+
+
+def _parse_number(name: str, raw: str, cast: Callable[[str], T], low: float, high: float) -> T:
+    try:
+        value = cast(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name}={raw!r} is not a number.") from None
+    if not isinstance(value, int | float) or not math.isfinite(value) or not low <= value <= high:
+        raise ConfigError(f"{name}={raw!r} is out of range; allowed {low:g}..{high:g}.")
+    return value
+
+
+def _parse_list(raw: str) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(p.strip().lower() for p in raw.split(",") if p.strip()))
+
+
+def _parse_url(name: str, raw: str) -> str:
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ConfigError(f"{name}={raw!r} is not an http(s) URL, e.g. {DEFAULT_BASE_URL}.")
+    return raw.strip().rstrip("/")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="vibecode-mcp",
+        description="MCP server for Bitrix24 through the VibeCode REST API. "
+        "Without an API key it serves the embedded demo portal.",
+    )
+    add = p.add_argument
+    add("--transport", choices=["stdio", "http"], help="stdio (default) or http (Streamable HTTP)")
+    add("--host", dest="http_host", help="HTTP bind address (VIBECODE_HTTP_HOST, default 127.0.0.1)")
+    add("--port", dest="http_port", help="HTTP port (VIBECODE_HTTP_PORT, default 8000)")
+    add("--base-url", dest="base_url", help="VibeCode API base URL (VIBECODE_BASE_URL)")
+    add("--toolsets", help="comma list of toolsets (VIBECODE_TOOLSETS), e.g. crm,tasks or all")
+    add("--entities", help="comma list of entities to expose (VIBECODE_ENTITIES)")
+    add("--read-only", dest="read_only", action="store_const", const="true", help="expose no write tools")
+    add("--rate-limit", dest="rate_limit", help="portal units per second (VIBECODE_RATE_LIMIT)")
+    add("--key-rate-limit", dest="key_rate_limit", help="key requests per minute (VIBECODE_KEY_RATE_LIMIT)")
+    add("--max-result-tokens", dest="max_result_tokens", help="token budget per tool result")
+    add("--timeout", help="upstream request timeout in seconds (VIBECODE_TIMEOUT)")
+    add("--log-level", dest="log_level", help="DEBUG, INFO, WARNING or ERROR (VIBECODE_LOG_LEVEL)")
+    return p
+
+
+ENV_NAMES = {
+    "transport": "VIBECODE_TRANSPORT",
+    "http_host": "VIBECODE_HTTP_HOST",
+    "http_port": "VIBECODE_HTTP_PORT",
+    "base_url": "VIBECODE_BASE_URL",
+    "toolsets": "VIBECODE_TOOLSETS",
+    "entities": "VIBECODE_ENTITIES",
+    "read_only": "VIBECODE_READ_ONLY",
+    "rate_limit": "VIBECODE_RATE_LIMIT",
+    "key_rate_limit": "VIBECODE_KEY_RATE_LIMIT",
+    "max_result_tokens": "VIBECODE_MAX_RESULT_TOKENS",
+    "timeout": "VIBECODE_TIMEOUT",
+    "log_level": "VIBECODE_LOG_LEVEL",
+}
+
+
+def load_settings(environ: Mapping[str, str], argv: Sequence[str] = ()) -> Settings:
+    """Build settings from an environment mapping and command-line arguments.
+
+    Raises:
+        ConfigError: a value is malformed or out of range; the message names the variable.
+    """
+    args = vars(_parser().parse_args(list(argv)))
+    raw: dict[str, tuple[str, str]] = {}
+    for key, env in ENV_NAMES.items():
+        if args.get(key) is not None:
+            raw[key] = ("--" + key.replace("_", "-").removeprefix("http-"), str(args[key]))
+        elif environ.get(env, "").strip():
+            raw[key] = (env, environ[env])
+
+    kw: dict[str, object] = {}
+    if key_raw := environ.get("VIBECODE_API_KEY", "").strip():
+        if any(c.isspace() for c in key_raw):
+            raise ConfigError("VIBECODE_API_KEY contains whitespace; paste the key alone.")
+        kw["api_key"] = Secret(key_raw)
+    if token := environ.get("VIBECODE_HTTP_TOKEN", "").strip():
+        kw["http_token"] = Secret(token)
+    if secret := environ.get("VIBECODE_CURSOR_SECRET", "").strip():
+        kw["cursor_secret"] = Secret(secret)
+    for key, (name, value) in raw.items():
+        kw[key] = _convert(key, name, value)
+    for env, key, cast, low, high in (
+        ("VIBECODE_DEMO_SEED", "demo_seed", int, 0, 2**31),
+        ("VIBECODE_DEMO_SCALE", "demo_scale", float, 0.01, 250.0),
+    ):
+        if environ.get(env, "").strip():
+            kw[key] = _parse_number(env, environ[env], cast, low, high)
+
+    settings = Settings(**kw)  # type: ignore[arg-type]
+    if settings.transport == "http" and settings.http_host not in LOOPBACK_HOSTS and not settings.http_token:
+        raise ConfigError(
+            f"VIBECODE_HTTP_HOST={settings.http_host} is not loopback; set VIBECODE_HTTP_TOKEN "
+            "so clients must send a bearer token."
+        )
+    return settings
+
+
+def _convert(key: str, name: str, value: str) -> object:
+    if key == "transport":
+        if value.strip() not in {"stdio", "http"}:
+            raise ConfigError(f"{name}={value!r} is not a transport; use stdio or http.")
+        return value.strip()
+    if key == "http_port":
+        return _parse_number(name, value, int, 1, 65535)
+    if key == "base_url":
+        return _parse_url(name, value)
+    if key in {"toolsets", "entities"}:
+        return _parse_list(value)
+    if key == "read_only":
+        return _parse_bool(name, value)
+    if key == "rate_limit":
+        return _parse_number(name, value, float, 0.1, 1000.0)
+    if key == "key_rate_limit":
+        return _parse_number(name, value, int, 1, 100000)
+    if key == "max_result_tokens":
+        return _parse_number(name, value, int, 200, MAX_RESULT_TOKENS_CEILING)
+    if key == "timeout":
+        return _parse_number(name, value, float, 0.5, 600.0)
+    if key == "log_level":
+        level = value.strip().upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ConfigError(f"{name}={value!r} is not a log level; use DEBUG, INFO, WARNING or ERROR.")
+        return level
+    return value.strip()  # http_host

@@ -1,0 +1,201 @@
+"""End to end through the MCP client (2026 `auto` and 2025 `legacy` modes) against the demo portal."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from typing import Any
+
+import httpx
+import pytest
+from mcp import Client
+from mcp.shared.exceptions import MCPError
+
+from server.__main__ import assemble
+from server.emulator import DEMO_API_KEY, EmulatorTransport, Portal
+from server.settings import Settings
+
+pytestmark = pytest.mark.anyio
+
+
+class CountingTransport(httpx.AsyncBaseTransport):
+    """Counts what reaches the demo portal, so tests can prove bad input never goes upstream."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+        self.requests: list[httpx.Request] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return await self.inner.handle_async_request(request)
+
+
+@pytest.fixture
+def portal() -> Portal:
+    return Portal(seed=42, scale=1.0)
+
+
+@pytest.fixture
+def transport(portal: Portal) -> CountingTransport:
+    return CountingTransport(EmulatorTransport(portal))
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings()
+
+
+@pytest.fixture(params=["auto", "legacy"])
+async def client(
+    request: pytest.FixtureRequest, settings: Settings, transport: CountingTransport
+) -> AsyncIterator[Client]:
+    async with assemble(settings, transport=transport) as built, Client(built.server, mode=request.param) as c:
+        await c.list_tools()  # the client validates structured content only for listed tools
+        yield c
+
+
+async def call(client: Client, name: str, args: dict[str, Any] | None = None) -> Any:
+    result = await client.call_tool(name, args or {})
+    assert not result.is_error, result.content
+    return result
+
+
+async def test_tools_list_has_annotations_and_output_schemas(client: Client) -> None:
+    tools = {t.name: t for t in (await client.list_tools()).tools}
+    assert {"deals_list", "deals_get", "deals_search", "me"} <= set(tools)
+    search = tools["deals_search"]
+    assert search.annotations is not None and search.annotations.read_only_hint is True
+    assert search.output_schema is not None and "next_cursor" in search.output_schema["properties"]
+    assert search.input_schema["properties"]["include"]["items"]["enum"] == ["contact", "company", "quote"]
+
+
+async def test_search_returns_the_envelope_with_only_matching_records(client: Client) -> None:
+    res = await call(client, "deals_search", {"filter": {"stageId": "WON", ">=amount": 100000}, "limit": 10})
+    data = res.structured_content
+    assert set(data) == {"items", "returned", "total", "has_more", "next_cursor", "truncation", "summary"}
+    assert 0 < data["returned"] <= 10 and data["total"] >= data["returned"]
+    assert all(r["stageId"] == "WON" and r["amount"] >= 100000 for r in data["items"])
+    assert res.content[0].text.startswith("Deals 1–")
+    assert "{" not in res.content[0].text.splitlines()[1][:3]  # compact lines, not pretty JSON
+
+
+async def test_concise_returns_key_fields_and_detailed_returns_all(client: Client) -> None:
+    concise = (await call(client, "deals_list", {"limit": 3})).structured_content["items"][0]
+    detailed = (await call(client, "deals_list", {"limit": 3, "response_format": "detailed"})).structured_content
+    assert set(concise) <= {"id", "title", "stageId", "amount", "currency", "categoryId", "companyId",
+                            "contactId", "assignedById", "closedAt", "updatedAt"}  # fmt: skip
+    assert len(detailed["items"][0]) > len(concise)
+
+
+async def test_cursor_walks_every_record_once_while_data_changes(client: Client, portal: Portal) -> None:
+    total = (await call(client, "deals_search", {"limit": 1})).structured_content["total"]
+    seen: list[int] = []
+    args: dict[str, Any] = {"limit": 150}
+    inserted = False
+    while True:
+        page = (await call(client, "deals_search", args)).structured_content
+        seen += [r["id"] for r in page["items"]]
+        if not inserted:
+            # A record deleted behind the cursor and one added ahead must not shift the pages.
+            async with httpx.AsyncClient(
+                transport=EmulatorTransport(portal), base_url="https://x", headers={"X-Api-Key": DEMO_API_KEY}
+            ) as raw:
+                assert (await raw.delete(f"/v1/deals/{seen[0]}")).status_code == 204
+            inserted = True
+        if not page["has_more"]:
+            break
+        args = {"cursor": page["next_cursor"]}
+    assert len(seen) == len(set(seen)) == total
+    assert seen == sorted(seen)
+
+
+async def test_offset_paging_for_other_sorts_has_no_repeats(client: Client) -> None:
+    seen: list[int] = []
+    args: dict[str, Any] = {"sort": "-amount", "limit": 40, "filter": {"currency": "RUB"}}
+    for _ in range(3):
+        page = (await call(client, "deals_search", args)).structured_content
+        seen += [r["id"] for r in page["items"]]
+        args = {"cursor": page["next_cursor"]}
+    assert len(seen) == len(set(seen)) == 120
+    assert "in the requested order" in page["summary"]
+
+
+async def test_budget_drops_whole_records_and_the_cursor_loses_none(
+    settings: Settings, transport: CountingTransport
+) -> None:
+    small = replace(settings, max_result_tokens=1200)
+    async with assemble(small, transport=transport) as built, Client(built.server) as c:
+        await c.list_tools()
+        first = (await c.call_tool("deals_search", {"limit": 60, "response_format": "detailed"})).structured_content
+        assert first["truncation"]["dropped_records"] > 0 and first["has_more"]
+        assert "did not fit the 1200-token budget" in first["summary"]
+        second = (await c.call_tool("deals_search", {"cursor": first["next_cursor"]})).structured_content
+    ids = [r["id"] for r in first["items"] + second["items"]]
+    assert ids == list(range(ids[0], ids[0] + len(ids)))
+
+
+async def test_get_with_include_embeds_related_records(client: Client) -> None:
+    found = (await call(client, "deals_search", {"filter": {">companyId": 0}, "limit": 1})).structured_content
+    deal_id = found["items"][0]["id"]
+    res = (await call(client, "deals_get", {"id": deal_id, "include": ["company"]})).structured_content
+    assert res["item"]["id"] == deal_id and res["item"]["_included"]["company"]["id"] > 0
+    assert res["summary"].startswith(f"Deal #{deal_id}")
+
+
+async def test_fields_lists_types_and_allowed_values(client: Client) -> None:
+    res = (await call(client, "deals_fields")).structured_content
+    assert res["fields"]["id"]["readonly"] is True
+    assert "WON" in res["fields"]["stageId"]["values"]
+    assert any(name.upper().startswith("UF_CRM") for name in res["fields"])
+    assert {"contact", "company"} <= set(res["include"])
+
+
+async def test_me_describes_the_demo_portal(client: Client) -> None:
+    res = (await call(client, "me")).structured_content
+    assert res["me"]["access_mode"] == "READWRITE" and "deals" in res["me"]["entities"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expect"),
+    [
+        ({"filters": {}}, "Did you mean filter"),
+        ({"limit": 0}, "Invalid limit"),
+        ({"limit": "ten"}, "Invalid limit"),
+        ({"filter": [["amount", ">", 1]]}, "Invalid filter"),
+        ({"include": ["manager"]}, "Invalid include/0"),
+        ({"cursor": "not-a-cursor"}, "INVALID_CURSOR"),
+    ],
+)
+async def test_bad_arguments_are_tool_errors_and_never_reach_upstream(
+    client: Client, transport: CountingTransport, args: dict[str, Any], expect: str
+) -> None:
+    before = len(transport.requests)
+    res = await client.call_tool("deals_search", args)
+    assert res.is_error and expect in res.content[0].text
+    assert res.structured_content is not None and res.structured_content["error"]["hint"]
+    assert len(transport.requests) == before
+
+
+async def test_upstream_errors_become_actionable_tool_errors(client: Client) -> None:
+    res = await client.call_tool("deals_search", {"filter": {"stage": "WON"}})
+    assert res.is_error and res.structured_content is not None
+    err = res.structured_content["error"]
+    assert err["code"] == "INVALID_FILTER_FIELD" and "fields" in err["hint"]
+    missing = await client.call_tool("deals_get", {"id": 999999})
+    assert missing.is_error and "ENTITY_NOT_FOUND" in missing.content[0].text
+
+
+async def test_unknown_tool_is_a_protocol_error(client: Client) -> None:
+    with pytest.raises(MCPError):
+        await client.call_tool("deals_explode", {})
+
+
+async def test_unexpected_failures_do_not_leak_internals(client: Client, transport: CountingTransport) -> None:
+    class Boom(httpx.AsyncBaseTransport):
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            raise RuntimeError("secret internal detail")
+
+    transport.inner = Boom()
+    res = await client.call_tool("me", {})
+    assert res.is_error and "INTERNAL_ERROR" in res.content[0].text
+    assert "secret internal detail" not in res.content[0].text

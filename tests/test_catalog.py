@@ -1,0 +1,76 @@
+"""Contract tests over every spec file and every tool the catalog can produce."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from server.catalog import load_catalog
+from server.client import VibeCodeClient
+from server.errors import ConfigError
+from server.operations import Operations
+from server.results import CursorCodec
+from server.tools import build_tools
+
+CATALOG = load_catalog()
+FIELD_TYPES = {
+    "integer", "double", "string", "text", "boolean", "char", "date", "datetime", "enumeration", "user",
+    "crm_status", "crm_currency", "crm_category", "crm_company", "crm_contact", "crm_lead", "crm_multifield",
+    "money", "url", "file",
+}  # fmt: skip
+OPERATIONS = {"list", "get", "create", "update", "delete", "search", "aggregate", "fields", "batch"}
+
+
+def all_tools() -> dict[str, Any]:
+    ops = Operations(VibeCodeClient("k"), CursorCodec(b"s"), 6000)
+    return build_tools(CATALOG, list(CATALOG.entities.values()), ops)
+
+
+@pytest.mark.parametrize("entity", CATALOG.entities.values(), ids=lambda e: e.name)
+def test_entity_specs_are_consistent(entity: Any) -> None:
+    assert set(entity.operations) <= OPERATIONS
+    assert entity.toolset in CATALOG.toolsets
+    assert set(entity.key_fields) <= set(entity.fields) and entity.key_fields[0] == "id"
+    assert entity.name_field in entity.fields
+    assert set(entity.aggregatable) <= set(entity.fields)
+    for f in entity.fields.values():
+        assert f.type in FIELD_TYPES, f.name
+        assert not (f.required and f.readonly), f.name
+
+
+def test_toolsets_name_only_known_entities() -> None:
+    for name, members in CATALOG.toolsets.items():
+        assert set(members) <= set(CATALOG.entities), name
+
+
+@pytest.mark.parametrize("tool", all_tools().values(), ids=lambda t: t.name)
+def test_every_tool_is_well_formed_for_every_client(tool: Any) -> None:
+    assert re.fullmatch(r"[a-z0-9_]{1,64}", tool.name)
+    assert tool.description and len(tool.description) < 1024
+    schema = tool.input_schema
+    assert schema["type"] == "object" and not {"anyOf", "oneOf", "allOf"} & set(schema)
+    Draft202012Validator.check_schema(schema)
+    Draft202012Validator.check_schema(tool.output_schema)
+    assert tool.output_schema["type"] == "object"
+    assert set(tool.annotations) == {"readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"}
+    for prop, frag in schema["properties"].items():
+        assert frag.get("description"), f"{tool.name}.{prop} lacks a description"
+
+
+def test_tool_names_follow_entity_underscore_operation() -> None:
+    names = set(all_tools())
+    assert {"deals_list", "deals_get", "deals_search", "deals_fields", "me"} <= names
+    assert "users_delete" not in names
+
+
+def test_toolset_and_entity_selection() -> None:
+    assert [e.name for e in CATALOG.select(["crm"], [])] == ["deals", "contacts", "companies", "leads"]
+    assert [e.name for e in CATALOG.select([], ["tasks"])] == ["tasks"]
+    assert len(CATALOG.select(["all"], [])) == len(CATALOG.entities)
+    with pytest.raises(ConfigError, match="unknown toolset 'crmm'"):
+        CATALOG.select(["crmm"], [])
+    with pytest.raises(ConfigError, match="unknown entity 'deal'"):
+        CATALOG.select([], ["deal"])
