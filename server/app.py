@@ -56,7 +56,6 @@ def to_mcp_tool(tool: ToolDef) -> types.Tool:
         input_schema=tool.input_schema,
         output_schema=tool.output_schema,
         annotations=types.ToolAnnotations(
-            title=tool.title,
             read_only_hint=a.get("readOnlyHint"),
             destructive_hint=a.get("destructiveHint"),
             idempotent_hint=a.get("idempotentHint"),

@@ -119,7 +119,7 @@ class Operations:
             resp = await self.client.request("GET", f"/v1/{entity.name}", params=params)
 
         records = [r for r in resp.data or [] if isinstance(r, Mapping)]
-        projected = [project(r, shown) for r in records]
+        projected = [project(r, shown, drop_nulls=fmt == "concise") for r in records]
         fitted = fit_records(projected, self.max_result_tokens - ENVELOPE_RESERVE)
         returned = len(fitted.items)
         # `seen` counts the records before this page in the whole listing (a first offset included).
@@ -209,7 +209,7 @@ class Operations:
         record = resp.data[0] if isinstance(resp.data, list) and resp.data else resp.data
         if not isinstance(record, Mapping):
             record = {"id": args["id"]}
-        fitted = fit_records([project(record, shown)], self.max_result_tokens - ENVELOPE_RESERVE)
+        fitted = fit_records([project(record, shown, fmt == "concise")], self.max_result_tokens - ENVELOPE_RESERVE)
         item = fitted.items[0]
         label = item.get(entity.name_field) or record.get(entity.name_field)
         summary = f"{entity.title[:-1] if entity.title.endswith('s') else entity.title} #{item.get('id')}"

@@ -58,12 +58,15 @@ def cut_strings(value: Any, limit: int = MAX_STRING_CHARS) -> tuple[Any, bool]:
     return value, False
 
 
-def project(record: Mapping[str, Any], fields: Sequence[str] | None) -> dict[str, Any]:
-    """Keep only `fields` (in that order, id first) plus `_included`; None keeps everything."""
-    if fields is None:
-        return dict(record)
-    keep = ["id", *[f for f in fields if f != "id"], "_included"]
-    return {k: record[k] for k in keep if k in record}
+def project(record: Mapping[str, Any], fields: Sequence[str] | None, drop_nulls: bool = False) -> dict[str, Any]:
+    """Keep only `fields` (in that order, id first) plus `_included`; None keeps everything.
+
+    `drop_nulls` leaves out empty values (None, "", []), which concise results do not spend tokens on.
+    """
+    keys = record.keys() if fields is None else ["id", *[f for f in fields if f != "id"], "_included"]
+    if drop_nulls:
+        return {k: record[k] for k in keys if k in record and record[k] not in (None, "", [])}
+    return {k: record[k] for k in keys if k in record}
 
 
 @dataclass(frozen=True)
@@ -81,12 +84,15 @@ def fit_records(records: Sequence[Mapping[str, Any]], budget_tokens: int) -> Fit
     cut_fields: set[str] = set()
     used = 0
     for record in records:
-        shortened: dict[str, Any] = {}
-        for key, value in record.items():
-            shortened[key], cut = cut_strings(value)
-            if cut:
-                cut_fields.add(key)
-        cost = estimate_tokens(dumps(shortened)) + 1
+        text = dumps(record)
+        shortened = dict(record)
+        if len(text) > MAX_STRING_CHARS:  # only then can a string inside be over the limit
+            for key, value in record.items():
+                shortened[key], cut = cut_strings(value)
+                if cut:
+                    cut_fields.add(key)
+                    text = ""
+        cost = estimate_tokens(text or dumps(shortened)) + 1
         if used + cost > budget_tokens and items:
             break
         if used + cost > budget_tokens:
@@ -101,6 +107,10 @@ def fit_records(records: Sequence[Mapping[str, Any]], budget_tokens: int) -> Fit
 def render_value(value: Any) -> str:
     if isinstance(value, str):
         return value if value and " " not in value and "=" not in value else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
     return dumps(value)
 
 

@@ -147,11 +147,10 @@ def input_schema(catalog: Catalog, entity: EntitySpec, op: str) -> dict[str, Any
             if not entity.include:
                 continue
             frag["items"] = {"type": "string", "enum": list(entity.include)}
-            frag["description"] += f" Available: {', '.join(entity.include)}."
         elif name == "select":
-            frag["description"] += f" Key fields: {', '.join(entity.key_fields)}."
+            frag["description"] += f" Default (concise): {', '.join(entity.key_fields)}."
         elif name == "filter":
-            frag["description"] += f" Call {entity.tool_prefix}_fields for field names and allowed values."
+            frag["description"] += f" Field names and values: {entity.tool_prefix}_fields."
         props[name] = frag
     return {
         "type": "object",

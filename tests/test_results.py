@@ -63,3 +63,9 @@ def test_cursor_round_trips_and_rejects_tampering_and_other_tools() -> None:
         assert exc.value.code == "INVALID_CURSOR"
     with pytest.raises(InvalidArguments, match="belongs to deals_search"):
         codec.decode(cur, "contacts_search")
+
+
+def test_project_can_leave_out_empty_values() -> None:
+    rec = {"id": 1, "title": "T", "closedAt": None, "observers": [], "comments": "", "amount": 0}
+    assert project(rec, None, drop_nulls=True) == {"id": 1, "title": "T", "amount": 0}
+    assert project(rec, ["closedAt", "amount"], drop_nulls=True) == {"id": 1, "amount": 0}

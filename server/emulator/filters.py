@@ -178,7 +178,7 @@ def _value_test(op: str, target: object, norm: Callable[[object], Key | None]) -
             if value is None:
                 return False
             text = value.get("value", value.get("VALUE")) if isinstance(value, dict) else value
-            return needle in str(text)
+            return needle in str(text).casefold()
 
         return contains
     if op in LIST_OPS:

@@ -19,6 +19,8 @@ from .values import format_instant
 
 CREATED_AT = ("createdAt", "createdTime", "createdDate", "dateCreate")
 UPDATED_AT = ("updatedAt", "updatedTime", "changedDate", "dateUpdate")
+# Users: "readonly fields ... are rejected up front with 400 READONLY_FIELD" (the Users entity page).
+READONLY_FIELD_ENTITIES = frozenset({"users"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +107,12 @@ class Operations:
     def update(self, entity: Entity, raw_id: object, body: object) -> dict[str, object]:
         key = self.parse_id(entity, raw_id)
         table = self.store.table(entity.name)
-        values = check_write(entity, fields_of(body, entity), create=False)
+        given = fields_of(body, entity)
+        if entity.name in READONLY_FIELD_ENTITIES:
+            readonly = [name for name in given if name in entity.fields and entity.fields[name].readonly]
+            if readonly:
+                raise ApiError(400, "READONLY_FIELD", f"Read-only fields cannot be updated: {', '.join(readonly)}")
+        values = check_write(entity, given, create=False)
         if "id" in values and values["id"] != key:
             raise validation_error(["fields.id: Cannot be changed"])
         current = table.peek(key)

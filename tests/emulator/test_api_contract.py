@@ -244,3 +244,11 @@ def test_me_describes_the_personal_key(seeded: Api) -> None:
     assert data["accessMode"] == "READWRITE"
     assert data["expiresAt"] is None
     assert "crm" in data["scopes"]
+
+
+def test_users_patch_of_a_readonly_field_is_readonly_field(small: Api) -> None:
+    """Users page: readonly fields (`isAdmin`, `lastLogin`, ...) are rejected with 400 READONLY_FIELD."""
+    status, error = small.error("PATCH", "/v1/users/1", body={"isAdmin": True, "name": "Лета"})
+    assert (status, error["code"]) == (400, "READONLY_FIELD")
+    assert "isAdmin" in error["message"]
+    assert small.ok("PATCH", "/v1/users/1", body={"name": "Лета"})["data"]["name"] == "Лета"
