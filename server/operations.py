@@ -119,7 +119,7 @@ class Operations:
             resp = await self.client.request("GET", f"/v1/{entity.name}", params=params)
 
         records = [r for r in resp.data or [] if isinstance(r, Mapping)]
-        projected = [project(r, shown, drop_nulls=fmt == "concise") for r in records]
+        projected = [project(r, shown, concise=fmt == "concise") for r in records]
         fitted = fit_records(projected, self.max_result_tokens - ENVELOPE_RESERVE)
         returned = len(fitted.items)
         # `seen` counts the records before this page in the whole listing (a first offset included).

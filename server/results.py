@@ -58,15 +58,24 @@ def cut_strings(value: Any, limit: int = MAX_STRING_CHARS) -> tuple[Any, bool]:
     return value, False
 
 
-def project(record: Mapping[str, Any], fields: Sequence[str] | None, drop_nulls: bool = False) -> dict[str, Any]:
+def project(record: Mapping[str, Any], fields: Sequence[str] | None, concise: bool = False) -> dict[str, Any]:
     """Keep only `fields` (in that order, id first) plus `_included`; None keeps everything.
 
-    `drop_nulls` leaves out empty values (None, "", []), which concise results do not spend tokens on.
+    `concise` spends no tokens on empty values (None, "", []) and drops the zero milliseconds of
+    timestamps ("2026-03-16T07:27:59.000Z" → "2026-03-16T07:27:59Z"); nothing else changes.
     """
     keys = record.keys() if fields is None else ["id", *[f for f in fields if f != "id"], "_included"]
-    if drop_nulls:
-        return {k: record[k] for k in keys if k in record and record[k] not in (None, "", [])}
-    return {k: record[k] for k in keys if k in record}
+    if not concise:
+        return {k: record[k] for k in keys if k in record}
+    out: dict[str, Any] = {}
+    for k in keys:
+        value = record.get(k)
+        if value is None or value == "" or value == []:
+            continue
+        if isinstance(value, str) and len(value) == 24 and value.endswith(".000Z") and value[10] == "T":
+            value = value[:19] + "Z"
+        out[k] = value
+    return out
 
 
 @dataclass(frozen=True)
@@ -109,6 +118,8 @@ def render_value(value: Any) -> str:
         return value if value and " " not in value and "=" not in value else json.dumps(value, ensure_ascii=False)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
     if isinstance(value, int | float):
         return str(value)
     return dumps(value)

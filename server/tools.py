@@ -15,6 +15,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
+from server import specs
 from server.catalog import Catalog, EntitySpec
 from server.errors import InvalidArguments
 from server.operations import Operations, Output
@@ -22,59 +23,21 @@ from server.operations import Operations, Output
 Handler = Callable[[Mapping[str, Any]], Awaitable[Output]]
 IMPLEMENTED = ("list", "search", "get", "fields")
 
-NULLABLE_INT = {"type": ["integer", "null"]}
-ERROR_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "code": {"type": "string"},
-        "message": {"type": "string"},
-        "hint": {"type": ["string", "null"]},
-        "retryable": {"type": "boolean"},
-        "suggestions": {"type": "array", "items": {"type": "string"}},
-    },
-    "required": ["code", "message"],
-}
-PAGE_OUTPUT: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "items": {"type": "array", "items": {"type": "object"}},
-        "returned": {"type": "integer"},
-        "total": NULLABLE_INT,
-        "has_more": {"type": "boolean"},
-        "next_cursor": {"type": ["string", "null"]},
-        "truncation": {"type": ["object", "null"]},
-        "summary": {"type": "string"},
-    },
-    "required": ["items", "returned", "total", "has_more", "next_cursor", "truncation", "summary"],
-}
-OUTPUTS: dict[str, dict[str, Any]] = {
-    "list": PAGE_OUTPUT,
-    "search": PAGE_OUTPUT,
-    "get": {
+
+def output_schema(op: str) -> dict[str, Any]:
+    """The outputSchema of an operation: its result, or an `error` object (see outputs.json)."""
+    spec = specs.load("outputs.json")
+    result = spec["results"][spec["operations"][op]]
+    first, *rest = result["required"]
+    return {
         "type": "object",
-        "properties": {
-            "item": {"type": "object"},
-            "summary": {"type": "string"},
-            "truncation": {"type": ["object", "null"]},
-        },
-        "required": ["item", "summary"],
-    },
-    "fields": {
-        "type": "object",
-        "properties": {
-            "entity": {"type": "string"},
-            "fields": {"type": "object", "additionalProperties": {"type": "object"}},
-            "include": {"type": "array", "items": {"type": "string"}},
-            "summary": {"type": "string"},
-        },
-        "required": ["entity", "fields", "summary"],
-    },
-    "me": {
-        "type": "object",
-        "properties": {"me": {"type": "object"}, "summary": {"type": "string"}},
-        "required": ["me", "summary"],
-    },
-}
+        "properties": {**copy.deepcopy(result["properties"]), "error": copy.deepcopy(spec["error"])},
+        "dependentRequired": {first: rest},
+        "minProperties": 1,
+        "additionalProperties": False,
+    }
+
+
 ME_DESCRIPTION = (
     "Who the API key belongs to: portal, key owner, scopes, access mode, rate limit and the entities "
     "it can reach (GET /v1/me). Call first when unsure what the portal offers."
@@ -181,7 +144,7 @@ def build_tools(catalog: Catalog, entities: list[EntitySpec], ops: Operations) -
                 description=f"{spec.description.format(title=_entity_title(entity), entity=entity.name, id='{id}')} "
                 f"{entity.summary}",
                 input_schema=schema,
-                output_schema=OUTPUTS[op],
+                output_schema=output_schema(op),
                 annotations=spec.annotations,
                 handler=_bind(ops, entity, op),
                 validator=_compile(schema),
@@ -192,7 +155,7 @@ def build_tools(catalog: Catalog, entities: list[EntitySpec], ops: Operations) -
         title="Who am I",
         description=ME_DESCRIPTION,
         input_schema=me_schema,
-        output_schema=OUTPUTS["me"],
+        output_schema=output_schema("me"),
         annotations=READ_ONLY_ANNOTATIONS,
         handler=lambda _args: ops.me(),
         validator=_compile(me_schema),

@@ -74,3 +74,14 @@ def test_toolset_and_entity_selection() -> None:
         CATALOG.select(["crmm"], [])
     with pytest.raises(ConfigError, match="unknown entity 'deal'"):
         CATALOG.select([], ["deal"])
+
+
+@pytest.mark.parametrize("tool", all_tools().values(), ids=lambda t: t.name)
+def test_output_schemas_admit_error_results_and_reject_partial_results(tool: Any) -> None:
+    v = Draft202012Validator(tool.output_schema)
+    error = {"error": {"code": "ENTITY_NOT_FOUND", "message": "m", "hint": "h", "retryable": False, "status": 404}}
+    assert v.is_valid(error)
+    first = next(iter(tool.output_schema["dependentRequired"]))
+    sample = {"array": [], "object": {}, "string": "x"}[tool.output_schema["properties"][first]["type"]]
+    assert not v.is_valid({first: sample}), "a result missing its other required keys must be rejected"
+    assert not v.is_valid({})

@@ -65,7 +65,10 @@ def test_cursor_round_trips_and_rejects_tampering_and_other_tools() -> None:
         codec.decode(cur, "contacts_search")
 
 
-def test_project_can_leave_out_empty_values() -> None:
-    rec = {"id": 1, "title": "T", "closedAt": None, "observers": [], "comments": "", "amount": 0}
-    assert project(rec, None, drop_nulls=True) == {"id": 1, "title": "T", "amount": 0}
-    assert project(rec, ["closedAt", "amount"], drop_nulls=True) == {"id": 1, "amount": 0}
+def test_concise_projection_leaves_out_empty_values_and_zero_milliseconds() -> None:
+    rec = {"id": 1, "title": "T", "closedAt": None, "observers": [], "comments": "", "amount": 0,
+           "updatedAt": "2026-03-16T07:27:59.000Z", "createdAt": "2026-03-16T07:27:59.120Z"}  # fmt: skip
+    assert project(rec, None, concise=True) == {
+        "id": 1, "title": "T", "amount": 0, "updatedAt": "2026-03-16T07:27:59Z", "createdAt": "2026-03-16T07:27:59.120Z"
+    }  # fmt: skip
+    assert project(rec, ["closedAt", "amount"], concise=True) == {"id": 1, "amount": 0}
