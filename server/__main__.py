@@ -22,7 +22,7 @@ from server import __version__
 from server.app import build_server
 from server.catalog import load_catalog
 from server.client import VibeCodeClient
-from server.errors import ConfigError
+from server.errors import ConfigError, VibeCodeError
 from server.operations import Operations
 from server.results import CursorCodec
 from server.settings import Settings, load_settings
@@ -75,14 +75,30 @@ def _announce(settings: Settings, n_tools: int) -> None:
         log.info("vibecode-mcp %s: %d tools over stdio, on %s", __version__, n_tools, where)
 
 
+async def check_portal(client: VibeCodeClient) -> bool:
+    """Ask /v1/me once and log, in one line, whether the key and base URL work."""
+    try:
+        resp = await client.request("GET", "/v1/me")
+    except VibeCodeError as exc:
+        log.warning("VibeCode API check failed: %s: %s %s", exc.code, exc.message, exc.hint or "")
+        return False
+    data: dict[str, Any] = resp.data if isinstance(resp.data, dict) else {}
+    owner: dict[str, Any] = data["owner"] if isinstance(data.get("owner"), dict) else {}
+    log.info("connected to %s as %s", data.get("portal", "the portal"), owner.get("name", "the key owner"))
+    return True
+
+
 async def serve(settings: Settings) -> None:
-    async with assemble(settings) as built:
+    async with assemble(settings) as built, anyio.create_task_group() as tg:
         _announce(settings, len(built.tools))
+        if not settings.demo:
+            tg.start_soon(check_portal, built.client)  # in the background: start-up is not delayed
         if settings.transport == "http":
             await _serve_http(settings, built.server)
         else:
             async with stdio_server() as (read, write):
                 await built.server.run(read, write, built.server.create_initialization_options())
+        tg.cancel_scope.cancel()
 
 
 async def _serve_http(settings: Settings, server: Server[Any]) -> None:

@@ -175,6 +175,11 @@ def load_settings(environ: Mapping[str, str], argv: Sequence[str] = ()) -> Setti
             kw[key] = _parse_number(env, environ[env], cast, low, high)
 
     settings = Settings(**kw)  # type: ignore[arg-type]
+    if settings.demo and "base_url" in raw:
+        raise ConfigError(
+            f"{raw['base_url'][0]} is set but VIBECODE_API_KEY is not; set the key, "
+            "or unset the base URL to use the demo portal."
+        )
     if settings.transport == "http" and settings.http_host not in LOOPBACK_HOSTS and not settings.http_token:
         raise ConfigError(
             f"VIBECODE_HTTP_HOST={settings.http_host} is not loopback; set VIBECODE_HTTP_TOKEN "

@@ -199,3 +199,19 @@ async def test_unexpected_failures_do_not_leak_internals(client: Client, transpo
     res = await client.call_tool("me", {})
     assert res.is_error and "INTERNAL_ERROR" in res.content[0].text
     assert "secret internal detail" not in res.content[0].text
+
+
+@pytest.mark.parametrize(
+    "flt",
+    [
+        {"amount": {"$gte": 500000}, "stageId": {"$in": ["NEW", "WON"]}},
+        {">=amount": 500000, "stageId": ["NEW", "WON"]},
+        {"amount": {">=": 500000}, "!stageId": "LOSE", "createdAt": {"$gte": "2025-06-01"}},
+        {"title": {"$contains": "ООО"}, "currency": "RUB"},
+    ],
+)
+async def test_list_over_the_query_string_and_search_over_the_body_agree(client: Client, flt: dict[str, Any]) -> None:
+    listed = (await call(client, "deals_list", {"filter": flt, "limit": 200})).structured_content
+    searched = (await call(client, "deals_search", {"filter": flt, "limit": 200})).structured_content
+    assert listed["total"] == searched["total"] > 0
+    assert [r["id"] for r in listed["items"]] == [r["id"] for r in searched["items"]]

@@ -41,6 +41,7 @@ def test_environment_is_read_and_flags_win_over_it() -> None:
         ({"VIBECODE_LOG_LEVEL": "loud"}, "VIBECODE_LOG_LEVEL"),
         ({"VIBECODE_API_KEY": "vibe_api_ abc"}, "VIBECODE_API_KEY"),
         ({"VIBECODE_TRANSPORT": "http", "VIBECODE_HTTP_HOST": "0.0.0.0"}, "VIBECODE_HTTP_TOKEN"),
+        ({"VIBECODE_BASE_URL": "https://vibecode.bitrix24.tech"}, "VIBECODE_API_KEY"),
     ],
 )
 def test_bad_configuration_fails_with_one_line_naming_the_variable(env: dict[str, str], named: str) -> None:
