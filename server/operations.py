@@ -79,6 +79,12 @@ class Operations:
         tool = f"{entity.tool_prefix}_{op}"
         fmt = args.get("response_format", "concise")
         if cursor := args.get("cursor"):
+            if "offset" in args:
+                raise InvalidArguments(
+                    "offset cannot be combined with cursor: the cursor already knows where the page starts.",
+                    code="INVALID_CURSOR",
+                    hint=f"Call {tool} with cursor alone (limit and response_format may change).",
+                )
             state = self.codec.decode(cursor, tool)
             query: dict[str, Any] = state["q"]
             for key in QUERY_KEYS:

@@ -215,3 +215,15 @@ async def test_list_over_the_query_string_and_search_over_the_body_agree(client:
     searched = (await call(client, "deals_search", {"filter": flt, "limit": 200})).structured_content
     assert listed["total"] == searched["total"] > 0
     assert [r["id"] for r in listed["items"]] == [r["id"] for r in searched["items"]]
+
+
+async def test_a_cursor_refuses_a_changed_query_or_an_offset(client: Client) -> None:
+    first = (await call(client, "deals_search", {"filter": {"currency": "RUB"}, "limit": 5})).structured_content
+    changed = await client.call_tool("deals_search", {"cursor": first["next_cursor"], "filter": {"currency": "USD"}})
+    assert changed.is_error and "filter differs" in changed.content[0].text
+    same = await client.call_tool("deals_search", {"cursor": first["next_cursor"], "filter": {"currency": "RUB"}})
+    assert not same.is_error
+    offset = await client.call_tool("deals_search", {"cursor": first["next_cursor"], "offset": 5})
+    assert offset.is_error and "offset cannot be combined" in offset.content[0].text
+    foreign = await client.call_tool("deals_list", {"cursor": first["next_cursor"]})
+    assert foreign.is_error and "belongs to deals_search" in foreign.content[0].text

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from server.catalog import load_catalog
+from server.client import VibeCodeClient
+from server.errors import InvalidArguments
+from server.operations import Operations
+from server.results import CursorCodec
+from server.tools import ToolDef, build_tools
+
+CATALOG = load_catalog()
+TOOLS = build_tools(CATALOG, CATALOG.select([], []), Operations(VibeCodeClient("k"), CursorCodec(b"s"), 6000))
+
+
+def rejected(tool: ToolDef, args: dict[str, Any]) -> InvalidArguments:
+    with pytest.raises(InvalidArguments) as exc:
+        tool.validate(args)
+    return exc.value
+
+
+def test_valid_arguments_pass_through_unchanged() -> None:
+    args = {"filter": {">=amount": 1}, "sort": "-amount", "limit": 10, "select": ["title"]}
+    assert TOOLS["deals_search"].validate(args) == args
+    assert TOOLS["me"].validate(None) == {}
+
+
+def test_unknown_argument_suggests_the_closest_names() -> None:
+    err = rejected(TOOLS["deals_search"], {"fitler": {}})
+    assert err.message == "deals_search has no argument 'fitler'."
+    assert err.suggestions == ["filter"] and err.hint is not None and err.hint.startswith("Did you mean filter?")
+
+
+def test_wrong_type_names_the_argument_and_repeats_its_description() -> None:
+    err = rejected(TOOLS["deals_search"], {"limit": 6000})
+    assert err.message.startswith("Invalid limit: 6000 is greater than the maximum of 5000")
+    assert err.hint == TOOLS["deals_search"].input_schema["properties"]["limit"]["description"]
+
+
+def test_nested_errors_give_the_path() -> None:
+    err = rejected(TOOLS["deals_get"], {"id": 5, "include": ["contact", "boss"]})
+    assert err.message.startswith("Invalid include/1: 'boss' is not one of ['contact', 'company', 'quote']")
+
+
+def test_required_arguments_are_named() -> None:
+    err = rejected(TOOLS["deals_get"], {})
+    assert "'id' is a required property" in err.message
+
+
+def test_entities_without_relations_take_no_include() -> None:
+    assert "include" not in TOOLS["tasks_search"].input_schema["properties"]
+    assert "include" in rejected(TOOLS["tasks_search"], {"include": ["x"]}).message
