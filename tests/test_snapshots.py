@@ -1,0 +1,57 @@
+"""Reviewable snapshots of the advertised surface: tools/list as JSON and the README tool table.
+
+Run with UPDATE_SNAPSHOTS=1 to rewrite both after an intended change; the diff is the review.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from server.app import to_mcp_tool
+from server.catalog import load_catalog
+from server.client import VibeCodeClient
+from server.operations import Operations
+from server.results import CursorCodec
+from server.tools import build_tools
+
+ROOT = Path(__file__).resolve().parents[1]
+SNAPSHOT = ROOT / "tests" / "snapshots" / "tools_list.json"
+README = ROOT / "README.md"
+START, END = "<!-- tools:start -->", "<!-- tools:end -->"
+UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
+
+CATALOG = load_catalog()
+TOOLS = build_tools(CATALOG, CATALOG.select([], []), Operations(VibeCodeClient("k"), CursorCodec(b"s"), 6000))
+
+
+def test_tools_list_matches_its_snapshot() -> None:
+    current = json.dumps(
+        [to_mcp_tool(t).model_dump(by_alias=True, exclude_none=True, mode="json") for t in TOOLS.values()],
+        ensure_ascii=False,
+        indent=1,
+    )
+    if UPDATE:
+        SNAPSHOT.write_text(current + "\n", encoding="utf-8")
+    assert SNAPSHOT.read_text(encoding="utf-8") == current + "\n", "tools/list changed: UPDATE_SNAPSHOTS=1"
+
+
+def tool_table() -> str:
+    rows = ["| Entity | Toolset | Tools |", "|---|---|---|"]
+    for entity in CATALOG.select(["all"], []):
+        names = [n for n in TOOLS if n.startswith(entity.tool_prefix + "_")]
+        rows.append(f"| {entity.name} | {entity.toolset} | {', '.join(f'`{n}`' for n in names)} |")
+    rows.append("| (any) | always | `me` |")
+    return "\n".join(rows)
+
+
+def test_readme_tool_table_is_generated_from_the_catalog() -> None:
+    text = README.read_text(encoding="utf-8")
+    head, _, rest = text.partition(START)
+    _, _, tail = rest.partition(END)
+    expected = f"{head}{START}\n{tool_table()}\n{END}{tail}"
+    if UPDATE:
+        README.write_text(expected, encoding="utf-8")
+        text = expected
+    assert text == expected, "README tool table is stale: UPDATE_SNAPSHOTS=1"
