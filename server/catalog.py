@@ -55,6 +55,7 @@ class OperationSpec:
     description: str
     arguments: tuple[str, ...]
     required: tuple[str, ...]
+    with_summary: bool = False  # append the entity's summary to the tool description
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,7 @@ def load_catalog() -> Catalog:
             description=o["description"],
             arguments=tuple(o["arguments"]),
             required=tuple(o["required"]),
+            with_summary=bool(o.get("with_summary", False)),
         )
         for name, o in ops["operations"].items()
     }

@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
 from server import specs
-from server.catalog import Catalog, EntitySpec
+from server.catalog import Catalog, EntitySpec, OperationSpec
 from server.errors import InvalidArguments
 from server.operations import Operations, Output
 
@@ -96,8 +96,10 @@ class ToolDef:
         )
 
 
-def _entity_title(entity: EntitySpec) -> str:
-    return entity.title.lower()
+def describe(spec: OperationSpec, entity: EntitySpec) -> str:
+    """The tool description: the operation's template filled in for the entity."""
+    text = spec.description.format(title=entity.title.lower(), entity=entity.name, prefix=entity.tool_prefix, id="{id}")
+    return f"{text} {entity.summary}" if spec.with_summary else text
 
 
 def input_schema(catalog: Catalog, entity: EntitySpec, op: str) -> dict[str, Any]:
@@ -113,7 +115,7 @@ def input_schema(catalog: Catalog, entity: EntitySpec, op: str) -> dict[str, Any
         elif name == "select":
             frag["description"] += f" Default (concise): {', '.join(entity.key_fields)}."
         elif name == "filter":
-            frag["description"] += f" Field names and values: {entity.tool_prefix}_fields."
+            frag["description"] += f" Names and values: {entity.tool_prefix}_fields."
         props[name] = frag
     return {
         "type": "object",
@@ -141,8 +143,7 @@ def build_tools(catalog: Catalog, entities: list[EntitySpec], ops: Operations) -
             tools[name] = ToolDef(
                 name=name,
                 title=f"{entity.title}: {op}",
-                description=f"{spec.description.format(title=_entity_title(entity), entity=entity.name, id='{id}')} "
-                f"{entity.summary}",
+                description=describe(spec, entity),
                 input_schema=schema,
                 output_schema=output_schema(op),
                 annotations=spec.annotations,
