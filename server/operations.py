@@ -66,6 +66,22 @@ def _after_id(flt: Mapping[str, Any] | None, last_id: int) -> dict[str, Any]:
     return out
 
 
+@dataclass(frozen=True)
+class _PageContext:
+    """What a page's envelope needs besides its records."""
+
+    entity: EntitySpec
+    tool: str
+    query: dict[str, Any]
+    limit: int
+    fmt: str
+    seen: int
+    offset: int
+    total: int | None
+    keyset: bool
+    upstream_more: bool
+
+
 class Operations:
     """Reads against one VibeCode portal, shaped for a model's context window."""
 
@@ -126,8 +142,6 @@ class Operations:
 
         records = [r for r in resp.data or [] if isinstance(r, Mapping)]
         projected = [project(r, shown, concise=fmt == "concise") for r in records]
-        fitted = fit_records(projected, self.max_result_tokens - ENVELOPE_RESERVE)
-        returned = len(fitted.items)
         # `seen` counts the records before this page in the whole listing (a first offset included).
         seen = int(state.get("seen", offset))
         page_total = resp.total
@@ -139,44 +153,55 @@ class Operations:
         total = page_total
         if total is not None and keyset and "after" in state:
             total += seen  # a keyset page's upstream total counts only what lies after the cursor
-        has_more = fitted.dropped > 0 or upstream_more
+        ctx = _PageContext(entity, tool, query, limit, fmt, seen, offset, total, keyset, upstream_more)
+
+        # The envelope (summary, counters, a cursor that carries the whole query) has its own cost.
+        reserve = estimate_tokens(dumps(self._envelope(ctx, [{"id": 0}], dropped=1, cut_fields=[]))) + 20
+        fitted = fit_records(projected, self.max_result_tokens - reserve)
+        items = fitted.items
+        structured = self._envelope(ctx, items, len(records) - len(items), fitted.cut_fields)
+        while len(items) > 1 and estimate_tokens(dumps(structured)) > self.max_result_tokens:
+            items = items[:-1]  # rare: the reserve guessed short; the budget is never exceeded
+            structured = self._envelope(ctx, items, len(records) - len(items), fitted.cut_fields)
+        lines = [structured["summary"], *(render_record(r) for r in items)]
+        if structured["next_cursor"]:
+            lines.append(f"next_cursor: {structured['next_cursor']}")
+        return Output(structured=structured, text="\n".join(lines))
+
+    def _envelope(
+        self, ctx: _PageContext, items: list[dict[str, Any]], dropped: int, cut_fields: list[str]
+    ) -> dict[str, Any]:
+        """The list/search result for `items`, with the cursor that continues right after them."""
+        returned = len(items)
+        has_more = (dropped > 0 or ctx.upstream_more) and returned > 0
         next_cursor = None
-        if has_more and returned:
+        if has_more:
             nxt: dict[str, Any] = {
-                "tool": tool,
-                "q": query,
-                "limit": limit,
-                "fmt": fmt,
-                "seen": seen + returned,
+                "tool": ctx.tool,
+                "q": ctx.query,
+                "limit": ctx.limit,
+                "fmt": ctx.fmt,
+                "seen": ctx.seen + returned,
             }
-            last_id = fitted.items[-1].get("id")
-            if keyset and isinstance(last_id, int):
+            last_id = items[-1].get("id")
+            if ctx.keyset and isinstance(last_id, int):
                 nxt["after"] = last_id
             else:
-                nxt["offset"] = offset + returned
+                nxt["offset"] = ctx.offset + returned
             next_cursor = self.codec.encode(nxt)
-
         truncation = None
-        if fitted.dropped or fitted.cut_fields:
-            truncation = {
-                "dropped_records": fitted.dropped,
-                "cut_fields": fitted.cut_fields,
-                "budget_tokens": self.max_result_tokens,
-            }
-        summary = self._summary(entity, tool, seen, returned, total, has_more, fitted.dropped, keyset)
-        structured = {
-            "items": fitted.items,
+        if dropped or cut_fields:
+            truncation = {"dropped_records": dropped, "cut_fields": cut_fields, "budget_tokens": self.max_result_tokens}
+        summary = self._summary(ctx.entity, ctx.tool, ctx.seen, returned, ctx.total, has_more, dropped, ctx.keyset)
+        return {
+            "items": items,
             "returned": returned,
-            "total": total,
+            "total": ctx.total,
             "has_more": has_more,
             "next_cursor": next_cursor,
             "truncation": truncation,
             "summary": summary,
         }
-        lines = [summary, *(render_record(r) for r in fitted.items)]
-        if next_cursor:
-            lines.append(f"next_cursor: {next_cursor}")
-        return Output(structured=structured, text="\n".join(lines))
 
     def _summary(
         self,

@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import math
+import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -178,13 +179,20 @@ def render_record(record: Mapping[str, Any]) -> str:
 
 
 class CursorCodec:
-    """Opaque, signed, stateless cursors: base64url(JSON payload) + '.' + HMAC-SHA256 tag."""
+    """Opaque, signed, stateless cursors: base64url(JSON payload) + '.' + HMAC-SHA256 tag.
+
+    The payload carries the whole query, so it is deflated when that makes it shorter (a big
+    filter would otherwise make every page's cursor big); the first character says which.
+    """
 
     def __init__(self, secret: bytes) -> None:
         self._secret = secret
 
     def encode(self, payload: Mapping[str, Any]) -> str:
-        body = base64.urlsafe_b64encode(dumps(payload).encode()).rstrip(b"=").decode()
+        raw = dumps(payload).encode()
+        packed = zlib.compress(raw, 9)
+        kind, data = ("z", packed) if len(packed) < len(raw) else ("j", raw)
+        body = kind + base64.urlsafe_b64encode(data).rstrip(b"=").decode()
         return f"{body}.{self._tag(body)}"
 
     def decode(self, cursor: str, tool: str) -> dict[str, Any]:
@@ -200,7 +208,8 @@ class CursorCodec:
                 code="INVALID_CURSOR",
                 hint="Pass next_cursor exactly as returned, or start again without cursor.",
             )
-        payload: dict[str, Any] = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+        data = base64.urlsafe_b64decode(body[1:] + "=" * (-len(body[1:]) % 4))
+        payload: dict[str, Any] = json.loads(zlib.decompress(data) if body[0] == "z" else data)
         if payload.get("tool") != tool:
             raise InvalidArguments(
                 f"cursor belongs to {payload.get('tool')}, not {tool}.",

@@ -18,6 +18,7 @@ from server.errors import ConfigError
 DEFAULT_BASE_URL = "https://vibecode.bitrix24.tech"
 DEFAULT_MAX_RESULT_TOKENS = 6000
 MAX_RESULT_TOKENS_CEILING = 20000
+MIN_RESULT_TOKENS = 1000  # below this a page could not hold one record next to its cursor
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 T = TypeVar("T")
@@ -206,7 +207,7 @@ def _convert(key: str, name: str, value: str) -> object:
     if key == "key_rate_limit":
         return _parse_number(name, value, int, 1, 100000)
     if key == "max_result_tokens":
-        return _parse_number(name, value, int, 200, MAX_RESULT_TOKENS_CEILING)
+        return _parse_number(name, value, int, MIN_RESULT_TOKENS, MAX_RESULT_TOKENS_CEILING)
     if key == "timeout":
         return _parse_number(name, value, float, 0.5, 600.0)
     if key == "log_level":

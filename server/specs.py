@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -12,10 +11,7 @@ from typing import Any
 
 @cache
 def spec_dir() -> Path:
-    """The tool_specs directory: $VIBECODE_TOOL_SPECS_DIR, the packaged copy, or the source tree."""
-    override = os.environ.get("VIBECODE_TOOL_SPECS_DIR")
-    if override:
-        return Path(override)
+    """The tool_specs directory: the copy packaged into a wheel, else the source tree's."""
     packaged = Path(str(resources.files("server"))) / "tool_specs"
     if packaged.is_dir():
         return packaged

@@ -152,3 +152,14 @@ async def test_estimator_never_undercounts_a_real_bpe_tokenizer(cl100k: Any) -> 
 )
 def test_rendered_values_are_unambiguous(value: Any, shown: str) -> None:
     assert render_value(value) == shown
+
+
+def test_big_cursors_are_deflated_and_still_tamper_proof() -> None:
+    codec = CursorCodec(b"k" * 32)
+    payload = {"tool": "deals_search", "q": {"filter": {"id": {"$in": list(range(1, 600, 2))}}}, "after": 9}
+    cur = codec.encode(payload)
+    assert cur.startswith("z") and len(cur) < len(dumps(payload))
+    assert codec.decode(cur, "deals_search") == payload
+    body, _, tag = cur.partition(".")
+    with pytest.raises(InvalidArguments):
+        codec.decode(body[:-3] + "AAA." + tag, "deals_search")

@@ -34,6 +34,7 @@ def test_environment_is_read_and_flags_win_over_it() -> None:
         ({"VIBECODE_RATE_LIMIT": "fast"}, "VIBECODE_RATE_LIMIT"),
         ({"VIBECODE_KEY_RATE_LIMIT": "0"}, "VIBECODE_KEY_RATE_LIMIT"),
         ({"VIBECODE_MAX_RESULT_TOKENS": "50000"}, "VIBECODE_MAX_RESULT_TOKENS"),
+        ({"VIBECODE_MAX_RESULT_TOKENS": "500"}, "VIBECODE_MAX_RESULT_TOKENS"),
         ({"VIBECODE_BASE_URL": "vibecode.bitrix24.tech"}, "VIBECODE_BASE_URL"),
         ({"VIBECODE_READ_ONLY": "maybe"}, "VIBECODE_READ_ONLY"),
         ({"VIBECODE_TRANSPORT": "sse"}, "VIBECODE_TRANSPORT"),
