@@ -62,6 +62,7 @@ class OperationSpec:
 class Catalog:
     entities: Mapping[str, EntitySpec]
     operations: Mapping[str, OperationSpec]
+    cross_entity: Mapping[str, OperationSpec]  # tools that belong to no entity, such as `me`
     arguments: Mapping[str, Mapping[str, Any]]
     toolsets: Mapping[str, tuple[str, ...]]
 
@@ -102,6 +103,20 @@ def _field(name: str, raw: Mapping[str, Any]) -> FieldSpec:
     )
 
 
+def _operation(name: str, o: Mapping[str, Any]) -> OperationSpec:
+    return OperationSpec(
+        name=name,
+        method=o["method"],
+        path=o["path"],
+        cost=int(o["cost"]),
+        annotations=o["annotations"],
+        description=o["description"],
+        arguments=tuple(o["arguments"]),
+        required=tuple(o["required"]),
+        with_summary=bool(o.get("with_summary", False)),
+    )
+
+
 def load_catalog() -> Catalog:
     """Read entities.json, operations.json and toolsets.json."""
     ents = specs.load("entities.json")["entities"]
@@ -122,23 +137,10 @@ def load_catalog() -> Catalog:
         )
         for name, e in ents.items()
     }
-    operations = {
-        name: OperationSpec(
-            name=name,
-            method=o["method"],
-            path=o["path"],
-            cost=int(o["cost"]),
-            annotations=o["annotations"],
-            description=o["description"],
-            arguments=tuple(o["arguments"]),
-            required=tuple(o["required"]),
-            with_summary=bool(o.get("with_summary", False)),
-        )
-        for name, o in ops["operations"].items()
-    }
     return Catalog(
         entities=entities,
-        operations=operations,
+        operations={name: _operation(name, o) for name, o in ops["operations"].items()},
+        cross_entity={name: _operation(name, o) for name, o in ops["cross_entity"].items()},
         arguments=ops["arguments"],
         toolsets={name: tuple(t["entities"]) for name, t in sets.items()},
     )

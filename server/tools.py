@@ -38,18 +38,6 @@ def output_schema(op: str) -> dict[str, Any]:
     }
 
 
-ME_DESCRIPTION = (
-    "Who the API key belongs to: portal, key owner, scopes, access mode, rate limit and the entities "
-    "it can reach (GET /v1/me). Call first when unsure what the portal offers."
-)
-READ_ONLY_ANNOTATIONS = {
-    "readOnlyHint": True,
-    "destructiveHint": False,
-    "idempotentHint": True,
-    "openWorldHint": True,
-}
-
-
 @dataclass(frozen=True)
 class ToolDef:
     """Everything the MCP boundary needs to advertise and run one tool."""
@@ -150,14 +138,15 @@ def build_tools(catalog: Catalog, entities: list[EntitySpec], ops: Operations) -
                 handler=_bind(ops, entity, op),
                 validator=_compile(schema),
             )
+    me = catalog.cross_entity["me"]
     me_schema: dict[str, Any] = {"type": "object", "properties": {}, "additionalProperties": False}
     tools["me"] = ToolDef(
         name="me",
         title="Who am I",
-        description=ME_DESCRIPTION,
+        description=me.description,
         input_schema=me_schema,
         output_schema=output_schema("me"),
-        annotations=READ_ONLY_ANNOTATIONS,
+        annotations=me.annotations,
         handler=lambda _args: ops.me(),
         validator=_compile(me_schema),
     )
