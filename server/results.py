@@ -32,7 +32,7 @@ def dumps(value: Any) -> str:
 
 
 def _byte_classes() -> bytes:
-    """A bytes.translate table: d digit, p punctuation/space, l other ASCII, n UTF-8 lead byte, c continuation."""
+    """A bytes.translate table: d digit, p punctuation, l letter/space/other ASCII, n UTF-8 lead, c continuation."""
     table = bytearray(b"l" * 128 + b"c" * 64 + b"n" * 64)
     for ch in b"0123456789":
         table[ch] = ord("d")
