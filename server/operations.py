@@ -17,6 +17,7 @@ from server.results import (
     fit_records,
     project,
     render_record,
+    shorten_records,
 )
 
 DEFAULT_LIMIT = 50
@@ -33,6 +34,13 @@ class Output:
 
 def _mapping(value: Any) -> Mapping[str, Any]:
     return value if isinstance(value, Mapping) else {}
+
+
+def _with_hard_cuts(cut_fields: list[str], before: list[dict[str, Any]], kept: list[dict[str, Any]]) -> list[str]:
+    """Add the fields `fit_records` cut hard when even the first record alone was over budget."""
+    if not kept or kept[0] is before[0]:
+        return cut_fields
+    return sorted({*cut_fields, *(k for k, v in kept[0].items() if v != before[0].get(k))})
 
 
 def _sort_is_default(sort: Any) -> bool:
@@ -141,7 +149,7 @@ class Operations:
             resp = await self.client.request("GET", f"/v1/{entity.name}", params=params)
 
         records = [r for r in resp.data or [] if isinstance(r, Mapping)]
-        projected = [project(r, shown, concise=fmt == "concise") for r in records]
+        shortened, cut_fields = shorten_records([project(r, shown, concise=fmt == "concise") for r in records])
         # `seen` counts the records before this page in the whole listing (a first offset included).
         seen = int(state.get("seen", offset))
         page_total = resp.total
@@ -156,13 +164,13 @@ class Operations:
         ctx = _PageContext(entity, tool, query, limit, fmt, seen, offset, total, keyset, upstream_more)
 
         # The envelope (summary, counters, a cursor that carries the whole query) has its own cost.
-        reserve = estimate_tokens(dumps(self._envelope(ctx, [{"id": 0}], dropped=1, cut_fields=[]))) + 20
-        fitted = fit_records(projected, self.max_result_tokens - reserve)
+        # Estimates add up (to within rounding), so items within `budget - reserve` keep the whole
+        # result within the budget; the slack covers the real cursor id and counts in the summary.
+        reserve = estimate_tokens(dumps(self._envelope(ctx, [{"id": 0}], 1, cut_fields))) + 20
+        fitted = fit_records(shortened, self.max_result_tokens - reserve)
         items = fitted.items
-        structured = self._envelope(ctx, items, len(records) - len(items), fitted.cut_fields)
-        while len(items) > 1 and estimate_tokens(dumps(structured)) > self.max_result_tokens:
-            items = items[:-1]  # rare: the reserve guessed short; the budget is never exceeded
-            structured = self._envelope(ctx, items, len(records) - len(items), fitted.cut_fields)
+        cut_fields = _with_hard_cuts(cut_fields, shortened, items)
+        structured = self._envelope(ctx, items, len(records) - len(items), cut_fields)
         lines = [structured["summary"], *(render_record(r) for r in items)]
         if structured["next_cursor"]:
             lines.append(f"next_cursor: {structured['next_cursor']}")
@@ -240,14 +248,16 @@ class Operations:
         record = resp.data[0] if isinstance(resp.data, list) and resp.data else resp.data
         if not isinstance(record, Mapping):
             record = {"id": args["id"]}
-        fitted = fit_records([project(record, shown, fmt == "concise")], self.max_result_tokens - ENVELOPE_RESERVE)
+        shortened, cut_fields = shorten_records([project(record, shown, fmt == "concise")])
+        fitted = fit_records(shortened, self.max_result_tokens - ENVELOPE_RESERVE)
         item = fitted.items[0]
+        cut_fields = _with_hard_cuts(cut_fields, shortened, fitted.items)
         label = item.get(entity.name_field) or record.get(entity.name_field)
         summary = f"{entity.title[:-1] if entity.title.endswith('s') else entity.title} #{item.get('id')}"
         summary += f" «{label}»." if label else "."
         if fmt == "concise" and not args.get("select"):
             summary += " Key fields only; response_format=detailed shows every field."
-        truncation = {"cut_fields": fitted.cut_fields} if fitted.cut_fields else None
+        truncation = {"cut_fields": cut_fields} if cut_fields else None
         structured = {"item": item, "summary": summary, "truncation": truncation}
         return Output(structured=structured, text=f"{summary}\n{render_record(item)}")
 

@@ -111,45 +111,50 @@ def _multifield_value(entry: Any) -> Any:
 
 @dataclass(frozen=True)
 class Fitted:
-    """Records that fit the budget, and what was trimmed to get there."""
+    """Records that fit the budget, how many were left out, and their estimated tokens."""
 
     items: list[dict[str, Any]]
     dropped: int
-    cut_fields: list[str]
+    tokens: int
 
 
-def _shorten(record: Mapping[str, Any], cut_fields: set[str]) -> dict[str, Any]:
-    """The record with over-long strings cut; names of the cut fields go into `cut_fields`."""
-    out = dict(record)
-    for key, value in record.items():
-        if isinstance(value, str) and len(value) <= MAX_STRING_CHARS or isinstance(value, int | float | None):
-            continue
-        out[key], cut = cut_strings(value)
-        if cut:
-            cut_fields.add(key)
-    return out
-
-
-def fit_records(records: Sequence[Mapping[str, Any]], budget_tokens: int) -> Fitted:
-    """Keep whole records, in order, while their estimated tokens stay within the budget."""
+def shorten_records(records: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
+    """Records with over-long strings cut, and the names of the fields that were cut."""
     cut_fields: set[str] = set()
-    shortened = [_shorten(r, cut_fields) for r in records]
+    out = []
+    for record in records:
+        short = dict(record)
+        for key, value in record.items():
+            if isinstance(value, str) and len(value) <= MAX_STRING_CHARS or isinstance(value, int | float | None):
+                continue
+            short[key], cut = cut_strings(value)
+            if cut:
+                cut_fields.add(key)
+        out.append(short)
+    return out, sorted(cut_fields)
+
+
+def fit_records(records: Sequence[dict[str, Any]], budget_tokens: int) -> Fitted:
+    """Keep whole records, in order, while their estimated tokens (as a JSON array) fit the budget.
+
+    The first record is always kept; if even it does not fit, its strings are cut to 40 characters.
+    """
     # One estimate for the whole page first: it usually fits, and then no record needs its own.
-    if estimate_tokens(dumps(shortened)) <= budget_tokens:
-        return Fitted(items=shortened, dropped=0, cut_fields=sorted(cut_fields))
+    whole = estimate_tokens(dumps(records))
+    if whole <= budget_tokens:
+        return Fitted(items=list(records), dropped=0, tokens=whole)
     items: list[dict[str, Any]] = []
-    used = 0
-    for record, short in zip(records, shortened, strict=True):
-        cost = estimate_tokens(dumps(short)) + 1
-        if used + cost > budget_tokens and items:
-            break
+    used = 1  # the brackets
+    for record in records:
+        cost = estimate_tokens(dumps(record)) + 1
         if used + cost > budget_tokens:
-            # Not even one record fits: keep it but with every string cut hard.
-            short, _ = cut_strings(short, 40)
-            cut_fields.update(k for k, v in record.items() if isinstance(v, str | list | dict))
-        items.append(short)
+            if items:
+                break
+            record, _ = cut_strings(record, 40)
+            cost = estimate_tokens(dumps(record)) + 1
+        items.append(record)
         used += cost
-    return Fitted(items=items, dropped=len(records) - len(items), cut_fields=sorted(cut_fields))
+    return Fitted(items=items, dropped=len(records) - len(items), tokens=used)
 
 
 def render_value(value: Any) -> str:

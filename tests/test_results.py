@@ -14,6 +14,7 @@ from server.results import (
     project,
     render_record,
     render_value,
+    shorten_records,
 )
 
 
@@ -43,13 +44,25 @@ def test_fit_keeps_whole_records_in_order_within_the_budget() -> None:
     fitted = fit_records(records, budget_tokens=400)
     assert 0 < len(fitted.items) < 50 and fitted.dropped == 50 - len(fitted.items)
     assert [r["id"] for r in fitted.items] == list(range(1, len(fitted.items) + 1))
-    assert sum(estimate_tokens(dumps(r)) + 1 for r in fitted.items) <= 400
+    assert estimate_tokens(dumps(fitted.items)) <= fitted.tokens <= 400
+
+
+def test_a_page_that_fits_is_estimated_once_as_a_whole() -> None:
+    records = [{"id": i, "title": "t"} for i in range(1, 51)]
+    fitted = fit_records(records, budget_tokens=6000)
+    assert fitted.items == records and fitted.dropped == 0 and fitted.tokens == estimate_tokens(dumps(records))
 
 
 def test_fit_never_returns_nothing_when_one_record_is_bigger_than_the_budget() -> None:
-    fitted = fit_records([{"id": 1, "comments": "z" * 5000}], budget_tokens=20)
-    assert len(fitted.items) == 1 and fitted.cut_fields == ["comments"]
+    fitted = fit_records([{"id": 1, "comments": "z" * 5000}, {"id": 2}], budget_tokens=20)
+    assert len(fitted.items) == 1 and fitted.dropped == 1
     assert len(fitted.items[0]["comments"]) < 100
+
+
+def test_shorten_records_cuts_long_strings_and_names_the_fields() -> None:
+    short, cut = shorten_records([{"id": 1, "comments": "z" * 5000, "title": "ok"}, {"id": 2, "d": ["y" * 999]}])
+    assert cut == ["comments", "d"] and short[0]["title"] == "ok"
+    assert short[0]["comments"].endswith("…[cut 4600 chars]") and short[1]["d"][0].endswith("…[cut 599 chars]")
 
 
 def test_project_keeps_id_first_and_included() -> None:
