@@ -14,14 +14,11 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
-import httpx
-from mcp.server import Server
-from mcp.server.stdio import stdio_server
 
 from server import __version__
-from server.app import build_server
+from server.app import McpServer, build_server, serve_http, serve_stdio
 from server.catalog import load_catalog
-from server.client import VibeCodeClient
+from server.client import Transport, VibeCodeClient
 from server.errors import ConfigError, VibeCodeError
 from server.operations import Operations
 from server.results import CursorCodec
@@ -33,13 +30,13 @@ log = logging.getLogger("vibecode_mcp")
 
 @dataclass(frozen=True)
 class Assembled:
-    server: Server[Any]
+    server: McpServer
     tools: Mapping[str, ToolDef]
     client: VibeCodeClient
 
 
 @asynccontextmanager
-async def assemble(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> AsyncIterator[Assembled]:
+async def assemble(settings: Settings, transport: Transport | None = None) -> AsyncIterator[Assembled]:
     """Build the whole server; the VibeCode client stays open while the context lasts.
 
     With no API key the client talks to the embedded demo portal in-process.
@@ -94,23 +91,11 @@ async def serve(settings: Settings) -> None:
         if not settings.demo:
             tg.start_soon(check_portal, built.client)  # in the background: start-up is not delayed
         if settings.transport == "http":
-            await _serve_http(settings, built.server)
+            token = settings.http_token.reveal() if settings.http_token else None
+            await serve_http(built.server, settings.http_host, settings.http_port, token)
         else:
-            async with stdio_server() as (read, write):
-                await built.server.run(read, write, built.server.create_initialization_options())
+            await serve_stdio(built.server)
         tg.cancel_scope.cancel()
-
-
-async def _serve_http(settings: Settings, server: Server[Any]) -> None:
-    import uvicorn
-
-    from server.httpauth import BearerAuth
-
-    app: Any = server.streamable_http_app(host=settings.http_host)
-    if settings.http_token:
-        app = BearerAuth(app, settings.http_token.reveal())
-    config = uvicorn.Config(app, host=settings.http_host, port=settings.http_port, log_level="warning", lifespan="on")
-    await uvicorn.Server(config).serve()
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -11,14 +11,19 @@ from collections.abc import Mapping
 from typing import Any
 
 import mcp.types as types
+import uvicorn
 from mcp.server import Server, ServerRequestContext
+from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
 
 from server import __version__
 from server.errors import VibeCodeError
+from server.httpauth import BearerAuth
 from server.tools import ToolDef
 
 log = logging.getLogger(__name__)
+
+McpServer = Server[Any]
 
 INSTRUCTIONS = """\
 Bitrix24 portal access through the VibeCode API: CRM deals, contacts, companies, leads, tasks, users.
@@ -64,7 +69,7 @@ def to_mcp_tool(tool: ToolDef) -> types.Tool:
     )
 
 
-def build_server(tools: Mapping[str, ToolDef], *, demo: bool) -> Server[Any]:
+def build_server(tools: Mapping[str, ToolDef], *, demo: bool) -> McpServer:
     """An MCP server exposing `tools`."""
     listed = [to_mcp_tool(t) for t in tools.values()]
 
@@ -109,3 +114,18 @@ def build_server(tools: Mapping[str, ToolDef], *, demo: bool) -> Server[Any]:
         on_call_tool=call_tool,
         get_tool_input_schema=input_schema_for,
     )
+
+
+async def serve_stdio(server: McpServer) -> None:
+    """Serve MCP on stdin/stdout until the client closes them."""
+    async with stdio_server() as (read, write):
+        await server.run(read, write, server.create_initialization_options())
+
+
+async def serve_http(server: McpServer, host: str, port: int, token: str | None) -> None:
+    """Serve Streamable HTTP on /mcp (DNS-rebinding protection on loopback; bearer token if given)."""
+    app: Any = server.streamable_http_app(host=host)
+    if token:
+        app = BearerAuth(app, token)
+    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+    await uvicorn.Server(config).serve()

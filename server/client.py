@@ -38,6 +38,8 @@ from server.errors import (
 
 log = logging.getLogger(__name__)
 
+Transport = httpx.AsyncBaseTransport  # what callers may inject (the demo portal's, a mock) without importing httpx
+
 STATUS_CLASSES: dict[int, type[ApiError]] = {
     400: BadRequest,
     401: AuthError,
@@ -139,7 +141,7 @@ class VibeCodeClient:
         api_key: str,
         base_url: str = "https://vibecode.bitrix24.tech",
         *,
-        transport: httpx.AsyncBaseTransport | None = None,
+        transport: Transport | None = None,
         timeout: float = 30.0,
         max_retries: int = 3,
         max_retry_wait: float = 10.0,
