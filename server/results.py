@@ -111,11 +111,10 @@ def _multifield_value(entry: Any) -> Any:
 
 @dataclass(frozen=True)
 class Fitted:
-    """Records that fit the budget, how many were left out, and their estimated tokens."""
+    """Records that fit the budget, and how many were left out."""
 
     items: list[dict[str, Any]]
     dropped: int
-    tokens: int
 
 
 def shorten_records(records: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
@@ -140,9 +139,8 @@ def fit_records(records: Sequence[dict[str, Any]], budget_tokens: int) -> Fitted
     The first record is always kept; if even it does not fit, its strings are cut to 40 characters.
     """
     # One estimate for the whole page first: it usually fits, and then no record needs its own.
-    whole = estimate_tokens(dumps(records))
-    if whole <= budget_tokens:
-        return Fitted(items=list(records), dropped=0, tokens=whole)
+    if estimate_tokens(dumps(records)) <= budget_tokens:
+        return Fitted(items=list(records), dropped=0)
     items: list[dict[str, Any]] = []
     used = 1  # the brackets
     for record in records:
@@ -154,7 +152,7 @@ def fit_records(records: Sequence[dict[str, Any]], budget_tokens: int) -> Fitted
             cost = estimate_tokens(dumps(record)) + 1
         items.append(record)
         used += cost
-    return Fitted(items=items, dropped=len(records) - len(items), tokens=used)
+    return Fitted(items=items, dropped=len(records) - len(items))
 
 
 def render_value(value: Any) -> str:

@@ -81,7 +81,7 @@ def _parse_bool(name: str, raw: str) -> bool:
         return True
     if low in {"0", "false", "no", "off", ""}:
         return False
-    raise ConfigError(f"{name}={raw!r} is not a boolean; use true or false.", code="CONFIG_ERROR")
+    raise ConfigError(f"{name}={raw!r} is not a boolean; use true or false.")
 
 
 def _parse_number(name: str, raw: str, cast: Callable[[str], T], low: float, high: float) -> T:

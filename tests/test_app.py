@@ -91,22 +91,23 @@ async def test_cursor_walks_every_record_once_while_data_changes(client: Client,
     total = (await call(client, "deals_search", {"limit": 1})).structured_content["total"]
     seen: list[int] = []
     args: dict[str, Any] = {"limit": 150}
-    inserted = False
+    added = None
     while True:
         page = (await call(client, "deals_search", args)).structured_content
         seen += [r["id"] for r in page["items"]]
-        if not inserted:
+        if added is None:
             # A record deleted behind the cursor and one added ahead must not shift the pages.
             async with httpx.AsyncClient(
                 transport=EmulatorTransport(portal), base_url="https://x", headers={"X-Api-Key": DEMO_API_KEY}
             ) as raw:
                 assert (await raw.delete(f"/v1/deals/{seen[0]}")).status_code == 204
-            inserted = True
+                created = await raw.post("/v1/deals", json={"title": "Added while paging"})
+                added = created.json()["data"]["id"]
         if not page["has_more"]:
             break
         args = {"cursor": page["next_cursor"]}
-    assert len(seen) == len(set(seen)) == total
-    assert seen == sorted(seen)
+    assert len(seen) == len(set(seen)) == total + 1
+    assert seen == sorted(seen) and seen[-1] == added
 
 
 async def test_offset_paging_for_other_sorts_has_no_repeats(client: Client) -> None:
