@@ -19,6 +19,7 @@ DEFAULT_BASE_URL = "https://vibecode.bitrix24.tech"
 DEFAULT_MAX_RESULT_TOKENS = 6000
 MAX_RESULT_TOKENS_CEILING = 20000
 MIN_RESULT_TOKENS = 1000  # below this a page could not hold one record next to its cursor
+WRITE_MODES = ("read-only", "safe-write", "full")
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 T = TypeVar("T")
@@ -60,6 +61,10 @@ class Settings:
     toolsets: tuple[str, ...] = ()
     entities: tuple[str, ...] = ()
     read_only: bool = False
+    write_mode: str = "full"  # read-only | safe-write | full; read_only=True forces read-only
+    confirm_above: int = 10  # bulk writes of more records than this need a human's confirmation
+    allow_unconfirmed_writes: bool = False  # operator opt-in for clients that cannot ask a human
+    audit_log: str | None = None  # JSONL path, "-" for stderr; None: the default file in the state dir
     rate_limit: float = 10.0
     key_rate_limit: int = 300
     max_result_tokens: int = DEFAULT_MAX_RESULT_TOKENS
@@ -68,6 +73,11 @@ class Settings:
     demo_seed: int = 42
     demo_scale: float = 1.0
     cursor_secret: Secret | None = None
+
+    @property
+    def effective_write_mode(self) -> str:
+        """The write tier in force: `read_only` wins over `write_mode`."""
+        return "read-only" if self.read_only else self.write_mode
 
     @property
     def demo(self) -> bool:
@@ -119,6 +129,8 @@ def _parser() -> argparse.ArgumentParser:
     add("--toolsets", help="comma list of toolsets (VIBECODE_TOOLSETS), e.g. crm,tasks or all")
     add("--entities", help="comma list of entities to expose (VIBECODE_ENTITIES)")
     add("--read-only", dest="read_only", action="store_const", const="true", help="expose no write tools")
+    add("--write-mode", dest="write_mode", help="read-only, safe-write or full (VIBECODE_WRITE_MODE)")
+    add("--audit-log", dest="audit_log", help="audit log path, - for stderr (VIBECODE_AUDIT_LOG)")
     add("--rate-limit", dest="rate_limit", help="portal units per second (VIBECODE_RATE_LIMIT)")
     add("--key-rate-limit", dest="key_rate_limit", help="key requests per minute (VIBECODE_KEY_RATE_LIMIT)")
     add("--max-result-tokens", dest="max_result_tokens", help="token budget per tool result")
@@ -135,6 +147,10 @@ ENV_NAMES = {
     "toolsets": "VIBECODE_TOOLSETS",
     "entities": "VIBECODE_ENTITIES",
     "read_only": "VIBECODE_READ_ONLY",
+    "write_mode": "VIBECODE_WRITE_MODE",
+    "confirm_above": "VIBECODE_CONFIRM_ABOVE",
+    "allow_unconfirmed_writes": "VIBECODE_ALLOW_UNCONFIRMED_WRITES",
+    "audit_log": "VIBECODE_AUDIT_LOG",
     "rate_limit": "VIBECODE_RATE_LIMIT",
     "key_rate_limit": "VIBECODE_KEY_RATE_LIMIT",
     "max_result_tokens": "VIBECODE_MAX_RESULT_TOKENS",
@@ -200,8 +216,15 @@ def _convert(key: str, name: str, value: str) -> object:
         return _parse_url(name, value)
     if key in {"toolsets", "entities"}:
         return _parse_list(value)
-    if key == "read_only":
+    if key in {"read_only", "allow_unconfirmed_writes"}:
         return _parse_bool(name, value)
+    if key == "write_mode":
+        mode = value.strip().lower().replace("_", "-")
+        if mode not in WRITE_MODES:
+            raise ConfigError(f"{name}={value!r} is not a write mode; use {', '.join(WRITE_MODES)}.")
+        return mode
+    if key == "confirm_above":
+        return _parse_number(name, value, int, 0, 100000)
     if key == "rate_limit":
         return _parse_number(name, value, float, 0.1, 1000.0)
     if key == "key_rate_limit":

@@ -60,3 +60,38 @@ def test_secrets_never_show_in_reprs() -> None:
 def test_non_loopback_http_is_allowed_with_a_token() -> None:
     s = load_settings({"VIBECODE_HTTP_HOST": "0.0.0.0", "VIBECODE_HTTP_TOKEN": "t"}, ["--transport", "http"])
     assert s.http_host == "0.0.0.0"
+
+
+def test_write_mode_tiers_and_the_read_only_alias() -> None:
+    assert load_settings({}).effective_write_mode == "full"
+    assert load_settings({"VIBECODE_WRITE_MODE": "safe_write"}).effective_write_mode == "safe-write"
+    assert load_settings({}, ["--write-mode", "read-only"]).effective_write_mode == "read-only"
+    # VIBECODE_READ_ONLY is the old spelling of the strictest tier and wins over any write mode.
+    assert load_settings({"VIBECODE_WRITE_MODE": "full", "VIBECODE_READ_ONLY": "1"}).effective_write_mode == "read-only"
+
+
+def test_confirmation_and_audit_settings() -> None:
+    s = load_settings(
+        {
+            "VIBECODE_CONFIRM_ABOVE": "25",
+            "VIBECODE_ALLOW_UNCONFIRMED_WRITES": "true",
+            "VIBECODE_AUDIT_LOG": "-",
+        }
+    )
+    assert (s.confirm_above, s.allow_unconfirmed_writes, s.audit_log) == (25, True, "-")
+    d = load_settings({})
+    assert (d.confirm_above, d.allow_unconfirmed_writes, d.audit_log) == (10, False, None)
+
+
+@pytest.mark.parametrize(
+    ("env", "named"),
+    [
+        ({"VIBECODE_WRITE_MODE": "yolo"}, "VIBECODE_WRITE_MODE"),
+        ({"VIBECODE_CONFIRM_ABOVE": "-1"}, "VIBECODE_CONFIRM_ABOVE"),
+        ({"VIBECODE_ALLOW_UNCONFIRMED_WRITES": "perhaps"}, "VIBECODE_ALLOW_UNCONFIRMED_WRITES"),
+    ],
+)
+def test_bad_write_settings_name_the_variable(env: dict[str, str], named: str) -> None:
+    with pytest.raises(ConfigError) as exc:
+        load_settings(env)
+    assert named in exc.value.message
