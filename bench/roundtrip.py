@@ -120,21 +120,21 @@ async def main(calls: int) -> None:
     portal = Portal()
     transport = EmulatorTransport(portal)
     async with assemble(Settings(), transport=transport) as built:
-        tool = built.tools["deals_search"]
+        call = built.dispatcher.call
         client = built.client
         for _ in range(50):
-            await tool.handler(SEARCH)
+            await call("deals_search", SEARCH)
         whole: list[float] = []
         bare: list[float] = []
         for _ in range(calls * 2):  # interleaved, so both see the same machine state
-            whole += await timed(1, lambda: tool.handler(SEARCH))
+            whole += await timed(1, lambda: call("deals_search", SEARCH))
             bare += await timed(1, lambda: client.request("POST", "/v1/deals/search", json_body=UPSTREAM_BODY))
         print(f"in-process tool call (demo portal)      {stats(whole)}")
         print(f"in-process bare upstream request        {stats(bare)}")
         overhead = statistics.median(whole) - statistics.median(bare)
         print(f"  server-side overhead (median diff)    {overhead * 1000:7.3f} ms")
 
-        concise = await tool.handler({"limit": 50})
+        concise = await call("deals_search", {"limit": 50})
         async with httpx.AsyncClient(
             transport=transport, base_url="https://x", headers={"X-Api-Key": DEMO_API_KEY}
         ) as http:

@@ -19,6 +19,7 @@ from server import __version__
 from server.app import McpServer, build_server, serve_http, serve_stdio
 from server.catalog import load_catalog
 from server.client import Transport, VibeCodeClient
+from server.dispatch import Dispatcher
 from server.errors import ConfigError, VibeCodeError
 from server.operations import Operations
 from server.results import CursorCodec
@@ -33,6 +34,7 @@ class Assembled:
     server: McpServer
     tools: Mapping[str, ToolDef]
     client: VibeCodeClient
+    dispatcher: Dispatcher
 
 
 @asynccontextmanager
@@ -54,8 +56,10 @@ async def assemble(settings: Settings, transport: Transport | None = None) -> As
     secret = settings.cursor_secret.reveal().encode() if settings.cursor_secret else os.urandom(32)
     async with VibeCodeClient(api_key, settings.base_url, transport=transport, timeout=settings.timeout) as client:
         ops = Operations(client, CursorCodec(secret), settings.max_result_tokens)
-        tools = build_tools(catalog, entities, ops)
-        yield Assembled(server=build_server(tools, demo=settings.demo), tools=tools, client=client)
+        tools = build_tools(catalog, entities, ops, read_only=settings.read_only)
+        dispatcher = Dispatcher(tools, read_only=settings.read_only)
+        server = build_server(dispatcher, demo=settings.demo)
+        yield Assembled(server=server, tools=tools, client=client, dispatcher=dispatcher)
 
 
 def _announce(settings: Settings, n_tools: int) -> None:

@@ -17,6 +17,8 @@ from mcp.server.stdio import stdio_server
 from mcp.shared.exceptions import MCPError
 
 from server import __version__
+from server.context import CallContext
+from server.dispatch import Dispatcher, UnknownTool
 from server.errors import VibeCodeError
 from server.httpauth import BearerAuth
 from server.tools import ToolDef
@@ -69,8 +71,18 @@ def to_mcp_tool(tool: ToolDef) -> types.Tool:
     )
 
 
-def build_server(tools: Mapping[str, ToolDef], *, demo: bool) -> McpServer:
-    """An MCP server exposing `tools`."""
+def call_context(ctx: ServerRequestContext[Any], name: str) -> CallContext:
+    """MCP's request context adapted to the plain call context handlers receive."""
+
+    async def progress(done: float, total: float | None = None, message: str | None = None) -> None:
+        await ctx.session.report_progress(done, total, message)  # a no-op unless the caller asked
+
+    return CallContext(tool=name, progress=progress)
+
+
+def build_server(dispatcher: Dispatcher, *, demo: bool, instructions_note: str = "") -> McpServer:
+    """An MCP server exposing the dispatcher's tools (listed once, in their order)."""
+    tools: Mapping[str, ToolDef] = dispatcher.tools
     listed = [to_mcp_tool(t) for t in tools.values()]
 
     async def list_tools(
@@ -79,12 +91,10 @@ def build_server(tools: Mapping[str, ToolDef], *, demo: bool) -> McpServer:
         return types.ListToolsResult(tools=listed)
 
     async def call_tool(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:
-        tool = tools.get(params.name)
-        if tool is None:
-            raise MCPError(code=types.INVALID_PARAMS, message=f"Unknown tool: {params.name}")
         try:
-            args = tool.validate(params.arguments)
-            out = await tool.handler(args)
+            out = await dispatcher.call(params.name, params.arguments, call_context(ctx, params.name))
+        except UnknownTool:
+            raise MCPError(code=types.INVALID_PARAMS, message=f"Unknown tool: {params.name}") from None
         except VibeCodeError as exc:
             log.info("%s failed: %s", params.name, exc.code)
             return error_result(exc)
@@ -109,7 +119,7 @@ def build_server(tools: Mapping[str, ToolDef], *, demo: bool) -> McpServer:
         "vibecode-mcp",
         version=__version__,
         title="VibeCode (Bitrix24)",
-        instructions=INSTRUCTIONS + (DEMO_NOTE if demo else ""),
+        instructions=INSTRUCTIONS + (DEMO_NOTE if demo else "") + instructions_note,
         on_list_tools=list_tools,
         on_call_tool=call_tool,
         get_tool_input_schema=input_schema_for,

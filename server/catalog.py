@@ -56,6 +56,8 @@ class OperationSpec:
     arguments: tuple[str, ...]
     required: tuple[str, ...]
     with_summary: bool = False  # append the entity's summary to the tool description
+    title: str = ""  # a cross-entity tool's title (entity tools are titled "{Entity}: {operation}")
+    handler: str = ""  # the operation kind: which registered handler runs it (server.registry)
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,8 @@ def _field(name: str, raw: Mapping[str, Any]) -> FieldSpec:
 
 
 def _operation(name: str, o: Mapping[str, Any]) -> OperationSpec:
+    if not o.get("handler"):
+        raise ConfigError(f"tool_specs/operations.json: operation {name!r} names no handler.")
     return OperationSpec(
         name=name,
         method=o["method"],
@@ -114,6 +118,8 @@ def _operation(name: str, o: Mapping[str, Any]) -> OperationSpec:
         arguments=tuple(o["arguments"]),
         required=tuple(o["required"]),
         with_summary=bool(o.get("with_summary", False)),
+        title=str(o.get("title", "")),
+        handler=str(o["handler"]),
     )
 
 

@@ -76,6 +76,12 @@ class InvalidArguments(VibeCodeError):
     default_code = "INVALID_ARGUMENTS"
 
 
+class ReadOnlyRefusal(VibeCodeError):
+    """A write tool was called while the server runs read-only; nothing was sent upstream."""
+
+    default_code = "READ_ONLY"
+
+
 class TransportError(VibeCodeError):
     """No usable answer from the VibeCode API."""
 

@@ -1,27 +1,29 @@
 """The tool registry: one tool per exposed entity × operation, plus cross-entity tools.
 
-Builds each tool's input/output JSON Schema from `tool_specs/`, compiles one validator per tool,
-and dispatches validated arguments to `Operations`. Knows nothing of MCP types.
+Builds each tool's input/output JSON Schema from `tool_specs/` and binds it to the handler its
+operation's kind names (`server.registry`). Validators compile on first use. Knows nothing of MCP.
 """
 
 from __future__ import annotations
 
 import copy
 import difflib
+import functools
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from server import specs
+from server import paging, reads, specs  # noqa: F401  (handler modules register their kinds on import)
 from server.catalog import Catalog, EntitySpec, OperationSpec
+from server.context import CallContext
 from server.errors import InvalidArguments
 from server.operations import Operations, Output
+from server.registry import Target, handler_for
 
-Handler = Callable[[Mapping[str, Any]], Awaitable[Output]]
-IMPLEMENTED = ("list", "search", "get", "fields")
+Run = Callable[[Mapping[str, Any], CallContext], Awaitable[Output]]
 
 
 def output_schema(op: str) -> dict[str, Any]:
@@ -48,8 +50,18 @@ class ToolDef:
     input_schema: dict[str, Any]
     output_schema: dict[str, Any]
     annotations: Mapping[str, bool]
-    handler: Handler
-    validator: Draft202012Validator
+    run: Run
+    target: Target | None = field(default=None, compare=False)
+
+    @property
+    def writes(self) -> bool:
+        """True for a tool that changes the portal (hidden and refused in read-only mode)."""
+        return not self.annotations.get("readOnlyHint", False)
+
+    @functools.cached_property
+    def validator(self) -> Draft202012Validator:
+        """Compiled on first use: start-up does not pay for tools that are never called."""
+        return Draft202012Validator(self.input_schema)
 
     def validate(self, arguments: Mapping[str, Any] | None) -> dict[str, Any]:
         """Check arguments against the input schema.
@@ -90,13 +102,14 @@ def describe(spec: OperationSpec, entity: EntitySpec) -> str:
     return f"{text} {entity.summary}" if spec.with_summary else text
 
 
-def input_schema(catalog: Catalog, entity: EntitySpec, op: str) -> dict[str, Any]:
+def input_schema(catalog: Catalog, spec: OperationSpec, entity: EntitySpec | None = None) -> dict[str, Any]:
     """The tool's input schema: the operation's argument fragments, specialised for the entity."""
-    spec = catalog.operations[op]
     props: dict[str, Any] = {}
     for name in spec.arguments:
         frag = copy.deepcopy(dict(catalog.arguments[name]))
-        if name == "include":
+        if entity is None:
+            pass
+        elif name == "include":
             if not entity.include:
                 continue
             frag["items"] = {"type": "string", "enum": list(entity.include)}
@@ -105,57 +118,59 @@ def input_schema(catalog: Catalog, entity: EntitySpec, op: str) -> dict[str, Any
         elif name == "filter":
             frag["description"] += f" Names and values: {entity.tool_prefix}_fields."
         props[name] = frag
-    return {
-        "type": "object",
-        "properties": props,
-        "required": list(spec.required),
-        "additionalProperties": False,
-    }
+    schema: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
+    if spec.required:
+        schema["required"] = list(spec.required)
+    return schema
 
 
-def _compile(schema: dict[str, Any]) -> Draft202012Validator:
-    Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+def bind(ops: Operations, target: Target) -> Run:
+    """The tool's runner: the handler of its operation kind, bound to the runtime and target.
+
+    Raises:
+        ConfigError: the operation's kind has no registered handler (a start-up error).
+    """
+    return functools.partial(handler_for(target.spec), ops, target)
 
 
-def build_tools(catalog: Catalog, entities: list[EntitySpec], ops: Operations) -> dict[str, ToolDef]:
-    """All tools for the chosen entities (read operations implemented so far) plus `me`."""
+def build_tools(
+    catalog: Catalog, entities: list[EntitySpec], ops: Operations, *, read_only: bool = False
+) -> dict[str, ToolDef]:
+    """All tools for the chosen entities plus the cross-entity ones, in a deterministic order.
+
+    An entity operation becomes a tool when operations.json describes it; `read_only` leaves out
+    every tool that writes.
+    """
     tools: dict[str, ToolDef] = {}
     for entity in entities:
         for op in entity.operations:
-            if op not in IMPLEMENTED:
-                continue
-            spec = catalog.operations[op]
+            spec = catalog.operations.get(op)
+            if spec is None:
+                continue  # supported upstream, not offered as a tool (operations.json has no entry)
             name = f"{entity.tool_prefix}_{op}"
-            schema = input_schema(catalog, entity, op)
+            target = Target(name, spec, entity)
             tools[name] = ToolDef(
                 name=name,
                 title=f"{entity.title}: {op}",
                 description=describe(spec, entity),
-                input_schema=schema,
+                input_schema=input_schema(catalog, spec, entity),
                 output_schema=output_schema(op),
                 annotations=spec.annotations,
-                handler=_bind(ops, entity, op),
-                validator=_compile(schema),
+                run=bind(ops, target),
+                target=target,
             )
-    me = catalog.cross_entity["me"]
-    me_schema: dict[str, Any] = {"type": "object", "properties": {}, "additionalProperties": False}
-    tools["me"] = ToolDef(
-        name="me",
-        title="Who am I",
-        description=me.description,
-        input_schema=me_schema,
-        output_schema=output_schema("me"),
-        annotations=me.annotations,
-        handler=lambda _args: ops.me(),
-        validator=_compile(me_schema),
-    )
+    for name, spec in catalog.cross_entity.items():
+        target = Target(name, spec)
+        tools[name] = ToolDef(
+            name=name,
+            title=spec.title or name,
+            description=spec.description,
+            input_schema=input_schema(catalog, spec),
+            output_schema=output_schema(name),
+            annotations=spec.annotations,
+            run=bind(ops, target),
+            target=target,
+        )
+    if read_only:
+        tools = {n: t for n, t in tools.items() if not t.writes}
     return tools
-
-
-def _bind(ops: Operations, entity: EntitySpec, op: str) -> Handler:
-    if op in ("list", "search"):
-        return lambda args: ops.page(entity, op, args)
-    if op == "get":
-        return lambda args: ops.get(entity, args)
-    return lambda _args: ops.fields(entity)

@@ -4,7 +4,7 @@ from typing import Any
 
 import pytest
 
-from server.operations import _after_id, _sort_is_default
+from server.paging import after_id, sort_is_default
 
 
 @pytest.mark.parametrize(
@@ -16,7 +16,7 @@ from server.operations import _after_id, _sort_is_default
     ],
 )  # fmt: skip
 def test_only_id_ascending_pages_by_keyset(sort: Any, keyset: bool) -> None:
-    assert _sort_is_default(sort) is keyset
+    assert sort_is_default(sort) is keyset
 
 
 @pytest.mark.parametrize(
@@ -34,4 +34,4 @@ def test_only_id_ascending_pages_by_keyset(sort: Any, keyset: bool) -> None:
 def test_keyset_condition_is_anded_without_touching_the_callers_terms(
     flt: dict[str, Any] | None, expected: dict[str, Any]
 ) -> None:
-    assert _after_id(flt, 50) == expected
+    assert after_id(flt, 50) == expected

@@ -126,10 +126,10 @@ async def demo_samples() -> dict[str, str]:
         "hex": dumps([f"{i * 7919:08x}-{i:04x}" for i in range(500)]),
     }
     async with assemble(Settings()) as built:
-        for name, tool in built.tools.items():
+        for name in list(built.tools):
             if name.endswith("_search"):
                 for fmt in ("concise", "detailed"):
-                    out = await tool.handler({"limit": 50, "response_format": fmt})
+                    out = await built.dispatcher.call(name, {"limit": 50, "response_format": fmt})
                     samples[f"{name}.{fmt}"] = dumps(out.structured)
                     samples[f"{name}.{fmt}.text"] = out.text
         tools = [to_mcp_tool(t).model_dump(by_alias=True, exclude_none=True, mode="json") for t in built.tools.values()]

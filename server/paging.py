@@ -1,0 +1,221 @@
+"""list and search: one page cut to the token budget, and signed cursors that continue it.
+
+The default order (id ascending) pages by keyset (`id > last seen`), so records added or
+deleted while paging neither repeat nor go missing; other orders page by offset.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from server.catalog import EntitySpec
+from server.context import CallContext
+from server.errors import InvalidArguments
+from server.operations import Operations, Output, with_hard_cuts
+from server.registry import Target, handles
+from server.results import dumps, estimate_tokens, fit_records, project, render_record, shorten_records
+
+DEFAULT_LIMIT = 50
+QUERY_KEYS = ("filter", "sort", "order", "select", "include")
+
+
+def sort_is_default(sort: Any) -> bool:
+    """True when the order is id ascending (or unspecified): keyset paging is possible."""
+    if sort in (None, "", [], {}):
+        return True
+    if isinstance(sort, str):
+        return sort.strip() in {"id", "+id"}
+    if isinstance(sort, list):
+        return sort in (["id"], ["+id"])
+    if isinstance(sort, Mapping):
+        return list(sort) == ["id"] and str(sort["id"]).lower() in {"asc", "1"}
+    return False
+
+
+def after_id(flt: Mapping[str, Any] | None, last_id: int) -> dict[str, Any]:
+    """AND an `id > last_id` condition onto a filter without disturbing the caller's own id terms."""
+    out = dict(flt or {})
+    current = out.get("id")
+    if current is None:
+        out["id"] = {"$gt": last_id}
+    elif isinstance(current, Mapping) and all(str(k).startswith("$") for k in current):
+        merged = dict(current)
+        merged["$gt"] = max(last_id, merged["$gt"]) if isinstance(merged.get("$gt"), int) else last_id
+        out["id"] = merged
+    elif ">id" not in out:
+        out[">id"] = last_id
+    else:
+        out[">id"] = max(last_id, out[">id"]) if isinstance(out[">id"], int) else last_id
+        out["id"] = current
+    return out
+
+
+@dataclass(frozen=True)
+class PageState:
+    """Where a page starts: the query it continues and the paging position."""
+
+    query: dict[str, Any]
+    limit: int
+    fmt: str
+    offset: int
+    seen: int  # records before this page in the whole listing (a first offset included)
+    after: int | None  # keyset position: the last id already returned
+
+
+def page_state(ops: Operations, tool: str, args: Mapping[str, Any]) -> PageState:
+    """The page asked for: a fresh query from the arguments, or the one a cursor carries.
+
+    Raises:
+        InvalidArguments: a bad cursor, or a cursor combined with offset or a different query.
+    """
+    cursor = args.get("cursor")
+    if not cursor:
+        query = {k: args[k] for k in QUERY_KEYS if k in args}
+        offset = int(args.get("offset", 0))
+        fmt = args.get("response_format", "concise")
+        return PageState(query, int(args.get("limit", DEFAULT_LIMIT)), fmt, offset, offset, None)
+    if "offset" in args:
+        raise InvalidArguments(
+            "offset cannot be combined with cursor: the cursor already knows where the page starts.",
+            code="INVALID_CURSOR",
+            hint=f"Call {tool} with cursor alone (limit and response_format may change).",
+        )
+    state = ops.codec.decode(cursor, tool)
+    carried: dict[str, Any] = state["q"]
+    for key in QUERY_KEYS:
+        if key in args and args[key] != carried.get(key):
+            raise InvalidArguments(
+                f"{key} differs from the query this cursor continues.",
+                code="INVALID_CURSOR",
+                hint=f"Call {tool} with only cursor (and limit), or start over without cursor.",
+            )
+    offset = int(state.get("offset", 0))
+    after = state.get("after")
+    return PageState(
+        query=carried,
+        limit=int(args.get("limit", state.get("limit", DEFAULT_LIMIT))),
+        fmt=args.get("response_format", state.get("fmt", "concise")),
+        offset=offset,
+        seen=int(state.get("seen", offset)),
+        after=int(after) if after is not None else None,
+    )
+
+
+@dataclass(frozen=True)
+class _PageContext:
+    """What a page's envelope needs besides its records."""
+
+    entity: EntitySpec
+    tool: str
+    query: dict[str, Any]
+    limit: int
+    fmt: str
+    seen: int
+    offset: int
+    total: int | None
+    keyset: bool
+    upstream_more: bool
+
+
+@handles("page")
+async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: CallContext) -> Output:
+    """One page of list or search, cut to the token budget, with a cursor to the next."""
+    entity, tool = target.ent, target.tool
+    st = page_state(ops, tool, args)
+    query = st.query
+    keyset = sort_is_default(query.get("sort", query.get("order")))
+    shown = query.get("select") or (list(entity.key_fields) if st.fmt == "concise" else None)
+
+    flt = query.get("filter")
+    if keyset and st.after is not None:
+        flt = after_id(flt, st.after)
+    params: dict[str, Any] = {"limit": st.limit}
+    if flt:
+        params["filter"] = flt
+    if st.offset:
+        params["offset"] = st.offset
+    if shown is not None:
+        params["select"] = list(dict.fromkeys(["id", *shown]))
+    if query.get("include"):
+        params["include"] = query["include"]
+    # The order argument is named as the spec names it: sort (search, in the body), order (list).
+    for key in ("sort", "order"):
+        if key in query and key in target.spec.arguments:
+            params[key] = query[key]
+    if target.spec.method == "GET":
+        resp = await ops.request(target, params=params)
+    else:
+        resp = await ops.request(target, json_body=params)
+
+    records = [r for r in resp.data or [] if isinstance(r, Mapping)]
+    shortened, cut_fields = shorten_records([project(r, shown, concise=st.fmt == "concise") for r in records])
+    page_total = resp.total
+    if page_total == 0 and records:
+        page_total = None  # the live API has been seen reporting 0 alongside data
+    upstream_more = bool(resp.meta.get("hasMore")) or (page_total is not None and st.offset + len(records) < page_total)
+    total = page_total
+    if total is not None and keyset and st.after is not None:
+        total += st.seen  # a keyset page's upstream total counts only what lies after the cursor
+    pc = _PageContext(entity, tool, query, st.limit, st.fmt, st.seen, st.offset, total, keyset, upstream_more)
+
+    # The envelope (summary, counters, a cursor that carries the whole query) has its own cost.
+    # Estimates add up (to within rounding), so items within `budget - reserve` keep the whole
+    # result within the budget; the slack covers the real cursor id and counts in the summary.
+    reserve = estimate_tokens(dumps(_envelope(ops, pc, [{"id": 0}], 1, cut_fields))) + 20
+    fitted = fit_records(shortened, ops.max_result_tokens - reserve)
+    items = fitted.items
+    cut_fields = with_hard_cuts(cut_fields, shortened, items)
+    structured = _envelope(ops, pc, items, len(records) - len(items), cut_fields)
+    lines = [structured["summary"], *(render_record(r) for r in items)]
+    if structured["next_cursor"]:
+        lines.append(f"next_cursor: {structured['next_cursor']}")
+    return Output(structured=structured, text="\n".join(lines))
+
+
+def _envelope(
+    ops: Operations, pc: _PageContext, items: list[dict[str, Any]], dropped: int, cut_fields: list[str]
+) -> dict[str, Any]:
+    """The list/search result for `items`, with the cursor that continues right after them."""
+    returned = len(items)
+    has_more = (dropped > 0 or pc.upstream_more) and returned > 0
+    next_cursor = None
+    if has_more:
+        nxt: dict[str, Any] = {"tool": pc.tool, "q": pc.query, "limit": pc.limit, "fmt": pc.fmt}
+        nxt["seen"] = pc.seen + returned
+        last_id = items[-1].get("id")
+        if pc.keyset and isinstance(last_id, int):
+            nxt["after"] = last_id
+        else:
+            nxt["offset"] = pc.offset + returned
+        next_cursor = ops.codec.encode(nxt)
+    truncation = None
+    if dropped or cut_fields:
+        truncation = {"dropped_records": dropped, "cut_fields": cut_fields, "budget_tokens": ops.max_result_tokens}
+    return {
+        "items": items,
+        "returned": returned,
+        "total": pc.total,
+        "has_more": has_more,
+        "next_cursor": next_cursor,
+        "truncation": truncation,
+        "summary": _summary(ops, pc, returned, has_more, dropped),
+    }
+
+
+def _summary(ops: Operations, pc: _PageContext, returned: int, has_more: bool, dropped: int) -> str:
+    title = pc.entity.title
+    if returned == 0:
+        return f"No {title.lower()} match{' beyond this point' if pc.seen else ''}."
+    of_total = f" of {pc.total}" if pc.total is not None else ""
+    order = "by id" if pc.keyset else "in the requested order"
+    text = f"{title} {pc.seen + 1}–{pc.seen + returned}{of_total}, {order}."
+    if dropped:
+        text += (
+            f" {dropped} more record(s) of this page did not fit the {ops.max_result_tokens}-token budget:"
+            " use select for fewer fields, a narrower filter or a smaller limit."
+        )
+    if has_more:
+        text += f" More available: call {pc.tool} with cursor=next_cursor."
+    return text

@@ -1,0 +1,70 @@
+"""Operation kinds → handlers: the table the tool builder binds every tool through.
+
+A handler module registers its kinds with `@handles("kind", ...)`; `tool_specs/operations.json`
+names the kind of every operation (`"handler"`). A kind nobody registered is a start-up error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from server.catalog import EntitySpec, OperationSpec
+from server.context import CallContext
+from server.errors import ConfigError
+from server.operations import Operations, Output
+
+
+@dataclass(frozen=True)
+class Target:
+    """What one tool is bound to: its name, operation spec and (for entity tools) entity."""
+
+    tool: str
+    spec: OperationSpec
+    entity: EntitySpec | None = None
+
+    @property
+    def ent(self) -> EntitySpec:
+        """The entity of an entity tool (a cross-entity handler never asks)."""
+        if self.entity is None:
+            raise TypeError(f"{self.tool} is not bound to an entity")
+        return self.entity
+
+    def path(self, **values: object) -> str:
+        """The operation's REST path with {entity} and the given placeholders filled in."""
+        entity = self.entity.name if self.entity is not None else ""
+        return self.spec.path.format(entity=entity, **values)
+
+
+Handler = Callable[[Operations, Target, Mapping[str, Any], CallContext], Awaitable[Output]]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handles(*kinds: str) -> Callable[[Handler], Handler]:
+    """Register the decorated coroutine as the handler of `kinds` (each kind has one handler)."""
+
+    def register(fn: Handler) -> Handler:
+        for kind in kinds:
+            if kind in HANDLERS and HANDLERS[kind] is not fn:
+                raise ValueError(f"operation kind {kind!r} already has a handler")
+            HANDLERS[kind] = fn
+        return fn
+
+    return register
+
+
+def handler_for(spec: OperationSpec) -> Handler:
+    """The handler of an operation's kind.
+
+    Raises:
+        ConfigError: the spec names a kind with no registered handler.
+    """
+    handler = HANDLERS.get(spec.handler)
+    if handler is None:
+        known = ", ".join(sorted(HANDLERS))
+        raise ConfigError(
+            f"tool_specs/operations.json: operation {spec.name!r} has handler {spec.handler!r}, "
+            f"which no module registers; known: {known}."
+        )
+    return handler
