@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from . import seed as seed_data
 from .aggregate import aggregate
 from .batch import MAX_ITEMS, entity_batch, run_calls
-from .errors import ApiError, route_not_found
+from .errors import ApiError, internal_error, route_not_found
 from .ops import Operations, Page, describe_fields
 from .pipeline import JSON_TYPE, AuthStage, Request, Response, Stage, error_response, json_response, run_stages
 from .query import list_query, query_pairs
@@ -151,7 +151,7 @@ class Portal:
             response = error_response(exc)
         except Exception:
             logger.exception("emulator: unhandled error on %s %s", method, path)
-            response = error_response(ApiError(500, "INTERNAL_ERROR", "Internal server error"))
+            response = error_response(internal_error())
         response.headers.setdefault("X-Request-Id", request.request_id)
         return response
 
@@ -166,7 +166,10 @@ class Portal:
         found = self.match(request)
         if found is None:
             raise route_not_found(request.method, request.path, hint=self._route_hint(request.path))
-        return await self._handlers[found.route.name](request, found)
+        # A request that raises leaves the store as it found it. Handlers do not await inside, so
+        # no other request's writes can land in this block.
+        with self.store.atomic():
+            return await self._handlers[found.route.name](request, found)
 
     def _route_hint(self, path: str) -> str | None:
         segments = path.strip("/").split("/")

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from .api import Portal
+from .errors import internal_error
+from .pipeline import error_response
+
+logger = logging.getLogger("server.emulator")
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -31,14 +36,18 @@ class App:
             body.extend(message.get("body", b""))
             if not message.get("more_body", False):
                 break
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
-        response = await self.portal.handle(
-            scope["method"],
-            scope["path"],
-            scope.get("query_string", b"").decode("latin-1"),
-            headers,
-            bytes(body),
-        )
+        try:
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+            response = await self.portal.handle(
+                scope["method"],
+                scope["path"],
+                scope.get("query_string", b"").decode("latin-1"),
+                headers,
+                bytes(body),
+            )
+        except Exception:  # the last resort: a client sees a JSON envelope, never a bare 500
+            logger.exception("emulator: unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            response = error_response(internal_error())
         await send(
             {
                 "type": "http.response.start",

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+import logging
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
+from typing import TypeVar
 
-from .errors import ApiError
+from .errors import ApiError, internal_error
 from .ops import Operations, describe_fields
 from .query import MAX_LIMIT
 from .schema import Entity
 from .values import type_name
+
+logger = logging.getLogger("server.emulator")
+T = TypeVar("T")
 
 MAX_CALLS = 50
 MAX_ITEMS = 500
@@ -70,10 +76,11 @@ def run_calls(ops: Operations, entities: Mapping[str, Entity], body: object) -> 
     totals: dict[str, object] = {}
     meta: dict[str, object] = {}
     for call in calls:
-        try:
-            results[call.id] = _execute(ops, call, totals, meta)
-        except ApiError as exc:
-            errors[call.id] = exc.error_object()
+        outcome = _isolated(ops, partial(_execute, ops, call, totals, meta))
+        if isinstance(outcome, ApiError):
+            errors[call.id] = outcome.error_object()
+        else:
+            results[call.id] = outcome
     return {
         "results": results,
         "totals": totals,
@@ -173,25 +180,43 @@ def _chunks(items: Sequence[object], size: int) -> Iterator[Sequence[object]]:
         yield items[start : start + size]
 
 
+def _isolated(ops: Operations, work: Callable[[], T]) -> T | ApiError:
+    """One call or item on its own: its error (a bug included) undoes its writes and no one else's."""
+    try:
+        with ops.store.atomic():
+            return work()
+    except ApiError as exc:
+        return exc
+    except Exception:
+        logger.exception("emulator: unhandled error inside a batch")
+        return internal_error()
+
+
 def _item(ops: Operations, entity: Entity, action: str, item: object) -> dict[str, object]:
     item_id: object = None
-    try:
-        if action == "create":
-            return {"success": True, "id": ops.create(entity, item)["id"]}
+    fields: object = item
+    if action != "create":
         if isinstance(item, dict):
             item_id = item.get("id")
             fields = {k: v for k, v in item.items() if k != "id"}
         else:
             item_id, fields = item, {}
+
+    def apply() -> object:
+        if action == "create":
+            return ops.create(entity, fields)["id"]
         if item_id is None:
             raise ApiError(400, "VALIDATION_ERROR", "items.id: Required")
         if action == "update":
             ops.update(entity, item_id, fields)
         else:
             ops.delete(entity, item_id)
-        return {"success": True, "id": item_id}
-    except ApiError as exc:
-        failure: dict[str, object] = {"success": False, "error": {"code": exc.code, "message": exc.message}}
-        if item_id is not None:
-            failure["id"] = item_id
-        return failure
+        return item_id
+
+    outcome = _isolated(ops, apply)
+    if not isinstance(outcome, ApiError):
+        return {"success": True, "id": outcome}
+    failure: dict[str, object] = {"success": False, "error": {"code": outcome.code, "message": outcome.message}}
+    if item_id is not None:
+        failure["id"] = item_id
+    return failure

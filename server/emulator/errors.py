@@ -46,6 +46,11 @@ class ApiError(Exception):
         return body
 
 
+def internal_error() -> ApiError:
+    """What a bug in the portal answers (Коды ошибок, `INTERNAL_ERROR`); the store is left unchanged."""
+    return ApiError(500, "INTERNAL_ERROR", "Internal server error")
+
+
 def invalid_params(message: str, *, hint: str | None = None) -> ApiError:
     return ApiError(400, "INVALID_PARAMS", message, hint=hint)
 

@@ -1,9 +1,10 @@
-"""In-memory tables: rows keyed by id, kept in id order, id sequences, copy-on-read."""
+"""In-memory tables: rows keyed by id, kept in id order, id sequences, copy-on-read, undo on error."""
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 
 from .schema import Entity
 from .values import dump
@@ -17,6 +18,19 @@ def copy_row(row: Row) -> dict[str, object]:
     return {k: (list(v) if isinstance(v, list) else v) for k, v in row.items()}
 
 
+class Journal:
+    """Undo steps of the writes inside `Store.atomic()`; `steps` is None outside any."""
+
+    __slots__ = ("steps",)
+
+    def __init__(self) -> None:
+        self.steps: list[Callable[[], None]] | None = None
+
+    def record(self, undo: Callable[[], None]) -> None:
+        if self.steps is not None:
+            self.steps.append(undo)
+
+
 class Table:
     """One entity's rows.
 
@@ -25,10 +39,13 @@ class Table:
     consistent version; anything that leaves the emulator goes through `copy_row` or JSON.
     """
 
-    __slots__ = ("_cache", "_encoded", "_keys", "_last_id", "_rows", "entity")
+    __slots__ = ("_cache", "_encoded", "_journal", "_keys", "_last_id", "_rows", "entity")
 
-    def __init__(self, entity: Entity, rows: Iterable[Mapping[str, object]] = ()) -> None:
+    def __init__(
+        self, entity: Entity, rows: Iterable[Mapping[str, object]] = (), journal: Journal | None = None
+    ) -> None:
         self.entity = entity
+        self._journal = journal if journal is not None else Journal()
         self._rows: dict[RecordId, Row] = {}
         for row in rows:
             self._rows[self._key_of(row)] = dict(row)
@@ -79,7 +96,13 @@ class Table:
         row = self._rows.get(key)
         return None if row is None else copy_row(row)
 
+    @property
+    def last_id(self) -> int:
+        """The highest integer id handed out or stored so far."""
+        return self._last_id
+
     def next_id(self) -> int:
+        self._journal.record(self._restore_last_id(self._last_id))
         self._last_id += 1
         return self._last_id
 
@@ -87,37 +110,87 @@ class Table:
         key = self._key_of(row)
         if key in self._rows:
             raise KeyError(key)
+        self._journal.record(self._restore_last_id(self._last_id))
+        self._put(key, dict(row))
+        if isinstance(key, int):
+            self._last_id = max(self._last_id, key)
+        self._journal.record(lambda: self._remove(key))
+        return key
+
+    def replace(self, key: RecordId, row: Mapping[str, object]) -> None:
+        previous = self._rows.get(key)
+        if previous is None:
+            raise KeyError(key)
         self._rows[key] = dict(row)
+        self._cache = None
+        self._journal.record(lambda: self._swap(key, previous))
+
+    def delete(self, key: RecordId) -> bool:
+        previous = self._rows.get(key)
+        if previous is None:
+            return False
+        self._remove(key)
+        self._journal.record(lambda: self._put(key, previous))
+        return True
+
+    # The primitives below never journal: undo steps are built from them.
+
+    def _put(self, key: RecordId, row: Row) -> None:
+        self._rows[key] = row
         if not self._keys or self._keys[-1] < key:  # type: ignore[operator]
             self._keys.append(key)
         else:
             bisect.insort(self._keys, key)
-        if isinstance(key, int):
-            self._last_id = max(self._last_id, key)
-        self._cache = None
-        return key
-
-    def replace(self, key: RecordId, row: Mapping[str, object]) -> None:
-        if key not in self._rows:
-            raise KeyError(key)
-        self._rows[key] = dict(row)
         self._cache = None
 
-    def delete(self, key: RecordId) -> bool:
-        if self._rows.pop(key, None) is None:
-            return False
+    def _swap(self, key: RecordId, row: Row) -> None:
+        self._rows[key] = row
+        self._cache = None
+
+    def _remove(self, key: RecordId) -> None:
+        del self._rows[key]
         self._encoded.pop(key, None)
-        index = bisect.bisect_left(self._keys, key)
-        del self._keys[index]
+        del self._keys[bisect.bisect_left(self._keys, key)]
         self._cache = None
-        return True
+
+    def _restore_last_id(self, value: int) -> Callable[[], None]:
+        def restore() -> None:
+            self._last_id = value
+
+        return restore
 
 
 class Store:
     """All tables of one portal."""
 
     def __init__(self, entities: Mapping[str, Entity], data: Mapping[str, Iterable[Mapping[str, object]]]):
-        self.tables: dict[str, Table] = {name: Table(entity, data.get(name, ())) for name, entity in entities.items()}
+        self._journal = Journal()
+        self.tables: dict[str, Table] = {
+            name: Table(entity, data.get(name, ()), self._journal) for name, entity in entities.items()
+        }
 
     def table(self, name: str) -> Table:
         return self.tables[name]
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """All writes inside the block, or none: an exception undoes them in reverse order.
+
+        Blocks nest (an inner one is a savepoint). Writes must not interleave with another
+        request's while a block is open: the portal runs each request's writes without awaiting.
+        """
+        journal = self._journal
+        outer = journal.steps
+        steps: list[Callable[[], None]] = []
+        journal.steps = steps
+        try:
+            yield
+        except BaseException:
+            journal.steps = None  # undo steps must not journal themselves
+            for undo in reversed(steps):
+                undo()
+            raise
+        finally:
+            journal.steps = outer
+        if outer is not None:
+            outer.extend(steps)

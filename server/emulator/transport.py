@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+
 import httpx
 
 from .api import Portal
+from .errors import internal_error
+from .pipeline import error_response
+
+logger = logging.getLogger("server.emulator")
 
 
 class EmulatorTransport(httpx.AsyncBaseTransport):
@@ -16,13 +22,17 @@ class EmulatorTransport(httpx.AsyncBaseTransport):
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         body = await request.aread()
         url = request.url
-        response = await self.portal.handle(
-            request.method,
-            url.path,
-            url.query.decode("ascii", errors="replace"),
-            dict(request.headers.items()),
-            body,
-        )
+        try:
+            response = await self.portal.handle(
+                request.method,
+                url.path,
+                url.query.decode("ascii", errors="replace"),
+                dict(request.headers.items()),
+                body,
+            )
+        except Exception:  # the last resort: a client sees a JSON envelope, never a traceback
+            logger.exception("emulator: unhandled error on %s %s", request.method, url.path)
+            response = error_response(internal_error())
         return httpx.Response(
             response.status,
             headers=response.headers,

@@ -13,6 +13,9 @@ INTEGER_TYPES = NUMERIC_TYPES - {"double"}
 TEXT_TYPES = frozenset({"string", "text", "char", "url", "file", "enumeration", "crm_status", "crm_currency"})
 MONEY = re.compile(r"^-?\d+(\.\d+)?(\|[A-Z]{3})?$")
 DEFAULT_CURRENCY = "RUB"
+# Integers beyond 2^53 lose precision in the upstream's JavaScript; Bitrix stores amounts as DECIMAL(18,2).
+MAX_INTEGER = 2**53 - 1
+MAX_NUMBER = 1e15
 
 
 def fields_of(body: object, entity: Entity) -> dict[str, object]:
@@ -73,9 +76,9 @@ def _scalar(field: Field, value: object) -> object:
         if kind in INTEGER_TYPES:
             if isinstance(value, float) and not value.is_integer():
                 raise BadValue("Expected integer, received float")
-            result: object = int(value)
+            result: object = _bounded(int(value), MAX_INTEGER)
         else:
-            result = float(value)
+            result = float(_bounded(value, MAX_NUMBER))
     elif kind == "money":
         result = _money(value)
     elif kind == "boolean":
@@ -108,10 +111,17 @@ def _money(value: object) -> str | float:
     if isinstance(value, bool):
         raise BadValue("Expected number or 'amount|CURRENCY' string, received boolean")
     if isinstance(value, int | float):
-        return f"{value:.2f}|{DEFAULT_CURRENCY}"
+        return f"{_bounded(value, MAX_NUMBER):.2f}|{DEFAULT_CURRENCY}"
     if isinstance(value, str) and MONEY.match(value):
+        _bounded(float(value.split("|", 1)[0]), MAX_NUMBER)
         return value if "|" in value else f"{value}|{DEFAULT_CURRENCY}"
     raise BadValue(f"Expected number or 'amount|CURRENCY' string, received '{value}'")
+
+
+def _bounded(value: float, limit: float) -> float:
+    if not -limit <= value <= limit:
+        raise BadValue(f"Number must be between {-limit:.15g} and {limit:.15g}")
+    return value
 
 
 def _check_item(field: Field, value: object) -> None:

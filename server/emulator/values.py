@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
 from .schema import Field
@@ -15,6 +15,7 @@ TRUE_STRINGS = frozenset({"true", "y", "1", "yes"})
 FALSE_STRINGS = frozenset({"false", "n", "0", "no"})
 
 Key = float | str | bool
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 Normalizer = Callable[[object], Key | None]
 
 
@@ -31,13 +32,20 @@ def parse_instant(text: str) -> float:
         raise BadValue(f"expected ISO 8601 date, received '{text}'") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
+    epoch = moment.timestamp()
+    try:
+        # Years 1 and 9999 with an offset parse but fall outside what UTC (and format_instant) can hold.
+        format_instant(epoch)
+    except OverflowError:
+        raise BadValue(f"date out of range (years 0001–9999 in UTC), received '{text}'") from None
+    return epoch
 
 
 def format_instant(epoch: float) -> str:
     """Epoch seconds in the CRM output form `2026-04-14T08:43:59.000Z`."""
-    moment = datetime.fromtimestamp(epoch, tz=UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    # Whole milliseconds first: a float epoch near year 9999 is coarser than a microsecond.
+    moment = _EPOCH + timedelta(milliseconds=round(epoch * 1000))
+    return f"{moment.year:04d}-{moment:%m-%dT%H:%M:%S}.{moment.microsecond // 1000:03d}Z"
 
 
 def _number(value: object) -> float:
@@ -144,5 +152,13 @@ def plain_number(value: float) -> float:
 
 
 def dump(payload: object) -> bytes:
-    """JSON as the portal writes it: UTF-8, compact."""
-    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode()
+    """JSON as the portal writes it: UTF-8, compact, never NaN or Infinity.
+
+    Text that is not valid Unicode (a lone surrogate echoed from a URL path) is written escaped
+    rather than failing the response.
+    """
+    text = json.dumps(payload, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    try:
+        return text.encode()
+    except UnicodeEncodeError:
+        return json.dumps(payload, separators=(",", ":"), allow_nan=False).encode()

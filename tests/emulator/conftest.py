@@ -145,3 +145,12 @@ def make_api() -> Callable[..., Api]:
         return Api(Portal(data=data, clock=lambda: FIXED_NOW, **kwargs))
 
     return make
+
+
+def store_snapshot(portal: Portal) -> bytes:
+    """Every table's rows and id sequence as bytes, to prove a refused request changed nothing."""
+    tables = {
+        name: {"rows": [dict(row) for row in table.scan()], "next": table.last_id}
+        for name, table in portal.store.tables.items()
+    }
+    return json.dumps(tables, ensure_ascii=True, sort_keys=True, default=repr).encode()

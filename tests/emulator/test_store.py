@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from server.emulator.schema import ENTITIES
-from server.emulator.store import Table
+from server.emulator.store import Store, Table
 
 
 def _table() -> Table:
@@ -44,3 +44,28 @@ def test_delete_removes_the_row_from_order_and_lookups() -> None:
     assert table.delete(1) is False
     assert [row["id"] for row in table.scan()] == [3]
     assert table.peek(1) is None
+
+
+def test_an_atomic_block_undoes_every_write_when_it_raises_and_nests_as_savepoints() -> None:
+    store = Store(ENTITIES, {"deals": [{"id": 1, "title": "a"}, {"id": 2, "title": "b"}]})
+    table = store.table("deals")
+    before = (list(table.scan()), table.last_id)
+    try:
+        with store.atomic():
+            table.insert({"id": table.next_id(), "title": "new"})
+            table.replace(1, {"id": 1, "title": "changed"})
+            try:
+                with store.atomic():
+                    table.delete(2)
+                    raise KeyError("inner")
+            except KeyError:
+                pass
+            assert [row["title"] for row in table.scan()] == ["changed", "b", "new"]  # only the inner undone
+            raise RuntimeError("outer")
+    except RuntimeError:
+        pass
+    assert (list(table.scan()), table.last_id) == before
+    assert table.encoded(table.scan()[0]) == b'{"id":1,"title":"a"}'
+    with store.atomic():
+        table.delete(1)
+    assert [row["id"] for row in table.scan()] == [2]
