@@ -60,12 +60,15 @@ def normalise_fields(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     for name, raw in raw_fields.items():
         if not isinstance(raw, Mapping) or "type" not in raw:
             continue
-        desc: dict[str, Any] = {"type": raw["type"]}
+        kind = str(raw["type"])
+        # Several values show as `multiple`/`isMultiple` or, in the Vibe schema, as a `type[]` suffix.
+        many = kind.endswith("[]")
+        desc: dict[str, Any] = {"type": kind.removesuffix("[]")}
         if raw.get("readonly", raw.get("isReadOnly")):
             desc["readonly"] = True
         if raw.get("required", raw.get("isRequired")):
             desc["required"] = True
-        if raw.get("multiple", raw.get("isMultiple")):
+        if many or raw.get("multiple", raw.get("isMultiple")):
             desc["multiple"] = True
         label = raw.get("label") or raw.get("title") or raw.get("listLabel")
         if label and label != name:

@@ -67,7 +67,7 @@ async def test_tools_list_has_annotations_and_output_schemas(client: Client) -> 
     search = tools["deals_search"]
     assert search.annotations is not None and search.annotations.read_only_hint is True
     assert search.output_schema is not None and "next_cursor" in search.output_schema["properties"]
-    assert search.input_schema["properties"]["include"]["items"]["enum"] == ["contact", "company", "quote"]
+    assert search.input_schema["properties"]["include"]["items"]["enum"] == ["contact", "company"]
 
 
 async def test_search_returns_the_envelope_with_only_matching_records(client: Client) -> None:
@@ -149,6 +149,23 @@ async def test_fields_lists_types_and_allowed_values(client: Client) -> None:
     assert "WON" in res["fields"]["stageId"]["values"]
     assert any(name.upper().startswith("UF_CRM") for name in res["fields"])
     assert {"contact", "company"} <= set(res["include"])
+    assert res["fields"]["observers"]["multiple"] is True  # the portal writes several values as `user[]`
+    assert res["fields"]["observers"]["type"] == "user"
+
+
+async def test_every_advertised_include_operation_and_field_is_one_the_portal_accepts(portal: Portal) -> None:
+    """The catalog never offers what the demo portal would reject."""
+    api = httpx.AsyncClient(transport=EmulatorTransport(portal), base_url="http://demo")
+    async with api:
+        for spec in load_catalog().entities.values():
+            fields = (await api.get(f"/v1/{spec.name}/fields", headers={"X-Api-Key": DEMO_API_KEY})).json()["data"]
+            assert set(spec.include) <= set(fields["include"]), spec.name
+            assert set(spec.fields) <= set(fields["fields"]), spec.name
+            assert set(spec.operations) <= portal.entities[spec.name].operations, spec.name
+            if spec.include:
+                body = {"include": list(spec.include), "limit": 1}
+                found = await api.post(f"/v1/{spec.name}/search", json=body, headers={"X-Api-Key": DEMO_API_KEY})
+                assert found.status_code == 200, (spec.name, found.text)
 
 
 async def test_me_describes_the_demo_portal(client: Client) -> None:

@@ -57,7 +57,7 @@ def _parse_specs(raw: object, entity: Entity) -> list[Spec]:
     for item in raw:
         if not isinstance(item, dict) or not isinstance(item.get("field"), str):
             raise invalid_params("Each aggregate item must be an object {field, function}")
-        field, function = item["field"], item.get("function")
+        field, function = entity.field_name(item["field"]), item.get("function")
         if function not in FUNCTIONS:
             raise invalid_params(f"Invalid aggregate function '{function}'. Supported: {', '.join(FUNCTIONS)}")
         if function == "count":
@@ -96,6 +96,7 @@ def _parse_group_by(raw: object, entity: Entity) -> list[str]:
         raise invalid_params(f"groupBy must be a field name or an array of them, received {type_name(raw)}")
     if len(names) > MAX_GROUP_FIELDS:
         raise invalid_params(f"groupBy accepts at most {MAX_GROUP_FIELDS} fields, received {len(names)}")
+    names = [entity.field_name(name) for name in names]
     for name in names:
         field = entity.fields.get(name)
         if field is not None and field.user_field:

@@ -116,7 +116,7 @@ class Portal:
         self.api_keys = frozenset(api_keys)
         self.portal = portal
         self.requests_per_second = requests_per_second
-        self.store = Store(self.entities, data if data is not None else seed_data.generate(seed, scale))
+        self.store = Store(self.entities, data if data is not None else seed_data.generate(seed, scale, clock()))
         self.ops = Operations(self.store, clock, OWNER_ID)
         self.pipeline: dict[str, Stage | None] = dict.fromkeys(STAGE_ORDER)
         self.pipeline["auth"] = AuthStage(self.api_keys)

@@ -55,11 +55,10 @@ def parse_filter(raw: object, entity: Entity) -> list[Condition]:
             continue
         prefix = next((p for p in PREFIXES if key.startswith(p)), None)
         if prefix is not None:
-            field = key[len(prefix) :]
-            _check_field(field, entity)
+            field = _check_field(key[len(prefix) :], entity)
             conditions.append(_condition(field, KEY_OPS[prefix], value))
             continue
-        _check_field(key, entity)
+        key = _check_field(key, entity)
         if isinstance(value, dict):
             for op_key, operand in value.items():
                 op = DOLLAR_OPS.get(op_key) or KEY_OPS.get(op_key)
@@ -78,15 +77,17 @@ def _operator_outermost(op_key: str, value: object, entity: Entity) -> list[Cond
     if not isinstance(value, dict):
         raise invalid_filter(f"'{op_key}' at the top level needs an object of fields, received {type_name(value)}")
     out = []
-    for field, operand in value.items():
-        _check_field(field, entity)
-        out.append(_condition(field, op, operand))
+    for name, operand in value.items():
+        out.append(_condition(_check_field(name, entity), op, operand))
     return out
 
 
-def _check_field(name: str, entity: Entity) -> None:
-    if name not in entity.fields:
+def _check_field(name: str, entity: Entity) -> str:
+    """The stored field name (either user-field spelling is accepted), or INVALID_FILTER_FIELD."""
+    stored = entity.field_name(name)
+    if stored not in entity.fields:
         raise unknown_filter_field(name, list(entity.fields))
+    return stored
 
 
 def _condition(field: str, op: str, value: object) -> Condition:

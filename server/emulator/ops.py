@@ -5,14 +5,15 @@ The HTTP handlers and both batch endpoints call these with raw JSON-ish paramete
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from .derive import apply_defaults, derive
 from .errors import ApiError, invalid_params, not_found, validation_error
 from .filters import compile_filter, parse_filter
 from .include import attach, parse_include
 from .query import page_params, parse_select, parse_sort, project, sort_rows
-from .schema import STAGE_SEMANTICS, Entity, Field
+from .schema import Entity, Field
 from .store import RecordId, Row, Store, copy_row
 from .validate import check_write, fields_of
 from .values import format_instant
@@ -95,12 +96,13 @@ class Operations:
         values = check_write(entity, fields_of(body, entity), create=True)
         row: dict[str, object] = {name: _default(field) for name, field in entity.fields.items()}
         row.update(values)
-        if entity.id_kind == "int":
-            row["id"] = table.next_id()
-        elif row["id"] in table:
+        if entity.id_kind != "int" and row["id"] in table:
             raise ApiError(409, "ALREADY_EXISTS", f"Record with id '{row['id']}' already exists")
+        apply_defaults(entity, row, values, owner_id=self.owner_id, base_currency=self.base_currency())
+        derive(entity, row, None, values, format_instant(self.clock()))
+        if entity.id_kind == "int":
+            row["id"] = table.next_id()  # taken last, so a rejected create leaves the sequence alone
         self._stamp(entity, row, created=True)
-        _derive(entity, row, values)
         table.insert(row)
         return copy_row(row)
 
@@ -120,8 +122,8 @@ class Operations:
             raise not_found()
         row = dict(current)
         row.update(values)
+        derive(entity, row, current, values, format_instant(self.clock()))
         self._stamp(entity, row, created=False)
-        _derive(entity, row, values)
         table.replace(key, row)
         return copy_row(row)
 
@@ -145,6 +147,14 @@ class Operations:
             raise invalid_params("Path parameter :id must be a positive integer")
         return key
 
+    def base_currency(self) -> str:
+        """The portal's base currency (`base: true` in currencies), RUB when none is marked."""
+        table = self.store.tables.get("currencies")
+        for row in table.scan() if table is not None else ():
+            if row.get("base") is True and isinstance(row.get("id"), str):
+                return str(row["id"])
+        return "RUB"
+
     def _stamp(self, entity: Entity, row: dict[str, object], *, created: bool) -> None:
         now = format_instant(self.clock())
         names = (CREATED_AT + UPDATED_AT) if created else UPDATED_AT
@@ -157,29 +167,25 @@ class Operations:
 
 
 def describe_fields(entity: Entity) -> dict[str, object]:
-    """`GET /v1/{entity}/fields` data in the Vibe-schema shape."""
+    """`GET /v1/{entity}/fields` data in the Vibe-schema shape (`{type, readonly, label}`)."""
     return {
         "fields": {name: describe_field(field) for name, field in entity.fields.items()},
         "include": list(entity.relations),
         "batch": list(entity.batch_actions),
-        "aggregatable": list(entity.aggregatable),
     }
 
 
 def describe_field(field: Field) -> dict[str, object]:
-    out: dict[str, object] = {"type": field.type, "readonly": field.readonly}
-    if field.required:
-        out["required"] = True
-    if field.multiple:
-        out["multiple"] = True
+    """One field: `type` (with `[]` for several values, as the entity pages' tables write `number[]`),
+    `readonly`, `label`, and `items` for fields with a fixed list of values (entities index)."""
+    out: dict[str, object] = {
+        "type": field.type + "[]" if field.multiple else field.type,
+        "readonly": field.readonly,
+    }
     if field.label:
         out["label"] = field.label
     if field.items:
         out["items"] = [{"ID": item_id, "VALUE": value} for item_id, value in field.items]
-    if field.status_type:
-        out["statusType"] = field.status_type
-    if field.user_field:
-        out["isUserField"] = True
     return out
 
 
@@ -187,20 +193,3 @@ def _default(field: Field) -> object:
     if field.multiple:
         return []
     return False if field.type == "boolean" else None
-
-
-def _derive(entity: Entity, row: dict[str, object], changed: Mapping[str, object]) -> None:
-    """Keeps the read-only fields Bitrix derives from a deal's stage and primary contact."""
-    fields = entity.fields
-    stage = row.get("stageId")
-    if "stageId" in changed and isinstance(stage, str) and stage in STAGE_SEMANTICS:
-        semantic = STAGE_SEMANTICS[stage]
-        if "stageSemanticId" in fields:
-            row["stageSemanticId"] = semantic
-        if "closed" in fields:
-            row["closed"] = semantic in ("S", "F")
-    if "contactId" in changed and "contactIds" in fields:
-        contact = row.get("contactId")
-        existing = row.get("contactIds")
-        others = [c for c in existing if c != contact] if isinstance(existing, list) else []
-        row["contactIds"] = ([contact] if contact else []) + others

@@ -45,6 +45,7 @@ def parse_sort(raw: object, entity: Entity) -> tuple[SortKey, ...]:
         keys = [SortKey(str(name), _direction(str(name), value)) for name, value in raw.items()]
     else:
         raise _bad_type(raw)
+    keys = [SortKey(entity.field_name(k.field), k.desc) for k in keys]
     for key in keys:
         if key.field not in entity.fields:
             raise ApiError(
@@ -137,6 +138,7 @@ def parse_select(raw: object, entity: Entity) -> tuple[str, ...] | None:
         if name in ("UF_*", "ufCrm_*"):
             chosen.extend(n for n, f in entity.fields.items() if f.user_field and n not in chosen)
             continue
+        name = entity.field_name(name)
         if name not in entity.fields:
             raise invalid_params(f"Unknown select field '{name}'", hint=f"Available fields: {', '.join(entity.fields)}")
         if name not in chosen:
@@ -227,8 +229,8 @@ def list_query(pairs: list[tuple[str, str]], entity: Entity) -> dict[str, object
             include.append(value)
         elif name in LIST_PARAMS:
             out[name] = value
-        elif name in entity.fields:
-            bare[name] = value
+        elif entity.field_name(name) in entity.fields:
+            bare[entity.field_name(name)] = value
         else:
             raise unknown_filter_field(name)
     query_filter_obj = query_filter(filter_pairs)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -90,6 +91,39 @@ class Entity:
     aggregatable: tuple[str, ...] = ()
     batch_actions: tuple[str, ...] = ("create", "update", "delete")
     id_kind: str = "int"
+    # The other documented spelling of each user field (`ufCrm_1234` for `UF_CRM_1234` and back).
+    aliases: Mapping[str, str] = field(init=False, default_factory=dict)
+
+    def __post_init__(self) -> None:
+        aliases = {}
+        for name in self.fields:
+            other = uf_alias(name)
+            if other is not None and other not in self.fields:
+                aliases[other] = name
+        object.__setattr__(self, "aliases", MappingProxyType(aliases))
+
+    def field_name(self, name: str) -> str:
+        """The stored name of a field given in either user-field spelling (unknown names unchanged)."""
+        return self.aliases.get(name, name)
+
+
+_CAMEL_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def uf_alias(name: str) -> str | None:
+    """`UF_CRM_PRIORITY` <-> `ufCrmPriority`, `UF_CRM_1234` <-> `ufCrm_1234`; None for other names.
+
+    The deals pages name user fields both ways (`UF_CRM_*` from the userfields API, `ufCrm*` in
+    records); Bitrix's crm.item camel-cases each word and keeps an underscore before digits.
+    """
+    if name.startswith("UF_CRM_") and len(name) > 7:
+        parts = [p for p in name[7:].split("_") if p]
+        head = parts.pop(0) if len(parts) > 1 and parts[0].isdigit() else ""  # smart processes: ufCrm7_...
+        return "ufCrm" + head + "".join("_" + p if p.isdigit() else p.capitalize() for p in parts)
+    if name.startswith("ufCrm") and len(name) > 5:
+        rest = _CAMEL_BREAK.sub("_", name[5:]).strip("_")
+        return "UF_CRM_" + re.sub("_+", "_", rest).upper() if rest else None
+    return None
 
 
 # --- Reference lists (crm.status). Each entry: (statusId, name, semantics or ""). ---
@@ -269,7 +303,7 @@ DEALS = Entity(
     operations=ALL_OPERATIONS,
     fields={
         "id": _ID,
-        "title": Field("string", required=True, label="Название"),
+        "title": Field("string", required=True, label="Название"),  # "fields.title: Required" (Коды ошибок)
         "amount": Field("double", label="Сумма"),
         "currency": Field("crm_currency", label="Валюта", items=CURRENCY_ITEMS),
         "stageId": Field(
@@ -306,6 +340,8 @@ DEALS = Entity(
         "UF_CRM_PRODUCTS": _uf("enumeration", "Продуктовые линейки", items=DEAL_PRODUCT_ITEMS, multiple=True),
         "UF_CRM_CONTRACT_DATE": _uf("date", "Дата договора"),
         "ufCrm_1712345678": _uf("string", "Номер договора"),
+        # "entityTypeId: 2 = сделки" in the Deals: Create response.
+        "entityTypeId": _ro("integer", "Тип сущности"),
     },
     relations={
         "contact": Relation("contacts", "contactIds", many=True),
@@ -320,7 +356,7 @@ CONTACTS = Entity(
     operations=ALL_OPERATIONS,
     fields={
         "id": _ID,
-        "name": Field("string", required=True, label="Имя"),
+        "name": Field("string", label="Имя"),
         "lastName": Field("string", label="Фамилия"),
         "secondName": Field("string", label="Отчество"),
         "honorific": _status("HONORIFIC", "Обращение"),
@@ -352,7 +388,7 @@ COMPANIES = Entity(
     operations=ALL_OPERATIONS,
     fields={
         "id": _ID,
-        "title": Field("string", required=True, label="Название компании"),
+        "title": Field("string", label="Название компании"),
         "companyType": _status("COMPANY_TYPE", "Тип компании"),
         "industry": _status("INDUSTRY", "Сфера деятельности"),
         "employees": _status("EMPLOYEES", "Кол-во сотрудников"),
@@ -382,7 +418,7 @@ LEADS = Entity(
     operations=ALL_OPERATIONS,
     fields={
         "id": _ID,
-        "title": Field("string", required=True, label="Название лида"),
+        "title": Field("string", label="Название лида"),
         "name": Field("string", label="Имя"),
         "lastName": Field("string", label="Фамилия"),
         "secondName": Field("string", label="Отчество"),
@@ -418,12 +454,13 @@ TASKS = Entity(
     operations=ALL_OPERATIONS,
     fields={
         "id": _ID,
-        "title": Field("string", required=True, label="Название"),
+        "title": Field("string", label="Название"),
         "description": Field("text", label="Описание"),
-        "responsibleId": Field("user", required=True, label="Исполнитель"),
+        "responsibleId": Field("user", label="Исполнитель"),
         "createdBy": _ro("user", "Постановщик"),
-        "status": Field("enumeration", label="Статус", items=TASK_STATUS_ITEMS),
-        "priority": Field("enumeration", label="Приоритет", items=TASK_PRIORITY_ITEMS),
+        # Numeric codes, as the Tasks page's field table and the filtering page's `{"status": {"$ne": 5}}` show.
+        "status": Field("integer", label="Статус", items=TASK_STATUS_ITEMS),
+        "priority": Field("integer", label="Приоритет", items=TASK_PRIORITY_ITEMS),
         "groupId": Field("integer", label="Проект"),
         "parentId": Field("integer", label="Базовая задача"),
         "deadline": Field("datetime", label="Крайний срок"),
@@ -454,7 +491,7 @@ USERS = Entity(
         "id": _ID,
         "name": Field("string", label="Имя"),
         "lastName": Field("string", label="Фамилия"),
-        "email": Field("string", required=True, label="E-mail"),
+        "email": Field("string", label="E-mail"),
         "active": Field("boolean", label="Активен"),
         "workPosition": Field("string", label="Должность"),
         "departmentId": Field("integer", multiple=True, label="Подразделения"),
@@ -472,7 +509,7 @@ DEPARTMENTS = Entity(
     operations=_CRUD_SEARCH,
     fields={
         "id": _ID,
-        "name": Field("string", required=True, label="Название"),
+        "name": Field("string", label="Название"),
         "parentId": Field("integer", label="Вышестоящее подразделение"),
         "headId": Field("user", label="Руководитель"),
         "sort": Field("integer", label="Сортировка"),
@@ -486,7 +523,7 @@ WORKGROUPS = Entity(
     operations=_CRUD_SEARCH,
     fields={
         "id": _ID,
-        "name": Field("string", required=True, label="Название"),
+        "name": Field("string", label="Название"),
         "description": Field("text", label="Описание"),
         "active": Field("boolean", label="Активна"),
         "visible": Field("boolean", label="Видна всем"),

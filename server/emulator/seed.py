@@ -29,9 +29,9 @@ from .schema import (
 Record = dict[str, object]
 T = TypeVar("T")
 
-# All dates lie in the two years before this instant; the clock is never read, so output is reproducible.
+# The default "now" when none is given; the portal passes its own clock, so dates stay relative to it.
 REFERENCE_TS = calendar.timegm((2026, 11, 1, 0, 0, 0))
-WINDOW_START_TS = REFERENCE_TS - 730 * 86400
+HISTORY_DAYS = 730
 DAY = 86400
 
 BASE_COUNTS: dict[str, int] = {"companies": 120, "contacts": 300, "leads": 200, "deals": 400, "tasks": 250}
@@ -327,25 +327,46 @@ def _weighted(rng: random.Random, options: Sequence[T], weights: tuple[float, ..
     return options[bisect.bisect_right(cum, rng.random() * cum[-1])]
 
 
-def _created_ts(rng: random.Random) -> int:
-    # Triangular towards the reference date: the business grows, so recent months hold more records.
-    return int(rng.triangular(WINDOW_START_TS, REFERENCE_TS - DAY, REFERENCE_TS - DAY))
+class Timeline:
+    """Dates relative to the portal's "now": history in the two years before it, plans after it."""
+
+    def __init__(self, now: float) -> None:
+        self.now = int(now)
+        self.start = self.now - HISTORY_DAYS * DAY
+
+    def created(self, rng: random.Random) -> int:
+        # Triangular towards now: the business grows, so recent months hold more records.
+        return int(rng.triangular(self.start, self.now - DAY, self.now - DAY))
+
+    def later(self, rng: random.Random, ts: int, max_days: float) -> int:
+        """A moment after ts, at most max_days later and before now, spread evenly (no pile-up at now)."""
+        end = min(ts + max_days * DAY, self.now - 60)
+        return ts + int(rng.random() * max(60, end - ts))
+
+    def ahead(self, rng: random.Random, low_days: float, high_days: float) -> int:
+        """A working-hours moment between low_days and high_days from now."""
+        day = (self.now + int(rng.uniform(low_days, high_days) * DAY)) // DAY
+        return day * DAY + _randint(rng, 6, 15) * 3600
 
 
-def _later(rng: random.Random, ts: int, max_days: float) -> int:
-    """A moment after ts, at most max_days later and never past the reference date."""
-    return min(ts + int(rng.uniform(600, max_days * DAY)), REFERENCE_TS - 60)
+# Phones are stored as CRM multifields keep them after normalisation, digits only after the plus
+# ("+79161234567" in the includes page), so the filtering page's `{"phone": {"$contains": "+7916"}}` works.
+MOBILE_CODES = ("916", "903", "905", "915", "925", "926", "977", "985", "999", "965", "921", "912")
 
 
 def _mobile(rng: random.Random) -> str:
-    return f"+7 9{_randint(rng, 0, 99):02d} {_randint(rng, 100, 999)}-{_randint(rng, 10, 99)}-{_randint(rng, 10, 99)}"
+    return f"+7{_pick(rng, MOBILE_CODES)}{_randint(rng, 1_000_000, 9_999_999)}"
 
 
 def _office_phone(rng: random.Random, english: bool) -> str:
     if english:
-        return f"+1 {_pick(rng, ('212', '415', '646', '312'))} 555-{_randint(rng, 100, 199):04d}"
-    code = _pick(rng, ("495", "499", "812", "343", "383"))
-    return f"+7 {code} {_randint(rng, 100, 999)}-{_randint(rng, 10, 99)}-{_randint(rng, 10, 99)}"
+        return f"+1{_pick(rng, ('212', '415', '646', '312'))}555{_randint(rng, 100, 199):04d}"
+    return f"+7{_pick(rng, ('495', '499', '812', '343', '383'))}{_randint(rng, 1_000_000, 9_999_999)}"
+
+
+def _plain(number: float) -> float:
+    """Integral floats as ints, so they print without `.0`."""
+    return int(number) if number.is_integer() else number
 
 
 def parse_iso(text: str) -> int:
@@ -383,7 +404,7 @@ def _ids_of_items(items: Sequence[tuple[str, str]]) -> tuple[str, ...]:
 # --- reference entities -----------------------------------------------------------------------------------
 
 
-def _users(rng: random.Random) -> list[Record]:
+def _users(rng: random.Random, tl: Timeline) -> list[Record]:
     out: list[Record] = []
     for i, (name, last, position, dept, admin, active) in enumerate(STAFF, start=1):
         out.append(
@@ -398,7 +419,7 @@ def _users(rng: random.Random) -> list[Record]:
                 "personalPhone": _mobile(rng) if rng.random() < 0.7 else None,
                 "personalPhoto": None,
                 "isAdmin": admin,
-                "lastLogin": iso(REFERENCE_TS - _randint(rng, 3600, 20 * DAY if active else 200 * DAY)),
+                "lastLogin": iso(tl.now - _randint(rng, 3600, 20 * DAY if active else 200 * DAY)),
             }
         )
     return out
@@ -411,10 +432,10 @@ def _departments() -> list[Record]:
     ]
 
 
-def _workgroups(rng: random.Random, user_ids: Sequence[int]) -> list[Record]:
+def _workgroups(rng: random.Random, tl: Timeline, user_ids: Sequence[int]) -> list[Record]:
     out: list[Record] = []
     for i, (name, description) in enumerate(WORKGROUPS, start=1):
-        created = WINDOW_START_TS + _randint(rng, 0, 200 * DAY)
+        created = tl.start + _randint(rng, 0, 200 * DAY)
         out.append(
             {
                 "id": i,
@@ -428,7 +449,7 @@ def _workgroups(rng: random.Random, user_ids: Sequence[int]) -> list[Record]:
                 "subjectName": "Рабочие группы",
                 "membersCount": _randint(rng, 3, 12),
                 "dateCreate": iso(created),
-                "dateUpdate": iso(_later(rng, created, 400)),
+                "dateUpdate": iso(tl.later(rng, created, 400)),
             }
         )
     return out
@@ -470,9 +491,9 @@ def _statuses() -> list[Record]:
     return out
 
 
-def _deal_categories() -> list[Record]:
+def _deal_categories(tl: Timeline) -> list[Record]:
     # Pipeline 0 is the portal's built-in one; Bitrix reports it with id 0.
-    created = (WINDOW_START_TS - 90 * DAY, WINDOW_START_TS + 40 * DAY, WINDOW_START_TS + 250 * DAY)
+    created = (tl.start - 90 * DAY, tl.start + 40 * DAY, tl.start + 250 * DAY)
     return [
         {
             "id": cid,
@@ -494,7 +515,7 @@ def _currencies() -> list[Record]:
     out: list[Record] = [
         {
             "id": code,
-            "amount": CURRENCY_RATES[code],
+            "amount": _plain(CURRENCY_RATES[code]),
             "amountCnt": 1,
             "base": code == "RUB",
             "sort": 100 * (n + 1),
@@ -554,7 +575,9 @@ _INDUSTRIES = tuple(s for s, _, _ in STATUS_LISTS["INDUSTRY"])
 _INDUSTRY_WEIGHTS = (20, 8, 18, 6, 10, 7, 6, 8, 4, 3, 10)
 
 
-def _companies(rng: random.Random, n: int, people: _People) -> tuple[list[Record], list[tuple[str, str, bool]]]:
+def _companies(
+    rng: random.Random, tl: Timeline, n: int, people: _People
+) -> tuple[list[Record], list[tuple[str, str, bool]]]:
     """Companies plus, per company, (short name, e-mail domain, is English) for the generators below."""
     out: list[Record] = []
     extra: list[tuple[str, str, bool]] = []
@@ -566,7 +589,7 @@ def _companies(rng: random.Random, n: int, people: _People) -> tuple[list[Record
         revenue = round(math.exp(rng.uniform(math.log(low), math.log(high))), -3)
         if english:
             revenue = round(revenue / CURRENCY_RATES["USD"], -2)
-        created = _created_ts(rng)
+        created = tl.created(rng)
         assigned = _pick(rng, people.sales)
         phones = [_multi(_office_phone(rng, english))]
         if rng.random() < 0.3:
@@ -580,7 +603,7 @@ def _companies(rng: random.Random, n: int, people: _People) -> tuple[list[Record
                 ),
                 "industry": _weighted(rng, _INDUSTRIES, _INDUSTRY_WEIGHTS),
                 "employees": employees,
-                "revenue": float(revenue),
+                "revenue": int(revenue),
                 "currencyId": "USD" if english else "RUB",
                 "phone": phones,
                 "email": [_multi(f"{_pick(rng, ('info', 'office', 'sales', 'hello'))}@{domain}")],
@@ -592,7 +615,7 @@ def _companies(rng: random.Random, n: int, people: _People) -> tuple[list[Record
                 "createdBy": assigned if rng.random() < 0.7 else _pick(rng, people.sales),
                 "updatedBy": assigned,
                 "createdTime": iso(created),
-                "updatedTime": iso(_later(rng, created, 120)),
+                "updatedTime": iso(tl.later(rng, created, 120)),
                 "opened": rng.random() < 0.9,
                 "leadId": None,
                 "UF_CRM_INN": None if english else f"77{_randint(rng, 0, 99_999_999):08d}",
@@ -603,7 +626,7 @@ def _companies(rng: random.Random, n: int, people: _People) -> tuple[list[Record
 
 
 def _contacts(
-    rng: random.Random, n: int, people: _People, companies: Sequence[tuple[str, str, bool]]
+    rng: random.Random, tl: Timeline, n: int, people: _People, companies: Sequence[tuple[str, str, bool]]
 ) -> tuple[list[Record], list[list[int]]]:
     """Contacts plus, per company index, the ids of its contacts."""
     out: list[Record] = []
@@ -622,7 +645,7 @@ def _contacts(
         phones = [_multi(_mobile(rng), "MOBILE")]
         if rng.random() < 0.3:
             phones.append(_multi(_office_phone(rng, english)))
-        created = _created_ts(rng)
+        created = tl.created(rng)
         assigned = _pick(rng, people.sales)
         out.append(
             {
@@ -643,7 +666,7 @@ def _contacts(
                 "createdBy": assigned if rng.random() < 0.7 else _pick(rng, people.active),
                 "updatedBy": assigned,
                 "createdTime": iso(created),
-                "updatedTime": iso(_later(rng, created, 90)),
+                "updatedTime": iso(tl.later(rng, created, 90)),
                 "opened": rng.random() < 0.9,
                 "export": True,
                 "leadId": None,
@@ -658,6 +681,7 @@ _LEAD_STATUSES = tuple(s for s, _, _ in STATUS_LISTS["STATUS"])
 
 def _leads(
     rng: random.Random,
+    tl: Timeline,
     n: int,
     people: _People,
     companies: list[Record],
@@ -682,7 +706,7 @@ def _leads(
             if company is not None and company["leadId"] is None:
                 company["leadId"] = i
             # The lead came first; the contact was created from it a few days later.
-            created = max(WINDOW_START_TS, parse_iso(str(contact["createdTime"])) - _randint(rng, DAY, 14 * DAY))
+            created = max(tl.start, parse_iso(str(contact["createdTime"])) - _randint(rng, DAY, 14 * DAY))
             phones = _copy_multi(contact["phone"])
             emails = _copy_multi(contact["email"])
         else:
@@ -690,7 +714,7 @@ def _leads(
             name, last, second, _ = _person(rng, english)
             company_id = None
             company_title = _company_name(rng, english)[0] if rng.random() < 0.7 else None
-            created = _created_ts(rng)
+            created = tl.created(rng)
             phones = [_multi(_mobile(rng), "MOBILE")] if rng.random() < 0.85 else []
             emails = (
                 [_multi(f"{translit(name)}.{translit(last)}@{_pick(rng, FREE_MAIL_DOMAINS)}")]
@@ -701,7 +725,7 @@ def _leads(
         title = _pick(rng, LEAD_TITLES[source]).format(
             p=_pick(rng, PRODUCTS), c=company_title or full_name, n=full_name
         )
-        amount = float(round(math.exp(rng.uniform(math.log(3e4), math.log(3e6))), -3)) if rng.random() < 0.7 else None
+        amount = int(round(math.exp(rng.uniform(math.log(3e4), math.log(3e6))), -3)) if rng.random() < 0.7 else None
         assigned = _pick(rng, lead_people)
         out.append(
             {
@@ -726,7 +750,7 @@ def _leads(
                 "phone": phones,
                 "email": emails,
                 "createdTime": iso(created),
-                "updatedTime": iso(_later(rng, created, 30)),
+                "updatedTime": iso(tl.later(rng, created, 30)),
                 "UF_CRM_UTM_SOURCE": _pick(rng, UTM_SOURCES) if source in ("WEB", "ADVERTISING") else None,
             }
         )
@@ -752,15 +776,17 @@ _CATEGORY_IDS = tuple(c for c, _, _ in DEAL_CATEGORIES)
 _STAGE_IDS = {cat: tuple(s for s, _, _ in stages) for cat, stages in DEAL_STAGES.items()}
 
 
-def _deal_amount(rng: random.Random, currency: str) -> float:
+def _deal_amount(rng: random.Random, currency: str) -> int:
+    # Whole amounts are ints, so they print as 50000 (not 50000.0) like the docs' examples.
     if currency != "RUB":
-        return float(round(math.exp(rng.uniform(math.log(1e3), math.log(8e4))), -2))
+        return int(round(math.exp(rng.uniform(math.log(1e3), math.log(8e4))), -2))
     high = 2e7 if rng.random() < 0.05 else 5e6
-    return float(round(math.exp(rng.uniform(math.log(5e4), math.log(high))), -3))
+    return int(round(math.exp(rng.uniform(math.log(5e4), math.log(high))), -3))
 
 
 def _deals(
     rng: random.Random,
+    tl: Timeline,
     n: int,
     people: _People,
     companies: list[Record],
@@ -796,13 +822,22 @@ def _deals(
                     title = f"Сервисный контракт на {_pick(rng, ('2025', '2026', '2027'))} год — {short}"
                 else:
                     title = _pick(rng, RU_DEAL_TITLES).format(c=short)
+        created = tl.created(rng)
         stage = _weighted(rng, _STAGE_IDS[category], _STAGE_WEIGHTS[category])
+        if STAGE_SEMANTICS[stage] == "P" and tl.now - created > 240 * DAY and rng.random() < 0.85:
+            # Deals rarely stay open for most of a year: old ones mostly ended one way or the other.
+            stage = _weighted(rng, _STAGE_IDS[category][-2:], (55, 45))
         semantic = STAGE_SEMANTICS[stage]
         amount = _deal_amount(rng, currency)
-        created = _created_ts(rng)
         closed = semantic != "P"
-        closed_at = _later(rng, created, 120) if closed else None
-        updated = closed_at if closed_at is not None else _later(rng, created, 60)
+        if closed:
+            closed_at = tl.later(rng, created, 120)
+            updated = tl.later(rng, closed_at, 20) if rng.random() < 0.2 else closed_at
+        else:
+            updated = tl.later(rng, created, 60)
+            # The planned close date: mostly ahead, some already missed (the deal is late).
+            late = rng.random() < 0.2
+            closed_at = tl.later(rng, created, 90) if late else tl.ahead(rng, 2, 120)
         assigned = _pick(rng, people.sales)
         base_stage = stage.split(":")[-1]
         if semantic == "S":
@@ -831,7 +866,7 @@ def _deals(
                 "createdAt": iso(created),
                 "updatedAt": iso(updated),
                 "begindate": iso_date(created),
-                "closedAt": iso(closed_at) if closed_at is not None else None,
+                "closedAt": iso(closed_at),
                 "sourceId": _weighted(rng, _SOURCES, _SOURCE_WEIGHTS),
                 "sourceDescription": None,
                 "probability": probability,
@@ -848,20 +883,23 @@ def _deals(
                 "UF_CRM_BUDGET": (
                     f"{_deal_amount(rng, currency) * 1.2:.2f}|{currency}" if rng.random() < 0.4 else None
                 ),
-                "UF_CRM_SCORE": round(rng.uniform(0, 100), 1) if rng.random() < 0.7 else None,
+                "UF_CRM_SCORE": _plain(round(rng.uniform(0, 100), 1)) if rng.random() < 0.7 else None,
                 "UF_CRM_PRODUCTS": sorted(_sample(rng, _PRODUCT_IDS, _pick(rng, (0, 1, 1, 2, 3)))),
-                "UF_CRM_CONTRACT_DATE": iso_date(closed_at) if won and closed_at is not None else None,
+                "UF_CRM_CONTRACT_DATE": iso_date(closed_at) if won else None,
                 "ufCrm_1712345678": f"Д-{iso(created)[:4]}/{i:05d}" if won else None,
+                "entityTypeId": 2,
             }
         )
     return out
 
 
-_TASK_STATUSES = ("2", "3", "4", "5", "6")
+_TASK_STATUSES = (2, 3, 4, 5, 6)
+_TASK_PRIORITIES = (0, 1, 2)
 
 
 def _tasks(
     rng: random.Random,
+    tl: Timeline,
     n: int,
     people: _People,
     deals: Sequence[Record],
@@ -870,9 +908,10 @@ def _tasks(
 ) -> list[Record]:
     out: list[Record] = []
     for i in range(1, n + 1):
-        created = _created_ts(rng)
-        age_days = (REFERENCE_TS - created) / DAY
-        weights = (5, 5, 5, 75, 10) if age_days > 90 else (28, 27, 10, 25, 10)
+        created = tl.created(rng)
+        age_days = (tl.now - created) / DAY
+        # Most tasks older than a couple of months are done; recent ones are mostly still open.
+        weights = (1, 1, 1, 95, 2) if age_days > 60 else (28, 27, 10, 25, 10)
         status = _weighted(rng, _TASK_STATUSES, weights)
         link = rng.random()
         crm: list[str] = []
@@ -889,12 +928,16 @@ def _tasks(
         else:
             title = _pick(rng, TASK_GENERIC_TITLES)
             responsible = _pick(rng, people.active)
-        deadline = (created // DAY + _randint(rng, 1, 21)) * DAY + 15 * 3600 if rng.random() < 0.85 else None
+        deadline: int | None = None
+        if rng.random() < 0.85:
+            deadline = (created // DAY + _randint(rng, 1, 21)) * DAY + 15 * 3600
+            if status != 5 and deadline < tl.now and rng.random() < 0.75:
+                deadline = tl.ahead(rng, 1, 30)  # open work is mostly planned ahead; the rest is overdue
         planned = rng.random() < 0.4
         start_plan = created + _randint(rng, 0, 3 * DAY) if planned else None
         end_plan = start_plan + _randint(rng, DAY, 10 * DAY) if start_plan is not None else None
-        closed = _later(rng, created, 25) if status == "5" else None
-        changed = closed if closed is not None else _later(rng, created, 30)
+        closed = tl.later(rng, created, 25) if status == 5 else None
+        changed = closed if closed is not None else tl.later(rng, created, 30)
         out.append(
             {
                 "id": i,
@@ -903,7 +946,7 @@ def _tasks(
                 "responsibleId": responsible,
                 "createdBy": _pick(rng, people.bosses_and_sales) if rng.random() < 0.6 else responsible,
                 "status": status,
-                "priority": _weighted(rng, ("0", "1", "2"), (20, 60, 20)),
+                "priority": _weighted(rng, _TASK_PRIORITIES, (20, 60, 20)),
                 "groupId": _randint(rng, 1, n_groups) if rng.random() < 0.3 else None,
                 "parentId": _randint(rng, 1, i - 1) if i > 1 and rng.random() < 0.08 else None,
                 "deadline": iso(deadline) if deadline is not None else None,
@@ -932,34 +975,39 @@ def scaled_counts(scale: float) -> dict[str, int]:
     return {name: max(1, round(base * scale)) for name, base in BASE_COUNTS.items()}
 
 
-def generate(seed: int = 42, scale: float = 1.0) -> dict[str, list[dict[str, object]]]:
-    """Records for every entity in ENTITIES, keyed by entity name, each list sorted by id ascending."""
+def generate(seed: int = 42, scale: float = 1.0, now: float = REFERENCE_TS) -> dict[str, list[dict[str, object]]]:
+    """Records for every entity in ENTITIES, keyed by entity name, each list sorted by id ascending.
+
+    Dates lie in the two years before `now` (plans and deadlines after it); the same seed, scale and
+    `now` give the same records."""
     counts = scaled_counts(scale)
     # Hundreds of thousands of small dicts trigger the cyclic GC over and over (a third of the run time
     # at scale 250) although none of them can form a cycle.
     gc_was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _generate(seed, counts)
+        return _generate(seed, counts, Timeline(now))
     finally:
         if gc_was_enabled:
             gc.enable()
 
 
-def _generate(seed: int, counts: dict[str, int]) -> dict[str, list[Record]]:
+def _generate(seed: int, counts: dict[str, int], tl: Timeline) -> dict[str, list[Record]]:
 
     # One stream per entity: the reference data stays the same whatever the scale.
     def stream(name: str) -> random.Random:
         return random.Random(f"{seed}:{name}")
 
-    users = _users(stream("users"))
+    users = _users(stream("users"), tl)
     people = _People(users)
-    workgroups = _workgroups(stream("workgroups"), people.active)
-    companies, company_extra = _companies(stream("companies"), counts["companies"], people)
-    contacts, contacts_by_company = _contacts(stream("contacts"), counts["contacts"], people, company_extra)
-    leads = _leads(stream("leads"), counts["leads"], people, companies, contacts)
-    deals = _deals(stream("deals"), counts["deals"], people, companies, company_extra, contacts, contacts_by_company)
-    tasks = _tasks(stream("tasks"), counts["tasks"], people, deals, contacts, len(workgroups))
+    workgroups = _workgroups(stream("workgroups"), tl, people.active)
+    companies, company_extra = _companies(stream("companies"), tl, counts["companies"], people)
+    contacts, contacts_by_company = _contacts(stream("contacts"), tl, counts["contacts"], people, company_extra)
+    leads = _leads(stream("leads"), tl, counts["leads"], people, companies, contacts)
+    deals = _deals(
+        stream("deals"), tl, counts["deals"], people, companies, company_extra, contacts, contacts_by_company
+    )
+    tasks = _tasks(stream("tasks"), tl, counts["tasks"], people, deals, contacts, len(workgroups))
     data: dict[str, list[Record]] = {
         "deals": deals,
         "contacts": contacts,
@@ -970,7 +1018,7 @@ def _generate(seed: int, counts: dict[str, int]) -> dict[str, list[Record]]:
         "departments": _departments(),
         "workgroups": workgroups,
         "statuses": _statuses(),
-        "deal-categories": _deal_categories(),
+        "deal-categories": _deal_categories(tl),
         "currencies": _currencies(),
     }
     missing = set(ENTITIES) - set(data)

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 
 from .errors import ApiError, validation_error
 from .schema import Entity, Field
-from .values import NUMERIC_TYPES, BadValue, format_instant, parse_instant, type_name
+from .values import NUMERIC_TYPES, BadValue, format_instant, parse_instant, plain_number, type_name
 
 INTEGER_TYPES = NUMERIC_TYPES - {"double"}
 TEXT_TYPES = frozenset({"string", "text", "char", "url", "file", "enumeration", "crm_status", "crm_currency"})
@@ -23,8 +23,8 @@ def fields_of(body: object, entity: Entity) -> dict[str, object]:
     if not isinstance(body, dict):
         raise validation_error([f"fields: Expected object, received {type_name(body)}"])
     if set(body) == {"fields"} and isinstance(body["fields"], dict) and "fields" not in entity.fields:
-        return dict(body["fields"])
-    return dict(body)
+        body = body["fields"]
+    return {entity.field_name(str(name)): value for name, value in body.items()}
 
 
 def check_write(entity: Entity, values: Mapping[str, object], *, create: bool) -> dict[str, object]:
@@ -78,7 +78,7 @@ def _scalar(field: Field, value: object) -> object:
                 raise BadValue("Expected integer, received float")
             result: object = _bounded(int(value), MAX_INTEGER)
         else:
-            result = float(_bounded(value, MAX_NUMBER))
+            result = plain_number(float(_bounded(value, MAX_NUMBER)))  # 50000, not 50000.0, as the docs print
     elif kind == "money":
         result = _money(value)
     elif kind == "boolean":

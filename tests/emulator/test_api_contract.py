@@ -216,20 +216,27 @@ def test_dates_are_stored_in_the_crm_output_form(small: Api) -> None:
     assert small.error("PATCH", "/v1/deals/1", body={"closedAt": "tomorrow"})[1]["code"] == "VALIDATION_ERROR"
 
 
-def test_fields_answer_the_vibe_schema_shape_with_enumeration_items(seeded: Api) -> None:
-    """Choice: Deals: Fields shows Bitrix-style `isReadOnly/title`; the audited requisites and smart-process
-    pages and live clients use the Vibe schema `{type, readonly, label}` map — the emulator serves that."""
+def test_fields_answer_one_vibe_schema_shape_with_enumeration_items(seeded: Api) -> None:
+    """Choice between two documented shapes: Deals: Fields (L25656-25666), Contacts, Companies, Leads and
+    Statuses: Fields show Bitrix `{type, isRequired, isReadOnly, title}`; Deal Categories: Fields (L24654-24666),
+    Requisites (L37282-37300) and Smart Processes (L38537-38552) show the Vibe schema `{type, readonly, label}`.
+    The emulator serves the Vibe shape for every entity and no key either shape lacks, except `items` for
+    fixed value lists (entities index L10267); several values show as `type[]`, as the pages' tables write
+    `number[]` (Deals: Fields L25582)."""
+    for entity in ("deals", "contacts", "companies", "leads", "tasks", "users", "statuses", "currencies"):
+        for name, desc in seeded.ok("GET", f"/v1/{entity}/fields")["data"]["fields"].items():
+            assert set(desc) <= {"type", "readonly", "label", "items"}, (entity, name, desc)
+            assert isinstance(desc["type"], str) and isinstance(desc["readonly"], bool)
     data = seeded.ok("GET", "/v1/deals/fields")["data"]
     fields = data["fields"]
     assert fields["id"] == {"type": "integer", "readonly": True, "label": "ID"}
-    assert fields["title"]["required"] is True
-    assert fields["observers"]["multiple"] is True
+    assert fields["title"] == {"type": "string", "readonly": False, "label": "Название"}
+    assert fields["observers"]["type"] == "user[]"
     assert fields["UF_CRM_PRIORITY"]["items"][0] == {"ID": "45", "VALUE": "Высокий"}
-    assert fields["UF_CRM_PRIORITY"]["isUserField"] is True
-    assert fields["sourceId"]["statusType"] == "SOURCE"
+    assert {"ID": "SOURCE_X", "VALUE": "x"} not in fields["sourceId"]["items"]
+    assert fields["sourceId"]["items"][0] == {"ID": "CALL", "VALUE": "Звонок"}
     assert data["include"] == ["contact", "company"]
     assert data["batch"] == ["create", "update", "delete"]
-    assert "stageId" in data["aggregatable"]
 
 
 def test_me_describes_the_personal_key(seeded: Api) -> None:

@@ -37,6 +37,7 @@ FOREIGN_KEYS: dict[tuple[str, str], str] = {
     ("departments", "parentId"): "departments",
     ("statuses", "categoryId"): "deal-categories",
     ("workgroups", "subjectId"): "",  # sonet subjects are not an entity of the emulator
+    ("deals", "entityTypeId"): "",  # the CRM type code (2 = deals), not a record id
 }
 
 
@@ -106,7 +107,10 @@ def test_values_have_the_declared_types(entity: str) -> None:
         for name, f in fields.items():
             for value in _values(record, name, f):
                 where = f"{entity}#{record['id']}.{name}={value!r}"
-                assert type(value) is VALUE_TYPES[f.type], where
+                if f.type == "double":  # whole numbers are ints, so JSON shows 50000 rather than 50000.0
+                    assert type(value) is (int if float(str(value)).is_integer() else float), where
+                else:
+                    assert type(value) is VALUE_TYPES[f.type], where
                 if f.type == "datetime":
                     assert DATETIME_RE.match(str(value)), where
                     assert datetime.fromisoformat(str(value)).tzinfo is not None, where
@@ -211,7 +215,8 @@ def test_deal_stages_belong_to_the_deal_pipeline_and_semantics_agree() -> None:
         semantic = STAGE_SEMANTICS[stage]
         assert deal["stageSemanticId"] == semantic
         assert deal["closed"] == (semantic != "P")
-        assert (deal["closedAt"] is not None) == (semantic != "P")
+        assert deal["closedAt"] is not None  # the close date, or for open deals the planned one
+        assert deal["entityTypeId"] == 2
         if semantic == "S":
             assert deal["probability"] == 100
         elif semantic == "F":
@@ -230,9 +235,10 @@ def test_stage_status_records_carry_pipeline_and_semantics() -> None:
 def test_deal_outcomes_and_currencies_look_like_a_real_pipeline() -> None:
     deals = data()["deals"]
     semantics = Counter(d["stageSemanticId"] for d in deals)
-    assert 0.12 < semantics["S"] / len(deals) < 0.32
-    assert 0.08 < semantics["F"] / len(deals) < 0.25
-    assert semantics["P"] > semantics["S"]
+    # Two years of history: most old deals have ended, the open ones are the recent pipeline.
+    assert 0.2 < semantics["S"] / len(deals) < 0.4
+    assert 0.15 < semantics["F"] / len(deals) < 0.35
+    assert semantics["P"] > semantics["S"] > semantics["F"]
     currencies = Counter(d["currency"] for d in deals)
     assert currencies["RUB"] > 0.7 * len(deals) and currencies["USD"] and currencies["EUR"]
     rub = sorted(float(str(d["amount"])) for d in deals if d["currency"] == "RUB")
@@ -263,7 +269,7 @@ def test_timestamps_fall_in_the_two_years_before_the_reference_date_in_order() -
             updated = datetime.fromisoformat(str(record[updated_key]))
             assert start <= created <= updated < REFERENCE, f"{entity}#{record['id']}"
     for deal in data()["deals"]:
-        if deal["closedAt"] is not None:
+        if deal["closed"]:
             assert deal["createdAt"] <= deal["closedAt"] <= deal["updatedAt"]  # type: ignore[operator]
 
 
@@ -271,7 +277,7 @@ def test_completed_tasks_and_only_they_have_a_closed_date() -> None:
     statuses: Counter[object] = Counter()
     for task in data()["tasks"]:
         statuses[task["status"]] += 1
-        assert (task["closedDate"] is not None) == (task["status"] == "5"), task["id"]
+        assert (task["closedDate"] is not None) == (task["status"] == 5), task["id"]
         assert task["parentId"] is None or task["parentId"] < task["id"]  # type: ignore[operator]
     assert len(statuses) == 5
 
@@ -294,7 +300,7 @@ def test_people_have_matching_emails_and_russian_phones() -> None:
     user_emails = [str(u["email"]) for u in d["users"]]
     assert "anna.smirnova@vektor-soft.ru" in user_emails
     assert len(set(user_emails)) == len(user_emails)
-    ru_mobile = re.compile(r"^\+7 9\d\d \d{3}-\d\d-\d\d$")
+    ru_mobile = re.compile(r"^\+79\d{9}$")  # digits only, as "+79161234567" on the includes page
     contacts = d["contacts"]
     mobiles = [p["value"] for c in contacts for p in c["phone"] if p["valueType"] == "MOBILE"]  # type: ignore[attr-defined]
     assert sum(bool(ru_mobile.match(m)) for m in mobiles) > 0.8 * len(mobiles)
@@ -334,3 +340,45 @@ def test_scale_multiplies_the_big_entities_and_keeps_the_reference_ones() -> Non
 def test_scale_outside_the_supported_range_is_rejected(scale: float) -> None:
     with pytest.raises(ValueError, match="scale"):
         generate(scale=scale)
+
+
+def _at(text: object) -> float:
+    return datetime.fromisoformat(str(text)).timestamp()
+
+
+def test_dates_move_with_the_clock_and_repeat_for_the_same_clock() -> None:
+    """Same seed and clock, same data; a clock a year later gives the same records a year later."""
+    later = REFERENCE_TS + 365 * 86400
+    assert generate(seed=3, scale=0.1, now=later) == generate(seed=3, scale=0.1, now=later)
+    before, after = generate(seed=3, scale=0.1), generate(seed=3, scale=0.1, now=later)
+    for old, new in zip(before["deals"], after["deals"], strict=True):
+        assert _at(new["createdAt"]) - _at(old["createdAt"]) == 365 * 86400
+        assert (new["title"], new["stageId"]) == (old["title"], old["stageId"])
+
+
+def test_open_deals_have_planned_close_dates_mostly_ahead() -> None:
+    open_deals = [d for d in data()["deals"] if not d["closed"]]
+    ahead = [d for d in open_deals if _at(d["closedAt"]) > REFERENCE_TS]
+    assert open_deals and 0.7 < len(ahead) / len(open_deals) < 0.95
+    closed = [d for d in data()["deals"] if d["closed"]]
+    assert all(_at(d["closedAt"]) < REFERENCE_TS for d in closed)
+
+
+def test_a_realistic_share_of_open_tasks_is_overdue() -> None:
+    """About a fifth of open tasks past their deadline: enough for "what is overdue?" to matter."""
+    open_tasks = [t for t in data()["tasks"] if t["status"] != 5]
+    overdue = [t for t in open_tasks if t["deadline"] is not None and _at(t["deadline"]) < REFERENCE_TS]
+    assert len(open_tasks) > 40
+    assert 0.15 <= len(overdue) / len(open_tasks) <= 0.30, (len(overdue), len(open_tasks))
+
+
+def test_update_times_do_not_pile_up_on_one_instant() -> None:
+    for entity, key in (("deals", "updatedAt"), ("contacts", "updatedTime"), ("tasks", "changedDate")):
+        counts = Counter(r[key] for r in data()[entity])
+        assert counts.most_common(1)[0][1] <= 3, (entity, counts.most_common(1))
+
+
+def test_the_filtering_pages_phone_example_finds_contacts() -> None:
+    """Фильтрация, «Контакты — по телефону» (L896-904): `+7916` is a substring of some stored phones."""
+    found = [c for c in data()["contacts"] if any("+7916" in str(p["value"]) for p in c["phone"])]  # type: ignore[attr-defined]
+    assert len(found) >= 10

@@ -1,0 +1,124 @@
+"""What Bitrix fills in by itself: defaults on create, and fields derived from others on every write.
+
+Deals (Deals: Create response): pipeline 0 and its first stage, the base currency, `opened` true,
+`typeId` SALE, `entityTypeId` 2, the key owner as responsible; the pipeline and the stage always agree;
+a final stage closes the deal and stamps `closedAt`. Tasks: status 2 (waiting) and priority 1 (normal),
+a completed task (status 5) gets `closedDate`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .errors import validation_error
+from .schema import DEAL_STAGES, STAGE_SEMANTICS, Entity, stage_category
+
+DEAL_ENTITY_TYPE_ID = 2
+TASK_WAITING, TASK_COMPLETED, TASK_NORMAL_PRIORITY = 2, 5, 1
+CRM_ENTITIES = frozenset({"deals", "leads", "contacts", "companies"})
+DEFAULT_DEAL_TYPE = "SALE"
+DEFAULT_LEAD_STATUS = "NEW"
+
+
+def first_stage(category_id: int) -> str:
+    stages = DEAL_STAGES.get(category_id)
+    return stages[0][0] if stages else f"C{category_id}:NEW"
+
+
+def apply_defaults(
+    entity: Entity, row: dict[str, object], given: Mapping[str, object], *, owner_id: int, base_currency: str
+) -> None:
+    """Fills the fields a create left out with what Bitrix would put there."""
+
+    def default(name: str, value: object) -> None:
+        if name in entity.fields and given.get(name) is None:
+            row[name] = value
+
+    if entity.name in CRM_ENTITIES:
+        default("opened", True)
+        default("assignedById", owner_id)
+        default("currency", base_currency)
+        default("currencyId", base_currency)
+    if entity.name == "deals":
+        default("typeId", DEFAULT_DEAL_TYPE)
+        row["entityTypeId"] = DEAL_ENTITY_TYPE_ID
+    elif entity.name == "leads":
+        default("statusId", DEFAULT_LEAD_STATUS)
+    elif entity.name == "tasks":
+        default("status", TASK_WAITING)
+        default("priority", TASK_NORMAL_PRIORITY)
+        default("responsibleId", owner_id)
+
+
+def derive(
+    entity: Entity,
+    row: dict[str, object],
+    before: Mapping[str, object] | None,
+    given: Mapping[str, object],
+    now: str,
+) -> None:
+    """Keeps derived fields consistent after a write; `before` is None on create."""
+    if entity.name == "deals":
+        _deal_pipeline(row, before, given)
+        _deal_closing(row, before, given, now)
+    elif entity.name == "tasks":
+        _task_closing(row, before, given, now)
+    if "contactId" in given and "contactIds" in entity.fields:
+        contact = row.get("contactId")
+        existing = row.get("contactIds")
+        others = [c for c in existing if c != contact] if isinstance(existing, list) else []
+        row["contactIds"] = ([contact] if contact else []) + others
+
+
+def _deal_pipeline(row: dict[str, object], before: Mapping[str, object] | None, given: Mapping[str, object]) -> None:
+    stage = given.get("stageId")
+    category = given.get("categoryId")
+    if isinstance(stage, str) and isinstance(category, int):
+        if stage_category(stage) != category:
+            raise validation_error(
+                [f"fields.stageId: Stage '{stage}' belongs to pipeline {stage_category(stage)}, not {category}"]
+            )
+    elif isinstance(stage, str):
+        current = before.get("categoryId") if before is not None else None
+        if isinstance(current, int) and stage_category(stage) != current:
+            raise validation_error(
+                [
+                    f"fields.stageId: Stage '{stage}' belongs to pipeline {stage_category(stage)}; the deal is in "
+                    f"pipeline {current}. Pass categoryId {stage_category(stage)} with it to move the deal"
+                ]
+            )
+        row["categoryId"] = stage_category(stage)
+    elif isinstance(category, int):
+        if before is None or before.get("categoryId") != category:
+            row["stageId"] = first_stage(category)
+    elif before is None:
+        row["categoryId"] = 0
+        row["stageId"] = first_stage(0)
+
+
+def _deal_closing(
+    row: dict[str, object], before: Mapping[str, object] | None, given: Mapping[str, object], now: str
+) -> None:
+    stage = row.get("stageId")
+    semantic = STAGE_SEMANTICS.get(stage) if isinstance(stage, str) else None
+    if semantic is None:
+        return
+    row["stageSemanticId"] = semantic
+    closed = semantic in ("S", "F")
+    was_closed = bool(before.get("closed")) if before is not None else False
+    row["closed"] = closed
+    if closed and not was_closed and given.get("closedAt") is None:
+        row["closedAt"] = now
+
+
+def _task_closing(
+    row: dict[str, object], before: Mapping[str, object] | None, given: Mapping[str, object], now: str
+) -> None:
+    if "status" not in given and before is not None:
+        return
+    completed = row.get("status") == TASK_COMPLETED
+    was_completed = before is not None and before.get("status") == TASK_COMPLETED
+    if completed and not was_completed:
+        row["closedDate"] = now
+    elif not completed:
+        row["closedDate"] = None
