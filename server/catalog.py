@@ -56,8 +56,15 @@ class OperationSpec:
     arguments: tuple[str, ...]
     required: tuple[str, ...]
     with_summary: bool = False  # append the entity's summary to the tool description
+    items_per_unit: int = 0  # bulk operations: one cost unit per this many items (0: flat cost)
     title: str = ""  # a cross-entity tool's title (entity tools are titled "{Entity}: {operation}")
     handler: str = ""  # the operation kind: which registered handler runs it (server.registry)
+
+    def units(self, items: int = 0) -> int:
+        """Rate-limit units of one call carrying `items` items (flat `cost` for ordinary calls)."""
+        if not self.items_per_unit:
+            return self.cost
+        return max(self.cost, -(-items // self.items_per_unit))
 
 
 @dataclass(frozen=True)
@@ -118,6 +125,7 @@ def _operation(name: str, o: Mapping[str, Any]) -> OperationSpec:
         arguments=tuple(o["arguments"]),
         required=tuple(o["required"]),
         with_summary=bool(o.get("with_summary", False)),
+        items_per_unit=int(o.get("items_per_unit", 0)),
         title=str(o.get("title", "")),
         handler=str(o["handler"]),
     )

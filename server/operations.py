@@ -11,7 +11,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from server.catalog import EntitySpec
 from server.client import ApiResponse, VibeCodeClient
+from server.metadata import EntityMeta
 from server.results import CursorCodec
 
 if TYPE_CHECKING:
@@ -45,6 +47,10 @@ class Operations:
         self.client = client
         self.codec = codec
         self.max_result_tokens = max_result_tokens
+
+    def meta(self, entity: EntitySpec) -> EntityMeta:
+        """The entity's current field metadata."""
+        return EntityMeta.static(entity)
 
     async def request(
         self,

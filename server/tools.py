@@ -16,12 +16,14 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from server import paging, reads, specs  # noqa: F401  (handler modules register their kinds on import)
+from server import paging, reads, specs, writes  # noqa: F401  (handler modules register their kinds on import)
 from server.catalog import Catalog, EntitySpec, OperationSpec
 from server.context import CallContext
 from server.errors import InvalidArguments
+from server.metadata import EntityMeta
 from server.operations import Operations, Output
 from server.registry import Target, handler_for
+from server.schemas import name_enum, order_schema, writable_fields_schema
 
 Run = Callable[[Mapping[str, Any], CallContext], Awaitable[Output]]
 
@@ -102,21 +104,32 @@ def describe(spec: OperationSpec, entity: EntitySpec) -> str:
     return f"{text} {entity.summary}" if spec.with_summary else text
 
 
-def input_schema(catalog: Catalog, spec: OperationSpec, entity: EntitySpec | None = None) -> dict[str, Any]:
+def input_schema(
+    catalog: Catalog, spec: OperationSpec, entity: EntitySpec | None = None, meta: EntityMeta | None = None
+) -> dict[str, Any]:
     """The tool's input schema: the operation's argument fragments, specialised for the entity."""
     props: dict[str, Any] = {}
     for name in spec.arguments:
         frag = copy.deepcopy(dict(catalog.arguments[name]))
-        if entity is None:
-            pass
-        elif name == "include":
-            if not entity.include:
-                continue
-            frag["items"] = {"type": "string", "enum": list(entity.include)}
-        elif name == "select":
-            frag["description"] += f" Default (concise): {', '.join(entity.key_fields)}."
-        elif name == "filter":
-            frag["description"] += f" Names and values: {entity.tool_prefix}_fields."
+        if entity is not None:
+            meta = meta or EntityMeta.static(entity)
+            if "description" in frag:
+                frag["description"] = frag["description"].replace("{prefix}", entity.tool_prefix)
+            if name == "include":
+                if not meta.include:
+                    continue
+                frag["items"] = {"type": "string", "enum": list(meta.include)}
+            elif name == "select":
+                frag["items"] = {"enum": name_enum(meta.fields)}
+                frag["description"] += f" Default (concise): {', '.join(entity.key_fields)}."
+            elif name in ("order", "sort"):
+                frag = {**order_schema(meta.fields), "description": frag["description"]}
+            elif name == "filter":
+                frag["description"] += f" Names and values: {entity.tool_prefix}_fields."
+            elif name == "fields":
+                frag = {**writable_fields_schema(meta.fields, create=spec.name == "create"), **frag}
+                frag.pop("type", None)
+                frag = {"type": "object", **frag}
         props[name] = frag
     schema: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
     if spec.required:

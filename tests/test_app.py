@@ -112,7 +112,7 @@ async def test_cursor_walks_every_record_once_while_data_changes(client: Client,
 
 async def test_offset_paging_for_other_sorts_has_no_repeats(client: Client) -> None:
     seen: list[int] = []
-    args: dict[str, Any] = {"sort": "-amount", "limit": 40, "filter": {"currency": "RUB"}}
+    args: dict[str, Any] = {"sort": {"amount": "desc"}, "limit": 40, "filter": {"currency": "RUB"}}
     for _ in range(3):
         page = (await call(client, "deals_search", args)).structured_content
         seen += [r["id"] for r in page["items"]]

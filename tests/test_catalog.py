@@ -82,6 +82,6 @@ def test_output_schemas_admit_error_results_and_reject_partial_results(tool: Any
     error = {"error": {"code": "ENTITY_NOT_FOUND", "message": "m", "hint": "h", "retryable": False, "status": 404}}
     assert v.is_valid(error)
     first = next(iter(tool.output_schema["dependentRequired"]))
-    sample = {"array": [], "object": {}, "string": "x"}[tool.output_schema["properties"][first]["type"]]
+    sample = {"array": [], "object": {}, "string": "x", "integer": 1}[tool.output_schema["properties"][first]["type"]]
     assert not v.is_valid({first: sample}), "a result missing its other required keys must be rejected"
     assert not v.is_valid({})

@@ -22,7 +22,7 @@ def rejected(tool: ToolDef, args: dict[str, Any]) -> InvalidArguments:
 
 
 def test_valid_arguments_pass_through_unchanged() -> None:
-    args = {"filter": {">=amount": 1}, "sort": "-amount", "limit": 10, "select": ["title"]}
+    args = {"filter": {">=amount": 1}, "sort": {"amount": "desc"}, "limit": 10, "select": ["title"]}
     assert TOOLS["deals_search"].validate(args) == args
     assert TOOLS["me"].validate(None) == {}
 

@@ -1,0 +1,107 @@
+"""Field metadata (`FieldSpec`) → JSON Schema: the `fields` of create/update, and field-name enums.
+
+Compact by design: a standard camelCase name explains itself, so only user fields and fields
+with allowed values carry a description (their label, and the values' names).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from server.catalog import FieldSpec
+
+STRING_TYPES = frozenset({"string", "text", "url", "crm_currency", "crm_status", "location", "address"})
+NUMBER_TYPES = frozenset({"double", "money", "number", "float"})
+ID_TYPES = frozenset({"integer", "user", "employee", "crm_company", "crm_contact", "crm_lead", "crm_quote",
+                      "crm_deal", "crm_category", "crm_entity", "crm", "iblock_section", "iblock_element"})  # fmt: skip
+MULTIFIELD = {
+    "type": "array",
+    "items": {
+        "type": "object",
+        "properties": {"value": {"type": "string"}, "typeId": {"type": "string"}},
+        "required": ["value"],
+    },
+    "description": "[{value, typeId: WORK|MOBILE|HOME|OTHER…}]",
+}
+ORDER_VALUES = ["asc", "desc", "ASC", "DESC"]
+
+
+def is_user_field(name: str) -> bool:
+    """UF_CRM_* (Bitrix spelling) and ufCrm* (camelCase spelling) fields are the portal's own."""
+    return name.startswith(("UF_", "ufCrm", "uf_"))
+
+
+def _item_id(raw: str, numeric: bool) -> str | int:
+    return int(raw) if numeric else raw
+
+
+def value_schema(field: FieldSpec) -> dict[str, Any]:
+    """The schema of one value of `field` (without `multiple`)."""
+    kind = field.type
+    schema: dict[str, Any]
+    if field.items:
+        # Allowed values: pipelines are integer ids, everything else keeps the ids as listed.
+        numeric = kind in ID_TYPES and all(i.lstrip("-").isdigit() for i, _ in field.items)
+        schema = {"enum": [_item_id(i, numeric) for i, _ in field.items]}
+    elif kind == "boolean":
+        schema = {"type": "boolean"}
+    elif kind == "char":
+        schema = {"enum": ["Y", "N"]}  # Bitrix's Y/N flag
+    elif kind in NUMBER_TYPES:
+        schema = {"type": "number"}
+    elif kind in ID_TYPES:
+        schema = {"type": "integer"}
+    elif kind == "date":
+        schema = {"type": "string", "format": "date"}
+    elif kind == "datetime":
+        schema = {"type": "string", "format": "date-time"}
+    elif kind in STRING_TYPES or kind == "enumeration":
+        schema = {"type": "string"}
+    else:
+        schema = {}  # file and other structured types: passed through as the portal documents them
+    return schema
+
+
+def field_schema(field: FieldSpec) -> dict[str, Any]:
+    """The schema of `field` in a create/update body: its value type, arrays for multiple fields."""
+    if field.type == "crm_multifield":
+        schema = dict(MULTIFIELD)
+    else:
+        schema = value_schema(field)
+        if field.multiple:
+            schema = {"type": "array", "items": schema}
+    notes = []
+    if field.label and (is_user_field(field.name) or field.items):
+        notes.append(field.label)
+    if field.items and any(label and label != ident for ident, label in field.items):
+        notes.append(", ".join(f"{ident}={label}" for ident, label in field.items))
+    if notes:
+        schema["description"] = ": ".join(notes)
+    return schema
+
+
+def writable_fields_schema(fields: Mapping[str, FieldSpec], *, create: bool) -> dict[str, Any]:
+    """The `fields` argument of create (required fields required) or update (any subset, at least one)."""
+    props = {name: field_schema(f) for name, f in fields.items() if not f.readonly}
+    schema: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
+    required = [name for name, f in fields.items() if f.required and not f.readonly]
+    if create and required:
+        schema["required"] = required
+    if not create:
+        schema["minProperties"] = 1
+    return schema
+
+
+def name_enum(fields: Mapping[str, FieldSpec]) -> list[str]:
+    """Every field name, in metadata order (for select, order/sort, groupBy)."""
+    return list(fields)
+
+
+def order_schema(fields: Mapping[str, FieldSpec]) -> dict[str, Any]:
+    """{"field": "asc"|"desc"} with the entity's field names."""
+    return {
+        "type": "object",
+        "propertyNames": {"enum": name_enum(fields)},
+        "additionalProperties": {"enum": ORDER_VALUES},
+    }
