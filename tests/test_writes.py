@@ -96,7 +96,7 @@ async def test_write_errors_are_tool_errors(client: Client) -> None:
         ("deals_create", {"fields": {"title": "x", "amount": "lots"}}, "Invalid fields/amount"),
         ("deals_create", {"fields": {"title": "x", "createdAt": "2026-01-01T00:00:00Z"}}, "'createdAt' was unexpected"),
         ("deals_update", {"id": 1, "fields": {}}, "Invalid fields"),
-        ("tasks_create", {"fields": {"title": "Позвонить"}}, "'responsibleId' is a required property"),
+        ("tasks_create", {"fields": {"title": "Позвонить", "status": 9}}, "Invalid fields/status"),
         ("deals_batch", {"action": "create", "items": [{"title": "a"}, {"amount": 5}]}, "items/1"),
         ("deals_batch", {"action": "update", "items": [{"title": "no id"}]}, "'id' is a required property"),
         ("deals_batch", {"action": "delete", "items": [{"id": 1}]}, "delete takes ids"),
