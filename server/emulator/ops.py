@@ -22,6 +22,7 @@ CREATED_AT = ("createdAt", "createdTime", "createdDate", "dateCreate")
 UPDATED_AT = ("updatedAt", "updatedTime", "changedDate", "dateUpdate")
 # Users: "readonly fields ... are rejected up front with 400 READONLY_FIELD" (the Users entity page).
 READONLY_FIELD_ENTITIES = frozenset({"users"})
+MAX_ID_DIGITS = 18  # ids are 64-bit at most; longer digit strings are not ids
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +140,7 @@ class Operations:
             raise invalid_params("Path parameter :id must be a non-empty string")
         if isinstance(raw, int) and not isinstance(raw, bool):
             key = raw
-        elif isinstance(raw, str) and raw.isascii() and raw.isdigit():
+        elif isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= MAX_ID_DIGITS:
             key = int(raw)
         else:
             raise invalid_params("Path parameter :id must be a positive integer")

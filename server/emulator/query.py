@@ -13,6 +13,7 @@ from .values import Normalizer, lenient_normalizer, type_name
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 5000
+MAX_DIGITS = 18
 ASC = frozenset({"asc", "1"})
 DESC = frozenset({"desc", "-1"})
 
@@ -168,13 +169,20 @@ def parse_int(name: str, raw: object, default: int, *, minimum: int, maximum: in
     elif isinstance(raw, float) and raw.is_integer():
         value = int(raw)
     elif isinstance(raw, str) and raw.strip().lstrip("-").isdigit():
+        if len(raw.strip()) > MAX_DIGITS:
+            raise invalid_params(f"{name} must be an integer of at most {MAX_DIGITS} digits")
         value = int(raw.strip())
     if value is None:
-        raise invalid_params(f"{name} must be an integer, received {raw!r}")
+        raise invalid_params(f"{name} must be an integer, received {_short(raw)}")
     if value < minimum or (maximum is not None and value > maximum):
         bound = f"between {minimum} and {maximum}" if maximum is not None else f"at least {minimum}"
         raise invalid_params(f"{name} must be {bound}, received {value}")
     return value
+
+
+def _short(raw: object) -> str:
+    text = repr(raw)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def page_params(limit: object, offset: object) -> tuple[int, int]:

@@ -251,3 +251,12 @@ async def test_the_asgi_app_turns_a_crash_into_a_json_500() -> None:
     assert sent[0]["status"] == 500
     assert (b"content-type", b"application/json; charset=utf-8") in sent[0]["headers"]
     assert json.loads(sent[1]["body"])["error"]["code"] == "INTERNAL_ERROR"
+
+
+def test_digit_strings_too_long_for_an_integer_are_a_400(small: Api) -> None:
+    """Found by the property tests: Python refuses int() of over 4300 digits."""
+    digits = "9" * 5000
+    assert small.error("GET", f"/v1/deals/{digits}")[0] == 400
+    assert small.error("GET", "/v1/deals", f"limit={digits}")[1]["code"] == "INVALID_PARAMS"
+    assert small.error("GET", "/v1/deals", f"offset={digits}")[1]["code"] == "INVALID_PARAMS"
+    assert small.error("PATCH", f"/v1/deals/{digits}", body={"title": "x"})[0] == 400

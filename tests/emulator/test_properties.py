@@ -1,0 +1,325 @@
+"""Random bodies, field values, strings and dates against every entity: never a 5xx, and a 4xx
+leaves the store byte-for-byte as it was.
+
+The examples are derandomized so the suite is repeatable; `HYPOTHESIS_PROFILE=explore` runs many
+more, randomly, to look for new failures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from server.emulator import Portal
+from server.emulator.schema import ENTITIES, Entity, Field
+from server.emulator.values import NUMERIC_TYPES
+
+from .conftest import FIXED_NOW, KEY, SMALL_DATA, store_snapshot
+
+settings.register_profile(
+    "suite",
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile("explore", max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
+
+DATA: dict[str, list[dict[str, object]]] = {
+    **SMALL_DATA,
+    "tasks": [
+        {"id": 7, "title": "Позвонить", "responsibleId": 1, "status": "2", "deadline": "2026-05-01T09:00:00.000Z"}
+    ],
+    "departments": [{"id": 1, "name": "Продажи"}],
+    "workgroups": [{"id": 3, "name": "Внедрение", "active": True}],
+    "statuses": [{"id": 1, "entityId": "SOURCE", "statusId": "WEB", "name": "Веб-сайт"}],
+    "deal-categories": [{"id": 0, "name": "Общая"}, {"id": 1, "name": "Тендеры"}],
+}
+WRITABLE = sorted(name for name, entity in ENTITIES.items() if "create" in entity.operations)
+SEARCHABLE = sorted(name for name, entity in ENTITIES.items() if "search" in entity.operations)
+ALL = sorted(ENTITIES)
+
+# --- values -----------------------------------------------------------------------------------------------
+
+NASTY = st.sampled_from(
+    [
+        "\ud800",
+        "a\udfffb",
+        "\x00",
+        "\x1b[31m",
+        "\u202e",
+        "\ufeff",
+        "' OR 1=1 --",
+        "%s%n",
+        "C9:NEW",
+        "x" * 70_000,
+        "9" * 5000,
+        "1e999",
+        "NaN",
+        "-0",
+        "",
+        " ",
+    ]
+)
+TEXT = st.one_of(st.text(st.characters(exclude_categories=[]), max_size=12), NASTY)
+INSTANT = st.builds(
+    lambda moment, minutes: moment.replace(tzinfo=timezone(timedelta(minutes=minutes))).isoformat(),
+    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59)),
+    st.integers(-14 * 60, 14 * 60),
+)
+DATES = st.one_of(
+    INSTANT,
+    st.dates().map(lambda d: d.isoformat()),
+    st.sampled_from(["9999-12-31T23:59:59-14:00", "0001-01-01T00:00:00+01:00", "2026-02-30", "2026-04-14T25:00:00"]),
+    TEXT,
+)
+NUMBERS = st.one_of(
+    st.integers(-1000, 10**6),
+    st.integers(),
+    st.sampled_from([2**53, -(2**63), 10**400, 1e15, 1e300]),
+    st.floats(allow_nan=False, allow_infinity=False),
+)
+SCALARS = st.one_of(st.none(), st.booleans(), NUMBERS, TEXT, DATES)
+JSON = st.recursive(
+    SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3), max_leaves=8
+)
+
+
+def typed(field: Field) -> st.SearchStrategy[object]:
+    """Mostly plausible values of the field's type (so writes get past the first check), some junk."""
+    kind = field.type
+    if kind in NUMERIC_TYPES:
+        value: st.SearchStrategy[object] = NUMBERS
+    elif kind in ("date", "datetime"):
+        value = DATES
+    elif kind == "boolean":
+        value = st.one_of(st.booleans(), st.sampled_from(["Y", "N", "yes"]))
+    elif kind == "money":
+        value = st.one_of(NUMBERS, NUMBERS.map(lambda n: f"{n}|RUB"), TEXT)
+    elif kind == "crm_multifield":
+        value = st.lists(st.fixed_dictionaries({"value": TEXT, "valueType": st.sampled_from(["WORK", "MOBILE"])}))
+    elif field.items:
+        value = st.one_of(st.sampled_from([item_id for item_id, _ in field.items]), TEXT)
+    else:
+        value = TEXT
+    if field.multiple and kind != "crm_multifield":
+        value = st.lists(value, max_size=3)
+    return st.one_of(value, value, value, JSON)
+
+
+def fields_for(entity: Entity) -> st.SearchStrategy[dict[str, object]]:
+    names = sorted(entity.fields)
+    return st.one_of(
+        st.fixed_dictionaries({}, optional={name: typed(entity.fields[name]) for name in names}),
+        st.dictionaries(st.one_of(st.sampled_from(names), TEXT), JSON, max_size=4),
+    )
+
+
+@st.composite
+def write_body(draw: st.DrawFn, entity: Entity) -> object:
+    body = draw(fields_for(entity))
+    return draw(st.sampled_from([body, {"fields": body}, [body], None]))
+
+
+def record_id(entity: Entity) -> st.SearchStrategy[object]:
+    existing = [row["id"] for row in DATA.get(entity.name, [])]
+    return st.one_of(st.sampled_from(existing or [1]), st.integers(-5, 10**20), TEXT)
+
+
+OPERATORS = st.sampled_from(["$gt", "$gte", "$lt", "$lte", "$ne", "$contains", "$in", "$nin", ">=", "%", "$bad"])
+
+
+@st.composite
+def filters(draw: st.DrawFn, entity: Entity) -> object:
+    out: dict[str, object] = {}
+    for _ in range(draw(st.integers(0, 3))):
+        name = draw(st.one_of(st.sampled_from(sorted(entity.fields)), TEXT))
+        value = draw(st.one_of(typed(entity.fields[name]) if name in entity.fields else JSON, st.lists(SCALARS)))
+        style = draw(st.integers(0, 3))
+        if style == 0:
+            out[name] = value
+        elif style == 1:
+            out[name] = {draw(OPERATORS): value}
+        elif style == 2:
+            out[draw(st.sampled_from([">=", "<", "!", "%"])) + name] = value
+        else:
+            out[draw(OPERATORS)] = {name: value}
+    return draw(st.one_of(st.just(out), JSON))
+
+
+@st.composite
+def read_params(draw: st.DrawFn, entity: Entity) -> dict[str, object]:
+    names = sorted(entity.fields)
+    optional: dict[str, st.SearchStrategy[Any]] = {
+        "filter": filters(entity),
+        "sort": st.one_of(st.sampled_from(names), st.dictionaries(st.sampled_from(names), SCALARS), JSON),
+        "select": st.one_of(st.lists(st.sampled_from(names), max_size=4), JSON),
+        "limit": st.one_of(st.integers(-1, 6000), JSON),
+        "offset": st.one_of(st.integers(-1, 10**6), JSON),
+        "include": st.one_of(st.lists(st.sampled_from([*entity.relations, "bogus"]), max_size=4), JSON),
+    }
+    return draw(st.fixed_dictionaries({}, optional=optional))
+
+
+# --- the property -----------------------------------------------------------------------------------------
+
+
+def _portal() -> Portal:
+    return Portal(data=DATA, clock=lambda: FIXED_NOW)
+
+
+def _encode(body: object, ascii_only: bool) -> bytes:
+    if body is None:
+        return b""
+    # ensure_ascii sends a surrogate as a \ud800 escape; without it the UTF-8 bytes are invalid.
+    return json.dumps(body, ensure_ascii=ascii_only).encode("utf-8", "surrogatepass")
+
+
+def check(portal: Portal, method: str, path: str, body: object = None, query: str = "", ascii_only: bool = True) -> int:
+    """Sends one request; asserts the property; returns the status."""
+    before = store_snapshot(portal)
+    raw = body if isinstance(body, bytes) else _encode(body, ascii_only)
+    response = asyncio.run(portal.handle(method, path, query, KEY, raw))
+    assert response.status < 500, (response.status, response.body[:500])
+    if response.status != 204:
+        payload = json.loads(response.body)
+        assert isinstance(payload, dict)
+        assert payload["success"] is (response.status < 400)
+    if response.status >= 400:
+        assert store_snapshot(portal) == before, "a refused request changed the store"
+    else:
+        _everything_readable(portal)
+    return response.status
+
+
+def _everything_readable(portal: Portal) -> None:
+    """What was written can be read back: no stored value breaks a later get or list."""
+    for name, table in portal.store.tables.items():
+        if "list" in ENTITIES[name].operations:
+            listed = asyncio.run(portal.handle("GET", f"/v1/{name}", "limit=5000", KEY, b""))
+            assert listed.status == 200, listed.body[:500]
+            assert json.loads(listed.body)["total"] == len(table)
+
+
+@given(st.sampled_from(WRITABLE).flatmap(lambda n: st.tuples(st.just(n), write_body(ENTITIES[n]))), st.booleans())
+def test_create(case: tuple[str, object], ascii_only: bool) -> None:
+    name, body = case
+    check(_portal(), "POST", f"/v1/{name}", body, ascii_only=ascii_only)
+
+
+@given(
+    st.sampled_from(WRITABLE).flatmap(lambda n: st.tuples(st.just(n), record_id(ENTITIES[n]), write_body(ENTITIES[n]))),
+    st.booleans(),
+)
+def test_update(case: tuple[str, object, object], ascii_only: bool) -> None:
+    name, key, body = case
+    path_id = key if isinstance(key, str) and "/" not in key and key.isprintable() else str(key)
+    check(_portal(), "PATCH", f"/v1/{name}/{path_id}", body, ascii_only=ascii_only)
+
+
+@st.composite
+def entity_batch(draw: st.DrawFn) -> tuple[str, object]:
+    name = draw(st.sampled_from(ALL))
+    entity = ENTITIES[name]
+    action = draw(st.sampled_from(["create", "update", "delete", "list", "get", "fields", "merge"]))
+    item = st.one_of(
+        fields_for(entity),
+        st.builds(lambda key, fields: {"id": key, **fields}, record_id(entity), fields_for(entity)),
+        record_id(entity),
+        JSON,
+    )
+    call = st.fixed_dictionaries(
+        {}, optional={"id": TEXT, "entityId": record_id(entity), "params": read_params(entity)}
+    )
+    body: dict[str, object] = {"action": action}
+    key = draw(st.sampled_from(["items", "ids", "calls"]))
+    body[key] = draw(st.one_of(st.lists(item, max_size=6), st.lists(call, max_size=4), JSON))
+    return name, draw(st.one_of(st.just(body), JSON))
+
+
+@given(entity_batch(), st.booleans())
+def test_entity_batch(case: tuple[str, object], ascii_only: bool) -> None:
+    name, body = case
+    check(_portal(), "POST", f"/v1/{name}/batch", body, ascii_only=ascii_only)
+
+
+@st.composite
+def batch_call(draw: st.DrawFn) -> object:
+    name = draw(st.one_of(st.sampled_from(ALL), TEXT))
+    entity = ENTITIES.get(name, ENTITIES["deals"])
+    action = draw(st.sampled_from(["list", "get", "create", "update", "delete", "fields", "search", "nope"]))
+    params = draw(read_params(entity) if action in ("list", "search", "get") else write_body(entity))
+    call = {"entity": name, "action": action, "params": params}
+    optional = {"id": st.one_of(TEXT, st.integers()), "entityId": record_id(entity)}
+    call.update(draw(st.fixed_dictionaries({}, optional=optional)))
+    return draw(st.one_of(st.just(call), JSON))
+
+
+@given(st.lists(batch_call(), max_size=6), st.booleans())
+def test_cross_entity_batch(calls: list[object], ascii_only: bool) -> None:
+    check(_portal(), "POST", "/v1/batch", {"calls": calls}, ascii_only=ascii_only)
+
+
+@given(
+    st.sampled_from(SEARCHABLE).flatmap(lambda n: st.tuples(st.just(n), read_params(ENTITIES[n]))),
+    st.booleans(),
+)
+def test_search_and_aggregate(case: tuple[str, dict[str, object]], ascii_only: bool) -> None:
+    name, params = case
+    portal = _portal()
+    check(portal, "POST", f"/v1/{name}/search", params, ascii_only=ascii_only)
+    aggregate = {
+        "filter": params.get("filter"),
+        "groupBy": params.get("select"),
+        "aggregate": [{"field": params.get("sort"), "function": "sum"}],
+    }
+    check(portal, "POST", f"/v1/{name}/aggregate", aggregate, ascii_only=ascii_only)
+
+
+QUERY_TEXT = st.text(st.characters(exclude_categories=["Cs"]), max_size=10)
+
+
+@given(
+    st.sampled_from(ALL),
+    st.lists(
+        st.tuples(
+            st.one_of(
+                st.sampled_from(["limit", "offset", "select", "sort", "include", "filter[id]", "filter[>=amount]"]),
+                QUERY_TEXT.map(lambda t: f"filter[{t}]"),
+                QUERY_TEXT,
+            ),
+            st.one_of(QUERY_TEXT, st.sampled_from(["9" * 5000, "-1", "%ED%A0%80", "%FF"])),
+        ),
+        max_size=4,
+    ),
+    record_id(ENTITIES["deals"]),
+)
+def test_list_and_get_from_query_strings(name: str, pairs: list[tuple[str, str]], key: object) -> None:
+    portal = _portal()
+    query = "&".join(f"{k}={v}" for k, v in pairs)
+    check(portal, "GET", f"/v1/{name}", query=query)
+    path_id = str(key).replace("/", "%2F").encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+    check(portal, "GET", f"/v1/{name}/{path_id}", query=query)
+
+
+@given(
+    st.sampled_from(["/v1/deals", "/v1/deals/1", "/v1/deals/batch", "/v1/batch", "/v1/tasks/search"]),
+    st.sampled_from(["POST", "PATCH"]),
+    st.one_of(
+        st.binary(max_size=64),
+        st.sampled_from([b"NaN", b'{"title": Infinity}', b"[" * 5000, b'{"title":"\\udc00"}', b"\xef\xbb\xbf{}"]),
+        JSON.map(lambda v: json.dumps(v).encode()),
+    ),
+)
+def test_raw_bodies(path: str, method: str, body: bytes) -> None:
+    if method == "PATCH" and not path[-1].isdigit():
+        method = "POST"
+    check(_portal(), method, path, body)
