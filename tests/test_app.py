@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
@@ -119,6 +120,36 @@ async def test_offset_paging_for_other_sorts_has_no_repeats(client: Client) -> N
         args = {"cursor": page["next_cursor"]}
     assert len(seen) == len(set(seen)) == 120
     assert "in the requested order" in page["summary"]
+
+
+@pytest.mark.parametrize("sort", [None, "-amount"])
+async def test_paging_over_a_date_range_the_portal_would_window_is_exact(
+    client: Client, portal: Portal, transport: CountingTransport, sort: str | None
+) -> None:
+    """A createdAt range of a year is windowed upstream (over 14 days), and a windowed search refuses offset
+    pages: the tool pages it flat (`autoWindow: false`, explicit sort) and loses or repeats nothing."""
+    flt = {"createdAt": {"$gte": "2025-01-01T00:00:00Z", "$lte": "2026-12-31T00:00:00Z"}}
+    async with httpx.AsyncClient(
+        transport=EmulatorTransport(portal), base_url="https://x", headers={"X-Api-Key": DEMO_API_KEY}
+    ) as raw:
+        windowed = (await raw.post("/v1/deals/search", json={"filter": flt, "limit": 5000})).json()
+        assert windowed["meta"]["windowCount"] > 2
+        refused = await raw.post("/v1/deals/search", json={"filter": flt, "limit": 30, "offset": 30})
+        assert refused.json()["error"]["code"] == "UNSTABLE_OFFSET_PAGINATION"
+    expected = [r["id"] for r in windowed["data"]]
+    if sort:
+        expected = [r["id"] for r in sorted(windowed["data"], key=lambda r: (-r["amount"], r["id"]))]
+    args: dict[str, Any] = {"filter": flt, "limit": 30, **({"sort": sort} if sort else {})}
+    seen: list[int] = []
+    while True:
+        page = (await call(client, "deals_search", args)).structured_content
+        seen += [r["id"] for r in page["items"]]
+        if not page["has_more"]:
+            break
+        args = {"cursor": page["next_cursor"]}
+    assert len(expected) > 100 and seen == expected
+    sent = [json.loads(r.content) for r in transport.requests if r.url.path == "/v1/deals/search"]
+    assert sent and all(body["autoWindow"] is False and "sort" in body for body in sent)
 
 
 async def test_budget_drops_whole_records_and_the_cursor_loses_none(

@@ -199,6 +199,7 @@ class Portal:
             limit=body.get("limit"),
             offset=body.get("offset"),
             include=body.get("include"),
+            auto_window=body.get("autoWindow"),
         )
         return _page(page, self.store.table(entity.name))
 

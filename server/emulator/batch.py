@@ -10,7 +10,6 @@ from typing import TypeVar
 
 from .errors import ApiError, internal_error
 from .ops import Operations, describe_fields
-from .query import MAX_LIMIT
 from .schema import Entity
 from .values import type_name
 
@@ -60,12 +59,17 @@ def run_calls(ops: Operations, entities: Mapping[str, Entity], body: object) -> 
     if not isinstance(body, dict):
         raise invalid_request(f"Expected object, received {type_name(body)}")
     raw_calls = _array(body, "calls", MAX_CALLS)
+    ids = [_call_id(index, raw) for index, raw in enumerate(raw_calls)]
+    duplicates = sorted({call_id for call_id in ids if ids.count(call_id) > 1})
+    if duplicates:
+        # Results are keyed by call id: a second call with the same id would overwrite the first's.
+        raise invalid_request(
+            f"Duplicate call id(s): {', '.join(repr(d) for d in duplicates)}. Each call needs its own id "
+            "(calls without one are numbered by position: '0', '1', ...)"
+        )
     calls: list[Call] = []
     errors: dict[str, object] = {}
-    for index, raw in enumerate(raw_calls):
-        call_id = str(index)
-        if isinstance(raw, dict) and isinstance(raw.get("id"), str | int) and not isinstance(raw.get("id"), bool):
-            call_id = str(raw["id"])
+    for call_id, raw in zip(ids, raw_calls, strict=True):
         try:
             calls.append(_validate_call(call_id, raw, entities))
         except ApiError as exc:
@@ -88,6 +92,12 @@ def run_calls(ops: Operations, entities: Mapping[str, Entity], body: object) -> 
         "summary": {"total": len(raw_calls), "succeeded": len(results), "failed": len(errors)},
         "meta": meta,
     }
+
+
+def _call_id(index: int, raw: object) -> str:
+    if isinstance(raw, dict) and isinstance(raw.get("id"), str | int) and not isinstance(raw.get("id"), bool):
+        return str(raw["id"])
+    return str(index)
 
 
 def _validate_call(call_id: str, raw: object, entities: Mapping[str, Entity]) -> Call:
@@ -127,7 +137,7 @@ def _execute(ops: Operations, call: Call, totals: dict[str, object], meta: dict[
             "total": page.total,
             "returned": len(page.records),
             "hasMore": page.has_more,
-            "truncated": page.has_more and len(page.records) >= MAX_LIMIT,
+            "truncated": page.truncated,
         }
         return page.records
     if call.action == "get":

@@ -12,11 +12,12 @@ from .derive import apply_defaults, derive
 from .errors import ApiError, invalid_params, not_found, validation_error
 from .filters import compile_filter, parse_filter
 from .include import attach, parse_include
-from .query import page_params, parse_select, parse_sort, project, sort_rows
+from .query import MAX_LIMIT, page_params, parse_select, parse_sort, project, sort_rows
 from .schema import Entity, Field
 from .store import RecordId, Row, Store, copy_row
 from .validate import check_write, fields_of
 from .values import format_instant
+from .window import auto_window_flag, unstable_offset, window_count
 
 CREATED_AT = ("createdAt", "createdTime", "createdDate", "dateCreate")
 UPDATED_AT = ("updatedAt", "updatedTime", "changedDate", "dateUpdate")
@@ -35,13 +36,23 @@ class Page:
     limit: int
     include_skipped: bool = False
     rows: tuple[Row, ...] = ()  # the stored rows, when records are whole rows (no select, no include)
+    windows: int = 0  # date windows of a windowed search, 0 when it ran flat
 
     @property
     def has_more(self) -> bool:
         return self.offset + len(self.records) < self.total
 
+    @property
+    def truncated(self) -> bool:
+        """More than 5000 match and the rest is out of reach of this request (Лимиты и оптимизация)."""
+        if self.windows:
+            return self.total > MAX_LIMIT
+        return self.has_more and len(self.records) >= MAX_LIMIT
+
     def meta(self) -> dict[str, object]:
-        meta: dict[str, object] = {"hasMore": self.has_more, "total": self.total}
+        meta: dict[str, object] = {"hasMore": self.has_more, "total": self.total, "truncated": self.truncated}
+        if self.windows:
+            meta.update(autoWindowed=True, windowCount=self.windows, windowErrors=0)
         if self.include_skipped:
             meta["includeSkipped"] = True
         return meta
@@ -63,9 +74,15 @@ class Operations:
         limit: object = None,
         offset: object = None,
         include: object = None,
+        auto_window: object = False,
     ) -> Page:
+        """One page; `auto_window` (the search body's `autoWindow`, default true there) may window it."""
         page_limit, page_offset = page_params(limit, offset)
-        predicate = compile_filter(parse_filter(filter, entity), entity)
+        conditions = parse_filter(filter, entity)
+        windows = window_count(conditions, entity, self.clock()) if auto_window_flag(auto_window) else 0
+        if windows and page_offset > 0:
+            raise unstable_offset(page_offset, windows)
+        predicate = compile_filter(conditions, entity)
         keys = parse_sort(sort, entity)
         chosen = parse_select(select, entity)
         relations = parse_include(include, entity)
@@ -77,7 +94,7 @@ class Operations:
         records = [project(row, chosen) for row in rows]
         attached = attach(records, rows, relations, entity, self.store)
         whole = tuple(rows) if chosen is None and not relations else ()
-        return Page(records, total, page_offset, page_limit, include_skipped=not attached, rows=whole)
+        return Page(records, total, page_offset, page_limit, not attached, whole, windows)
 
     def get(
         self, entity: Entity, raw_id: object, *, include: object = None, select: object = None
