@@ -122,9 +122,9 @@ async def test_offset_paging_for_other_sorts_has_no_repeats(client: Client) -> N
     assert "in the requested order" in page["summary"]
 
 
-@pytest.mark.parametrize("sort", [None, "-amount"])
+@pytest.mark.parametrize("sort", [None, {"amount": "desc"}])
 async def test_paging_over_a_date_range_the_portal_would_window_is_exact(
-    client: Client, portal: Portal, transport: CountingTransport, sort: str | None
+    client: Client, portal: Portal, transport: CountingTransport, sort: dict[str, str] | None
 ) -> None:
     """A createdAt range of a year is windowed upstream (over 14 days), and a windowed search refuses offset
     pages: the tool pages it flat (`autoWindow: false`, explicit sort) and loses or repeats nothing."""
