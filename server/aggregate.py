@@ -1,0 +1,329 @@
+"""`{entity}_aggregate`: count/sum/avg/min/max with groupBy, groups labelled and sorted, money per currency.
+
+A sum of a money field over records in several currencies is meaningless as one number, and the
+API cannot group by the currency field (`currency` is not aggregatable) nor run aggregates inside
+`/v1/batch` (its actions are list/get/create/update/delete/fields/search). So when a numeric
+function touches a money field and the filter does not pin one currency, the aggregate runs once per
+portal currency (the filter AND-ed with that currency), concurrently, plus one cheap count for the
+records that carry no currency at all. Plain data in, `Output` out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import anyio
+
+from server.catalog import EntitySpec, FieldSpec
+from server.client import VibeCodeClient
+from server.errors import InvalidArguments
+from server.operations import Output
+from server.refdata import ReferenceData, label_kind, safe_labels, spec
+from server.results import ENVELOPE_RESERVE, dumps, estimate_tokens, fit_records, render_value
+
+NUMERIC_FUNCTIONS = frozenset({"sum", "avg", "min", "max"})
+NUMERIC_TYPES = frozenset({"double", "money", "integer"})
+SYNTAX3 = {">=": "$gte", ">": "$gt", "<=": "$lte", "<": "$lt", "!=": "$ne", "!": "$ne", "%": "$contains"}
+SEMANTIC_ORDER = ("P", "S", "F")
+
+
+def is_user_field(name: str) -> bool:
+    return name.upper().startswith("UF_") or name.startswith("ufCrm")
+
+
+def measures(entity: EntitySpec, fields: Mapping[str, FieldSpec]) -> list[str]:
+    """Fields sum/avg/min/max accept: aggregatable numbers that are not ids of other records, and numeric UFs."""
+    refs = spec()["labels"].get(entity.name, {})
+    out = [
+        name
+        for name in entity.aggregatable
+        if (f := fields.get(name)) is not None and f.type in NUMERIC_TYPES and name not in refs
+    ]
+    out += [n for n, f in fields.items() if is_user_field(n) and f.type in NUMERIC_TYPES and n not in out]
+    return out
+
+
+def group_fields(entity: EntitySpec, fields: Mapping[str, FieldSpec]) -> list[str]:
+    """Fields groupBy accepts: the entity's aggregatable list plus user fields of any type."""
+    return [*entity.aggregatable, *(n for n in fields if is_user_field(n) and n not in entity.aggregatable)]
+
+
+def money_fields(entity: EntitySpec, fields: Mapping[str, FieldSpec]) -> dict[str, str]:
+    """Money field → the field holding its currency (UF money keeps its currency inside the value)."""
+    return dict(spec()["money"].get(entity.name, {}))
+
+
+def name_key(field: str) -> str:
+    """Where a group's label goes: stageId → stageName, status → statusName."""
+    return (field[:-2] if field.endswith("Id") else field) + "Name"
+
+
+def _currency_terms(value: Any) -> Any:
+    """A caller's currency condition in `$` form so one more `$in` can be AND-ed into it."""
+    if isinstance(value, Mapping):
+        return {SYNTAX3.get(str(k), str(k)): v for k, v in value.items()}
+    return value
+
+
+def pinned_currencies(flt: Mapping[str, Any], currency_field: str) -> list[str] | None:
+    """The currencies the filter already restricts to (equality or IN), or None."""
+    cond = _currency_terms(flt.get(currency_field))
+    if isinstance(cond, str):
+        return [cond]
+    if isinstance(cond, list):
+        return [str(c) for c in cond]
+    if isinstance(cond, Mapping) and isinstance(cond.get("$in"), list):
+        return [str(c) for c in cond["$in"]]
+    return None
+
+
+def with_currency(flt: Mapping[str, Any], currency_field: str, code: str) -> dict[str, Any]:
+    """The filter AND-ed with `currency_field = code`, keeping the caller's own currency terms."""
+    out = dict(flt)
+    cond = _currency_terms(out.get(currency_field))
+    out[currency_field] = {**cond, "$in": [code]} if isinstance(cond, Mapping) else code
+    return out
+
+
+@dataclass(frozen=True)
+class _Part:
+    """One upstream aggregate answer, for one currency or for all records."""
+
+    currency: str | None
+    data: Mapping[str, Any]
+
+
+class Aggregator:
+    """Runs aggregates for any entity and shapes the answer for a model."""
+
+    def __init__(self, client: VibeCodeClient, ref: ReferenceData, max_result_tokens: int) -> None:
+        self.client = client
+        self.ref = ref
+        self.max_result_tokens = max_result_tokens
+
+    async def run(self, entity: EntitySpec, fields: Mapping[str, FieldSpec], args: Mapping[str, Any]) -> Output:
+        specs = self._specs(entity, fields, args.get("aggregate") or [])
+        group_by = list(args.get("groupBy") or [])
+        flt: dict[str, Any] = dict(args.get("filter") or {})
+        money = money_fields(entity, fields)
+        split_on = next((money[f] for f, fn in specs if fn in NUMERIC_FUNCTIONS and f in money), None)
+        notes: list[str] = []
+        if split_on is None:
+            parts = [_Part(None, await self._call(entity, specs, flt, group_by))]
+            total = int(parts[0].data.get("count") or 0)
+        else:
+            parts, total = await self._per_currency(entity, specs, flt, group_by, split_on, notes)
+        if any(fields.get(f) is not None and fields[f].type == "money" for f, fn in specs if fn in NUMERIC_FUNCTIONS):
+            notes.append("Money user fields hold 'amount|CURRENCY'; the portal adds their numbers across currencies.")
+        totals = [self._row({}, p.currency, p.data) for p in parts if p.currency is None or p.data.get("count")]
+        groups = await self._groups(entity, fields, parts, group_by) if group_by else None
+        truncated = any(bool(_meta(p).get("truncated")) for p in parts)
+        if truncated:
+            notes.append(
+                "More than 5000 records matched: sums, averages and groups cover only the first 5000 "
+                "(upstream limit); narrow the filter for exact figures."
+            )
+        if any(_meta(p).get("groupsTruncated") for p in parts):
+            notes.append("The portal returned only part of the groups: group by fewer fields or narrow the filter.")
+        return self._output(entity, total, split_on, totals, groups, truncated, notes)
+
+    def _specs(self, entity: EntitySpec, fields: Mapping[str, FieldSpec], raw: Sequence[Any]) -> list[tuple[str, str]]:
+        allowed = measures(entity, fields)
+        out: list[tuple[str, str]] = []
+        for item in raw:
+            fn, field = str(item["function"]), str(item.get("field") or "*")
+            if fn in NUMERIC_FUNCTIONS and field not in allowed:
+                raise InvalidArguments(
+                    f"{fn} needs a numeric field; {field!r} is not one on {entity.name}.",
+                    hint=f"Numeric fields: {', '.join(allowed) or 'none (count only)'}. "
+                    "To count per value, put the field in groupBy.",
+                )
+            if (field, fn) != ("*", "count"):  # the plain count comes with every answer
+                out.append((field, fn))
+        return list(dict.fromkeys(out))
+
+    async def _call(
+        self, entity: EntitySpec, specs: Sequence[tuple[str, str]], flt: Mapping[str, Any], group_by: Sequence[str]
+    ) -> Mapping[str, Any]:
+        body: dict[str, Any] = {}
+        if specs:
+            body["aggregate"] = [{"field": f, "function": fn} for f, fn in specs]
+        if flt:
+            body["filter"] = dict(flt)
+        if group_by:
+            body["groupBy"] = list(group_by)
+        resp = await self.client.request("POST", f"/v1/{entity.name}/aggregate", json_body=body)
+        return resp.data if isinstance(resp.data, Mapping) else {}
+
+    async def _per_currency(
+        self,
+        entity: EntitySpec,
+        specs: Sequence[tuple[str, str]],
+        flt: Mapping[str, Any],
+        group_by: Sequence[str],
+        currency_field: str,
+        notes: list[str],
+    ) -> tuple[list[_Part], int]:
+        pinned = pinned_currencies(flt, currency_field)
+        if pinned is not None and len(pinned) == 1:
+            data = await self._call(entity, specs, flt, group_by)
+            return [_Part(pinned[0], data)], int(data.get("count") or 0)
+        portal = [str(c.get("id")) for c in await self.ref.currencies()]
+        codes = [c for c in portal if pinned is None or c in pinned] + [c for c in pinned or [] if c not in portal]
+        results: dict[str, Mapping[str, Any]] = {}
+        counted: dict[str, int] = {}
+
+        async def one(code: str) -> None:
+            results[code] = await self._call(entity, specs, with_currency(flt, currency_field, code), group_by)
+
+        async def count_all() -> None:
+            counted["all"] = int((await self._call(entity, (), flt, ())).get("count") or 0)
+
+        async with anyio.create_task_group() as tg:
+            for code in codes:
+                tg.start_soon(one, code)
+            tg.start_soon(count_all)
+        parts = [_Part(code, results[code]) for code in codes]
+        total = counted["all"]
+        covered = sum(int(p.data.get("count") or 0) for p in parts)
+        if covered < total:
+            notes.append(
+                f"{total - covered} matching record(s) have no {currency_field} (or one outside "
+                f"{', '.join(codes)}) and are not in the per-currency figures."
+            )
+        return parts, total
+
+    @staticmethod
+    def _row(keys: Mapping[str, Any], currency: str | None, data: Mapping[str, Any]) -> dict[str, Any]:
+        row = dict(keys)
+        if currency is not None:
+            row["currency"] = currency
+        row["count"] = data.get("count", 0)
+        aggregates = data.get("aggregates")
+        if isinstance(aggregates, Mapping):
+            row.update({str(k): v for k, v in aggregates.items()})
+        return row
+
+    async def _groups(
+        self, entity: EntitySpec, fields: Mapping[str, FieldSpec], parts: Sequence[_Part], group_by: Sequence[str]
+    ) -> list[dict[str, Any]]:
+        raw = [(p.currency, g) for p in parts for g in p.data.get("groups") or [] if isinstance(g, Mapping)]
+        labels: dict[str, dict[str, str]] = {}
+        orders: dict[str, dict[str, int]] = {}
+        for field in group_by:
+            kind = label_kind(entity.name, field, fields.get(field))
+            values = sorted({str(g.get(field)) for _, g in raw if g.get(field) is not None})
+            if kind and values:
+                labels[field] = await safe_labels(self.ref, kind, values, fields.get(field))
+                orders[field] = await self._natural_order(kind, labels[field], fields.get(field))
+        stage_pipeline = {}
+        if "stageId" in labels and "categoryId" not in group_by and len(await self._pipelines()) > 1:
+            stage_pipeline = await self.ref.stage_pipelines()
+        rows = []
+        for currency, g in raw:
+            keys: dict[str, Any] = {}
+            for field in group_by:
+                value = g.get(field)
+                keys[field] = value
+                label = labels.get(field, {}).get(str(value))
+                if label is not None:
+                    keys[name_key(field)] = label
+                if field == "stageId" and str(value) in stage_pipeline:
+                    keys["pipelineName"] = stage_pipeline[str(value)]
+            rows.append(self._row(keys, currency, g))
+        currency_rank = {p.currency: i for i, p in enumerate(parts)}
+        weight: dict[tuple[str, ...], int] = {}
+        for row in rows:
+            key = tuple(str(row.get(f)) for f in group_by)
+            weight[key] = weight.get(key, 0) + int(row.get("count") or 0)
+
+        def sort_key(row: dict[str, Any]) -> tuple[Any, ...]:
+            # Natural order (funnel, enumeration) where the field has one, else the biggest groups first.
+            key = tuple(str(row.get(f)) for f in group_by)
+            lead = tuple(
+                orders[f].get(str(row.get(f)), 10**6) if orders.get(f) else -weight[key] for f in group_by
+            )
+            return (*lead, key, currency_rank.get(row.get("currency"), 0))
+
+        rows.sort(key=sort_key)
+        return rows
+
+    async def _pipelines(self) -> list[dict[str, Any]]:
+        try:
+            return await self.ref.pipelines()
+        except Exception:  # labels are optional; the caller already has the numbers
+            return []
+
+    async def _natural_order(self, kind: str, labels: Mapping[str, str], field: FieldSpec | None) -> dict[str, int]:
+        """Funnel order for stages, portal order for pipelines and enumerations; {} when there is none."""
+        if kind == "stage":
+            return {s["id"]: i for i, s in enumerate(s for p in await self._pipelines() for s in p["stages"])}
+        if kind == "semantics":
+            return {v: i for i, v in enumerate(SEMANTIC_ORDER)}
+        if kind in ("pipeline", "items") or kind.startswith("status:"):
+            return {k: i for i, k in enumerate(labels)}
+        return {}
+
+    def _output(
+        self,
+        entity: EntitySpec,
+        total: int,
+        split_on: str | None,
+        totals: list[dict[str, Any]],
+        groups: list[dict[str, Any]] | None,
+        truncated: bool,
+        notes: list[str],
+    ) -> Output:
+        shown = groups
+        if groups:
+            fitted = fit_records(groups, self.max_result_tokens - ENVELOPE_RESERVE - _cost(totals) - _cost(notes))
+            shown = fitted.items
+            if fitted.dropped:
+                notes.append(
+                    f"{fitted.dropped} of {len(groups)} group row(s) left out to fit the token budget: "
+                    "narrow the filter or group by fewer fields."
+                )
+        summary = f"{total} {entity.title.lower()} match"
+        if split_on:
+            codes = [str(t.get("currency")) for t in totals]
+            summary += (
+                f"; money figures are per {split_on} ({', '.join(codes) or 'none'}), "
+                "never add them up across currencies without converting (see currencies for rates)"
+            )
+        if groups is not None:
+            summary += f"; {len(groups)} group row(s)"
+        summary += "."
+        if notes:
+            summary += " " + " ".join(notes)
+        structured: dict[str, Any] = {
+            "entity": entity.name,
+            "count": total,
+            "currency_field": split_on,
+            "totals": totals,
+            "groups": shown,
+            "truncated": truncated,
+            "summary": summary,
+        }
+        lines = [summary, *("total " + _line(t) for t in totals), *(_line(g) for g in shown or [])]
+        return Output(structured=structured, text="\n".join(lines))
+
+
+def _meta(part: _Part) -> Mapping[str, Any]:
+    meta = part.data.get("meta")
+    return meta if isinstance(meta, Mapping) else {}
+
+
+def _cost(value: Any) -> int:
+    return estimate_tokens(dumps(value))
+
+
+def _line(row: Mapping[str, Any]) -> str:
+    parts = []
+    for key, value in row.items():
+        if isinstance(value, Mapping):
+            parts.extend(f"{key}.{fn}={render_value(v)}" for fn, v in value.items())
+        elif value is not None:
+            parts.append(f"{key}={render_value(value)}")
+    return " ".join(parts)
