@@ -17,10 +17,11 @@ from typing import Any
 import anyio
 
 from server.catalog import EntitySpec, FieldSpec
-from server.client import VibeCodeClient
+from server.context import CallContext
 from server.errors import InvalidArguments
-from server.operations import Output
-from server.refdata import ReferenceData, label_kind, safe_labels, spec
+from server.operations import Operations, Output
+from server.refdata import ReferenceData, label_kind, reference_for, safe_labels, spec
+from server.registry import Target, handles
 from server.results import ENVELOPE_RESERVE, dumps, estimate_tokens, fit_records, render_value
 
 NUMERIC_FUNCTIONS = frozenset({"sum", "avg", "min", "max"})
@@ -39,8 +40,8 @@ def measures(entity: EntitySpec, fields: Mapping[str, FieldSpec]) -> list[str]:
     out = [
         name
         for name in entity.aggregatable
-        if (f := fields.get(name)) is not None and f.type in NUMERIC_TYPES and name not in refs
-    ]
+        if (f := fields.get(name)) is not None and f.type in NUMERIC_TYPES and name not in refs and not f.items
+    ]  # an integer with allowed values (task status, priority) is a code, not a quantity
     out += [n for n, f in fields.items() if is_user_field(n) and f.type in NUMERIC_TYPES and n not in out]
     return out
 
@@ -95,15 +96,37 @@ class _Part:
     data: Mapping[str, Any]
 
 
+@handles("aggregate")
+async def aggregate(ops: Operations, target: Target, args: Mapping[str, Any], ctx: CallContext) -> Output:
+    """Aggregate an entity: the static field catalog until live metadata is wired in."""
+    return await Aggregator(ops, target, reference_for(ops)).run(target.ent.fields, args)
+
+
+def specialise(name: str, frag: dict[str, Any], entity: EntitySpec, fields: Mapping[str, FieldSpec]) -> bool:
+    """Fill the `aggregate` / `groupBy` argument with the entity's field names; False drops the argument."""
+    numeric = measures(entity, fields)
+    groups = [g for g in group_fields(entity, fields) if g not in numeric]  # grouping by an amount says nothing
+    if name == "groupBy":
+        if not groups:
+            return False
+        frag["items"] = {"type": "string", "enum": groups}
+    elif name == "aggregate":
+        frag["items"]["properties"]["field"]["enum"] = list(dict.fromkeys(["*", *numeric, *groups]))
+        frag["description"] += f" Numeric: {', '.join(numeric)}." if numeric else " Count only."
+    return True
+
+
 class Aggregator:
     """Runs aggregates for any entity and shapes the answer for a model."""
 
-    def __init__(self, client: VibeCodeClient, ref: ReferenceData, max_result_tokens: int) -> None:
-        self.client = client
+    def __init__(self, ops: Operations, target: Target, ref: ReferenceData) -> None:
+        self.ops = ops
+        self.target = target
         self.ref = ref
-        self.max_result_tokens = max_result_tokens
+        self.max_result_tokens = ops.max_result_tokens
 
-    async def run(self, entity: EntitySpec, fields: Mapping[str, FieldSpec], args: Mapping[str, Any]) -> Output:
+    async def run(self, fields: Mapping[str, FieldSpec], args: Mapping[str, Any]) -> Output:
+        entity = self.target.ent
         specs = self._specs(entity, fields, args.get("aggregate") or [])
         group_by = list(args.get("groupBy") or [])
         flt: dict[str, Any] = dict(args.get("filter") or {})
@@ -154,7 +177,7 @@ class Aggregator:
             body["filter"] = dict(flt)
         if group_by:
             body["groupBy"] = list(group_by)
-        resp = await self.client.request("POST", f"/v1/{entity.name}/aggregate", json_body=body)
+        resp = await self.ops.request(self.target, json_body=body)
         return resp.data if isinstance(resp.data, Mapping) else {}
 
     async def _per_currency(
@@ -218,9 +241,11 @@ class Aggregator:
             if kind and values:
                 labels[field] = await safe_labels(self.ref, kind, values, fields.get(field))
                 orders[field] = await self._natural_order(kind, labels[field], fields.get(field))
-        stage_pipeline = {}
-        if "stageId" in labels and "categoryId" not in group_by and len(await self._pipelines()) > 1:
+        stage_pipeline: dict[str, str] = {}
+        if "stageId" in labels and "categoryId" not in group_by:
             stage_pipeline = await self.ref.stage_pipelines()
+            if len({stage_pipeline.get(str(g.get("stageId"))) for _, g in raw}) < 2:
+                stage_pipeline = {}  # one pipeline: its name would repeat on every row
         rows = []
         for currency, g in raw:
             keys: dict[str, Any] = {}
@@ -242,9 +267,7 @@ class Aggregator:
         def sort_key(row: dict[str, Any]) -> tuple[Any, ...]:
             # Natural order (funnel, enumeration) where the field has one, else the biggest groups first.
             key = tuple(str(row.get(f)) for f in group_by)
-            lead = tuple(
-                orders[f].get(str(row.get(f)), 10**6) if orders.get(f) else -weight[key] for f in group_by
-            )
+            lead = tuple(orders[f].get(str(row.get(f)), 10**6) if orders.get(f) else -weight[key] for f in group_by)
             return (*lead, key, currency_rank.get(row.get("currency"), 0))
 
         rows.sort(key=sort_key)
@@ -290,7 +313,7 @@ class Aggregator:
             codes = [str(t.get("currency")) for t in totals]
             summary += (
                 f"; money figures are per {split_on} ({', '.join(codes) or 'none'}), "
-                "never add them up across currencies without converting (see currencies for rates)"
+                "never add them up across currencies without converting (rates: reference kind=currencies)"
             )
         if groups is not None:
             summary += f"; {len(groups)} group row(s)"
@@ -298,7 +321,6 @@ class Aggregator:
         if notes:
             summary += " " + " ".join(notes)
         structured: dict[str, Any] = {
-            "entity": entity.name,
             "count": total,
             "currency_field": split_on,
             "totals": totals,
@@ -320,7 +342,7 @@ def _cost(value: Any) -> int:
 
 
 def _line(row: Mapping[str, Any]) -> str:
-    parts = []
+    parts: list[str] = []
     for key, value in row.items():
         if isinstance(value, Mapping):
             parts.extend(f"{key}.{fn}={render_value(v)}" for fn, v in value.items())

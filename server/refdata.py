@@ -8,6 +8,7 @@ each is fetched once per TTL (tool_specs/reference.json) and shared by the tools
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from typing import Any
 
@@ -15,6 +16,7 @@ from server import specs
 from server.catalog import FieldSpec
 from server.client import VibeCodeClient
 from server.errors import VibeCodeError
+from server.operations import Operations
 
 PAGE = 1000
 MAX_RECORDS = 5000  # what one upstream list call can page through
@@ -162,7 +164,7 @@ class ReferenceData:
         return list(await self.cache.get(f"list:{entity}", self.ttl, lambda: self.list_all(entity)))
 
     async def user_names(self, ids: Iterable[Any]) -> dict[str, str]:
-        """"First Last" per user id; unknown ids are left out. One upstream call for the missing ones."""
+        """ "First Last" per user id; unknown ids are left out. One upstream call for the missing ones."""
         wanted = sorted({str(i) for i in ids if str(i).isdigit() and str(i) != "0"}, key=int)
         names: dict[str, str] = {}
         missing: list[str] = []
@@ -185,7 +187,7 @@ class ReferenceData:
     async def labels(self, kind: str, values: Sequence[Any], field: FieldSpec | None = None) -> dict[str, str]:
         """Names for `values` of one field, by label kind (see reference.json); {} when unknown."""
         if field is not None and field.items:
-            return {i: label for i, label in field.items}
+            return dict(field.items)
         if kind == "stage":
             return {s["id"]: s["name"] for p in await self.pipelines() for s in p["stages"]}
         if kind == "pipeline":
@@ -224,3 +226,14 @@ async def safe_labels(
         return await ref.labels(kind, values, field)
     except VibeCodeError:
         return {}
+
+
+_SHARED: weakref.WeakKeyDictionary[Operations, ReferenceData] = weakref.WeakKeyDictionary()
+
+
+def reference_for(ops: Operations) -> ReferenceData:
+    """The process's reference-data cache, one per `Operations` runtime (so per portal client)."""
+    ref = _SHARED.get(ops)
+    if ref is None:
+        ref = _SHARED[ops] = ReferenceData(ops.client)
+    return ref

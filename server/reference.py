@@ -1,15 +1,17 @@
-"""Reference-data tools: deal pipelines with stages, crm.status lists, currencies, departments,
-workgroups. Each resolves a name the user says ("won", "Тендеры", "rubles") to the id a filter needs,
-in one call. Plain data in, `Output` out."""
+"""The `reference` tool: deal pipelines with stages, crm.status lists, currencies, departments,
+workgroups (one tool with a `kind`, to keep tools/list small). Each resolves a name the user says
+("won", "Тендеры", "rubles") to the id a filter needs, in one call. Plain data in, `Output` out."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from server.context import CallContext
 from server.errors import InvalidArguments
-from server.operations import Output
-from server.refdata import ReferenceData, semantics
+from server.operations import Operations, Output
+from server.refdata import ReferenceData, reference_for, semantics
+from server.registry import Target, handles
 from server.results import render_value
 
 MARKS = {"success": " [success]", "failure": " [failure]"}
@@ -26,22 +28,38 @@ def _stage_text(stage: Mapping[str, Any]) -> str:
     return f"{stage['id']} {render_value(stage['name'])}{MARKS.get(str(stage.get('semantics')), '')}"
 
 
+@handles("reference")
+async def reference(ops: Operations, target: Target, args: Mapping[str, Any], ctx: CallContext) -> Output:
+    """The reference tool: `kind` picks the list, `name` narrows it."""
+    tools = ReferenceTools(reference_for(ops))
+    kind = str(args["kind"])
+    narrow = args.get("name")
+    if kind == "pipelines":
+        out = await tools.deal_pipelines(narrow)
+    elif kind == "statuses":
+        out = await tools.crm_statuses(None if narrow is None else str(narrow))
+    elif kind == "currencies":
+        out = await tools.currencies()
+    else:
+        out = await tools.listing(kind, None if narrow is None else str(narrow))
+    return Output(structured={"kind": kind, **out.structured}, text=out.text)
+
+
 class ReferenceTools:
     """Handlers of the reference-data tools."""
 
     def __init__(self, ref: ReferenceData) -> None:
         self.ref = ref
 
-    async def deal_pipelines(self, args: Mapping[str, Any]) -> Output:
+    async def deal_pipelines(self, wanted: str | int | None) -> Output:
         """Pipelines (deal categories) with their stages, optionally one pipeline by id or name."""
         every = await self.ref.pipelines()
-        wanted = args.get("pipeline")
         chosen = [p for p in every if _matches(p, None if wanted is None else str(wanted))]
         if not chosen:
             known = ", ".join(f"{p['id']} {p['name']}" for p in every)
             raise InvalidArguments(
                 f"No deal pipeline matches {wanted!r}.",
-                hint=f"Pipelines: {known}. Pass an id or part of a name, or omit pipeline.",
+                hint=f"Pipelines: {known}. Pass an id or part of a name as name, or omit it.",
             )
         summary = (
             f"{len(chosen)} of {len(every)} deal pipeline(s) with stages in funnel order; "
@@ -53,9 +71,8 @@ class ReferenceTools:
             lines.append(head + " · ".join(_stage_text(s) for s in p["stages"]))
         return Output(structured={"pipelines": chosen, "summary": summary}, text="\n".join(lines))
 
-    async def crm_statuses(self, args: Mapping[str, Any]) -> Output:
+    async def crm_statuses(self, list_type: str | None) -> Output:
         """crm.status lists (lead statuses, sources, types, industries, stages), one or all."""
-        list_type = args.get("type")
         rows = await self.ref.statuses(list_type)
         lists: dict[str, list[dict[str, Any]]] = {}
         for row in rows:
@@ -69,7 +86,7 @@ class ReferenceTools:
             every = sorted({str(r.get("entityId")) for r in await self.ref.statuses()})
             raise InvalidArguments(
                 f"No status list {list_type!r} on this portal.",
-                hint=f"Lists: {', '.join(every)}. Omit type to get all.",
+                hint=f"Lists: {', '.join(every)}. Omit name to get all.",
             )
         summary = (
             f"{sum(map(len, lists.values()))} value(s) in {len(lists)} list(s); "
@@ -80,7 +97,7 @@ class ReferenceTools:
             lines.append(f"{kind}: " + " · ".join(_stage_text(e) for e in entries))
         return Output(structured={"lists": lists, "summary": summary}, text="\n".join(lines))
 
-    async def currencies(self, args: Mapping[str, Any]) -> Output:
+    async def currencies(self) -> Output:
         """Portal currencies with rates against the base currency."""
         rows = await self.ref.currencies()
         base = next((str(c.get("id")) for c in rows if c.get("base")), None)
@@ -101,11 +118,17 @@ class ReferenceTools:
             lines.append(f"{c['code']} {render_value(c['name'])}{' (base)' if c['base'] else ''}{rate}")
         return Output(structured={"currencies": out, "base": base, "summary": summary}, text="\n".join(lines))
 
-    async def departments(self, args: Mapping[str, Any]) -> Output:
+    async def listing(self, kind: str, name: str | None) -> Output:
+        """Departments or workgroups, optionally narrowed by name or id."""
+        if kind == "departments":
+            return await self.departments(name)
+        return await self.workgroups(name)
+
+    async def departments(self, name: str | None) -> Output:
         """The company structure: departments with parent and head."""
         rows = await self.ref.records("departments")
         names = {str(r.get("id")): str(r.get("name")) for r in rows}
-        chosen = [r for r in rows if _matches(r, args.get("name"))]
+        chosen = [r for r in rows if _matches(r, name)]
         heads = await self.ref.user_names(r.get("headId") for r in chosen if r.get("headId"))
         out = [
             _compact(
@@ -120,12 +143,12 @@ class ReferenceTools:
             )
             for r in chosen
         ]
-        return self._listing("departments", out, len(rows), args.get("name"), "users filter departmentId")
+        return self._listing("departments", out, len(rows), name, "users filter departmentId")
 
-    async def workgroups(self, args: Mapping[str, Any]) -> Output:
+    async def workgroups(self, name: str | None) -> Output:
         """Workgroups and projects with owner and size."""
         rows = await self.ref.records("workgroups")
-        chosen = [r for r in rows if _matches(r, args.get("name"))]
+        chosen = [r for r in rows if _matches(r, name)]
         owners = await self.ref.user_names(r.get("ownerId") for r in chosen if r.get("ownerId"))
         out = [
             _compact(
@@ -140,7 +163,7 @@ class ReferenceTools:
             )
             for r in chosen
         ]
-        return self._listing("workgroups", out, len(rows), args.get("name"), "tasks filter groupId")
+        return self._listing("workgroups", out, len(rows), name, "tasks filter groupId")
 
     @staticmethod
     def _listing(kind: str, out: Sequence[dict[str, Any]], total: int, name: str | None, use: str) -> Output:

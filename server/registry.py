@@ -23,6 +23,7 @@ class Target:
     tool: str
     spec: OperationSpec
     entity: EntitySpec | None = None
+    exposed: tuple[EntitySpec, ...] = ()  # the entities this process serves (for cross-entity tools)
 
     @property
     def ent(self) -> EntitySpec:

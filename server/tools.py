@@ -9,14 +9,14 @@ from __future__ import annotations
 import copy
 import difflib
 import functools
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError, best_match
 
-from server import paging, reads, specs, writes  # noqa: F401  (handler modules register their kinds on import)
+from server import aggregate, calls, discovery, paging, reads, reference, specs, writes  # noqa: F401  (handlers register on import)
 from server.catalog import Catalog, EntitySpec, OperationSpec
 from server.context import CallContext
 from server.errors import InvalidArguments
@@ -105,7 +105,11 @@ def describe(spec: OperationSpec, entity: EntitySpec) -> str:
 
 
 def input_schema(
-    catalog: Catalog, spec: OperationSpec, entity: EntitySpec | None = None, meta: EntityMeta | None = None
+    catalog: Catalog,
+    spec: OperationSpec,
+    entity: EntitySpec | None = None,
+    meta: EntityMeta | None = None,
+    exposed: Sequence[EntitySpec] = (),
 ) -> dict[str, Any]:
     """The tool's input schema: the operation's argument fragments, specialised for the entity."""
     props: dict[str, Any] = {}
@@ -115,7 +119,10 @@ def input_schema(
             meta = meta or EntityMeta.static(entity)
             if "description" in frag:
                 frag["description"] = frag["description"].replace("{prefix}", entity.tool_prefix)
-            if name == "include":
+            if name in ("aggregate", "groupBy"):
+                if not aggregate.specialise(name, frag, entity, meta.fields):
+                    continue
+            elif name == "include":
                 if not meta.include:
                     continue
                 frag["items"] = {"type": "string", "enum": list(meta.include)}
@@ -130,6 +137,8 @@ def input_schema(
                 frag = {**writable_fields_schema(meta.fields, create=spec.name == "create"), **frag}
                 frag.pop("type", None)
                 frag = {"type": "object", **frag}
+        elif name == "calls":
+            frag["items"]["properties"]["entity"]["enum"] = [e.name for e in exposed]
         props[name] = frag
     schema: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
     if spec.required:
@@ -173,13 +182,13 @@ def build_tools(
                 target=target,
             )
     for name, spec in catalog.cross_entity.items():
-        target = Target(name, spec)
+        target = Target(name, spec, exposed=tuple(entities))
         tools[name] = ToolDef(
             name=name,
             title=spec.title or name,
             description=spec.description,
-            input_schema=input_schema(catalog, spec),
-            output_schema=output_schema(name),
+            input_schema=input_schema(catalog, spec, exposed=entities),
+            output_schema=output_schema(spec.handler),  # by kind: the tool `batch` is not the operation batch
             annotations=spec.annotations,
             run=bind(ops, target),
             target=target,

@@ -42,7 +42,7 @@ def tool_table() -> str:
     for entity in CATALOG.select(["all"], []):
         names = [n for n in TOOLS if n.startswith(entity.tool_prefix + "_")]
         rows.append(f"| {entity.name} | {entity.toolset} | {', '.join(f'`{n}`' for n in names)} |")
-    rows.append("| (any) | always | `me` |")
+    rows.append(f"| (any) | always | {', '.join(f'`{n}`' for n in CATALOG.cross_entity)} |")
     return "\n".join(rows)
 
 

@@ -1,0 +1,170 @@
+"""The cross-entity `batch` tool: up to 50 calls over the enabled entities in one `POST /v1/batch`.
+
+Calls are checked here before anything is sent (entity enabled and supporting the action, entityId
+where the action needs it and nowhere else, params that fit the action, unique call ids), because
+upstream reports most of these per call only after running the rest — which may include writes.
+Calls cannot use each other's results (the API has no references between calls). No MCP here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from server.catalog import EntitySpec
+from server.context import CallContext
+from server.errors import InvalidArguments
+from server.operations import Operations, Output, mapping
+from server.registry import Target, handles
+from server.results import ENVELOPE_RESERVE, cut_strings, dumps, estimate_tokens, fit_records, project, render_value
+
+NEEDS_ID = frozenset({"get", "update", "delete"})
+WRITES = frozenset({"create", "update", "delete"})
+PARAMS: Mapping[str, frozenset[str]] = {
+    "list": frozenset({"filter", "select", "order", "limit", "offset", "include"}),
+    "search": frozenset({"filter", "select", "sort", "order", "limit", "offset", "include"}),
+    "get": frozenset({"include", "select"}),
+    "fields": frozenset(),
+    "delete": frozenset(),
+}
+MAX_LIMIT = 5000
+
+
+def _bad(index: int, message: str, hint: str) -> InvalidArguments:
+    return InvalidArguments(f"calls[{index}]: {message}", hint=hint)
+
+
+def check_call(index: int, raw: Mapping[str, Any], entities: Mapping[str, EntitySpec]) -> dict[str, Any]:
+    """One call in the upstream shape, or InvalidArguments naming what is wrong and how to fix it."""
+    name, action = str(raw["entity"]), str(raw["action"])
+    entity = entities.get(name)
+    if entity is None:
+        raise _bad(index, f"entity {name!r} is not enabled here.", f"Enabled: {', '.join(entities)}.")
+    if action not in entity.operations:
+        ops = ", ".join(a for a in entity.operations if a in PARAMS or a in WRITES)
+        raise _bad(index, f"{name} does not support {action}.", f"{name} supports: {ops}.")
+    call: dict[str, Any] = {"id": str(raw.get("id", index)), "entity": name, "action": action}
+    if action in NEEDS_ID:
+        if raw.get("entityId") in (None, ""):
+            raise _bad(index, f"{action} needs entityId.", 'Put the record id in entityId, e.g. {"entityId": 42}.')
+        call["entityId"] = raw["entityId"]
+    elif "entityId" in raw:
+        raise _bad(index, f"{action} takes no entityId.", "entityId is for get, update and delete only.")
+    params = dict(raw.get("params") or {})
+    if action in WRITES - {"delete"}:
+        if not params:
+            raise _bad(index, f"{action} needs the record's fields in params.", 'e.g. {"params": {"title": "…"}}.')
+    else:
+        unknown = sorted(set(params) - PARAMS[action])
+        if unknown:
+            allowed = ", ".join(sorted(PARAMS[action])) or "none"
+            raise _bad(index, f"{action} takes no param {unknown[0]!r}.", f"params for {action}: {allowed}.")
+    limit = params.get("limit")
+    if limit is not None and (not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= MAX_LIMIT):
+        raise _bad(index, f"limit {limit!r} is out of range.", f"limit is an integer from 1 to {MAX_LIMIT}.")
+    include = params.get("include")
+    if include is not None:
+        wrong = [i for i in (include if isinstance(include, list) else [include]) if i not in entity.include]
+        if wrong:
+            known = ", ".join(entity.include) or "none"
+            raise _bad(index, f"{name} cannot include {wrong[0]!r}.", f"include: {known}.")
+    if params:
+        call["params"] = params
+    return call
+
+
+def check_calls(raw_calls: Sequence[Mapping[str, Any]], entities: Mapping[str, EntitySpec]) -> list[dict[str, Any]]:
+    """Every call checked, ids given (the index where the caller set none) and unique."""
+    calls = [check_call(i, raw, entities) for i, raw in enumerate(raw_calls)]
+    seen: dict[str, int] = {}
+    for i, call in enumerate(calls):
+        if call["id"] in seen:
+            raise _bad(i, f"id {call['id']!r} repeats calls[{seen[call['id']]}].", "Give every call its own id.")
+        seen[call["id"]] = i
+    return calls
+
+
+@handles("calls")
+async def batch(ops: Operations, target: Target, args: Mapping[str, Any], ctx: CallContext) -> Output:
+    """Run the calls in one request; per-call results and errors, in the order given."""
+    entities = {e.name: e for e in target.exposed}
+    calls = check_calls(args["calls"], entities)
+    writes = [c for c in calls if c["action"] in WRITES]
+    resp = await ops.request(target, json_body={"calls": calls})
+    data = mapping(resp.data)
+    rows = shape(calls, data, entities, ops.max_result_tokens - ENVELOPE_RESERVE)
+    for row in rows:
+        if row["action"] in WRITES:
+            ctx.audit({"tool": target.tool, "call": row["id"], "entity": row["entity"], "action": row["action"],
+                       "ok": row["ok"], "error": row.get("error")})  # fmt: skip
+    failed = [r for r in rows if not r["ok"]]
+    summary = f"{len(rows)} call(s): {len(rows) - len(failed)} succeeded, {len(failed)} failed"
+    if failed:
+        summary += " (" + ", ".join(f"{r['id']}: {r['error']['code']}" for r in failed[:5]) + ")"
+    summary += "."
+    if writes:
+        summary += " Succeeded writes are applied and failed ones are not: resend only the failed calls."
+    lines = [summary, *(_line(r) for r in rows)]
+    structured = {"calls": rows, "succeeded": len(rows) - len(failed), "failed": len(failed), "summary": summary}
+    return Output(structured=structured, text="\n".join(lines))
+
+
+def shape(
+    calls: Sequence[Mapping[str, Any]], data: Mapping[str, Any], entities: Mapping[str, EntitySpec], budget: int
+) -> list[dict[str, Any]]:
+    """Per-call rows in call order; list results fitted to an equal share of the token budget."""
+    results, errors = mapping(data.get("results")), mapping(data.get("errors"))
+    totals, meta = mapping(data.get("totals")), mapping(data.get("meta"))
+    share = max(200, budget // max(1, len(calls)))
+    rows: list[dict[str, Any]] = []
+    for call in calls:
+        cid = call["id"]
+        row: dict[str, Any] = {"id": cid, "entity": call["entity"], "action": call["action"]}
+        if cid in errors or cid not in results:
+            err = mapping(errors.get(cid))
+            row["ok"] = False
+            row["error"] = {
+                "code": str(err.get("code") or "NO_RESULT"),
+                "message": str(err.get("message") or "The portal returned neither a result nor an error."),
+            }
+        else:
+            row["ok"] = True
+            value = results[cid]
+            if call["action"] == "get" and isinstance(value, list) and len(value) == 1:
+                value = value[0]  # users get answers a one-element array inside /v1/batch
+            if isinstance(value, list):
+                records = [cut_strings(project(r, None, concise=True))[0] for r in value if isinstance(r, Mapping)]
+                fitted = fit_records(records, share)
+                call_meta = mapping(meta.get(cid))
+                total = totals.get(cid, call_meta.get("total"))
+                row.update(items=fitted.items, returned=len(fitted.items), total=total)
+                row["has_more"] = bool(call_meta.get("hasMore")) or fitted.dropped > 0
+                if fitted.dropped:
+                    row["dropped"] = fitted.dropped
+            else:
+                if isinstance(value, Mapping):
+                    # A written record comes back whole; its id and key fields are what the caller needs.
+                    keep = entities[call["entity"]].key_fields if call["action"] in WRITES else None
+                    value = project(value, keep, concise=True)
+                shortened, _ = cut_strings(value)
+                row["result"] = shortened if estimate_tokens(dumps(shortened)) <= share else _brief(shortened)
+        rows.append(row)
+    return rows
+
+
+def _brief(value: Any) -> Any:
+    """A result too big for its share: keep the scalar fields only."""
+    if isinstance(value, Mapping):
+        return {k: v for k, v in value.items() if not isinstance(v, dict | list)}
+    return value
+
+
+def _line(row: Mapping[str, Any]) -> str:
+    head = f"[{row['id']}] {row['entity']}.{row['action']}"
+    if not row["ok"]:
+        return f"{head} ERROR {row['error']['code']}: {row['error']['message']}"
+    if "items" in row:
+        total = f" of {row['total']}" if row.get("total") is not None else ""
+        body = " | ".join(dumps(i) for i in row["items"])
+        return f"{head} {row['returned']}{total}: {body}"
+    return f"{head} ok {render_value(row.get('result'))}"

@@ -1,0 +1,91 @@
+"""The cross-entity `batch` tool: one POST /v1/batch, per-call results and errors, checked before sending."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from portal_rig import rig
+
+from server.context import CallContext
+from server.errors import InvalidArguments, ReadOnlyRefusal
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_reads_and_writes_in_one_request_with_per_call_results_and_errors() -> None:
+    r = rig()
+    audit: list[Any] = []
+    calls = [
+        {"id": "open", "entity": "deals", "action": "list", "params": {"filter": {"stageId": "NEW"}, "limit": 3}},
+        {"id": "boss", "entity": "users", "action": "get", "entityId": 1},
+        {"id": "ghost", "entity": "deals", "action": "get", "entityId": 999999},
+        {"entity": "leads", "action": "create", "params": {"title": "From batch", "amount": 10, "currency": "RUB"}},
+    ]
+    out = await r.dispatcher.call("batch", {"calls": calls}, CallContext(tool="batch", audit=audit.append))
+    assert r.seen == [("POST", "/v1/batch")]  # one request, one rate-limit unit
+    rows = {row["id"]: row for row in out.structured["calls"]}
+    assert [row["id"] for row in out.structured["calls"]] == ["open", "boss", "ghost", "3"]  # order kept, index ids
+    new_deals = [d for d in r.portal.store.table("deals").scan() if d["stageId"] == "NEW"]
+    assert rows["open"]["total"] == len(new_deals) and rows["open"]["returned"] == 3 and rows["open"]["has_more"]
+    assert all(d["stageId"] == "NEW" for d in rows["open"]["items"])
+    assert rows["boss"]["result"]["id"] == 1  # users get's one-element array is unwrapped
+    assert rows["ghost"]["ok"] is False and rows["ghost"]["error"]["code"] == "ENTITY_NOT_FOUND"
+    created = rows["3"]["result"]["id"]
+    assert r.portal.store.table("leads").get(created)["title"] == "From batch"
+    assert out.structured["succeeded"] == 3 and out.structured["failed"] == 1
+    assert "ghost: ENTITY_NOT_FOUND" in out.structured["summary"] and "resend only the failed" in out.text
+    assert audit == [{"tool": "batch", "call": "3", "entity": "leads", "action": "create", "ok": True, "error": None}]
+
+
+@pytest.mark.parametrize(
+    ("call", "message"),
+    [
+        ({"entity": "users", "action": "delete", "entityId": 3}, "users does not support delete"),
+        ({"entity": "deals", "action": "get"}, "get needs entityId"),
+        ({"entity": "deals", "action": "list", "entityId": 4}, "list takes no entityId"),
+        ({"entity": "deals", "action": "list", "params": {"fitler": {}}}, "list takes no param 'fitler'"),
+        ({"entity": "deals", "action": "create"}, "create needs the record's fields"),
+        ({"entity": "deals", "action": "list", "params": {"limit": 0}}, "limit 0 is out of range"),
+        (
+            {"entity": "tasks", "action": "get", "entityId": 1, "params": {"include": ["boss"]}},
+            "tasks cannot include 'boss'",
+        ),
+    ],
+)
+async def test_bad_calls_are_refused_before_anything_is_sent(call: dict[str, Any], message: str) -> None:
+    r = rig()
+    calls = [{"entity": "deals", "action": "delete", "entityId": 1}, call]
+    with pytest.raises(InvalidArguments, match=f"calls\\[1\\]: {message}"):
+        await r.dispatcher.call("batch", {"calls": calls})
+    assert r.seen == [] and r.portal.store.table("deals").get(1) is not None  # the delete was not sent
+
+
+async def test_ids_must_be_unique_and_entities_enabled() -> None:
+    r = rig(entities=["deals"])
+    with pytest.raises(InvalidArguments, match="id 'a' repeats calls\\[0\\]"):
+        await r.dispatcher.call("batch", {"calls": [{"id": "a", "entity": "deals", "action": "fields"}] * 2})
+    with pytest.raises(InvalidArguments, match="calls/0/entity: 'tasks' is not one of \\['deals'\\]"):
+        await r.dispatcher.call("batch", {"calls": [{"entity": "tasks", "action": "list"}]})
+    with pytest.raises(InvalidArguments, match="calls"):
+        await r.dispatcher.call("batch", {"calls": [{"entity": "deals", "action": "fields"}] * 51})
+    assert r.seen == []
+
+
+async def test_batch_is_a_write_tool_hidden_and_refused_in_read_only_mode() -> None:
+    tool = rig().dispatcher.tools["batch"]
+    assert tool.annotations == {"readOnlyHint": False, "destructiveHint": True, "idempotentHint": False,
+                                "openWorldHint": True}  # fmt: skip
+    ro = rig(read_only=True)
+    assert "batch" not in ro.dispatcher.tools
+    ro.dispatcher.tools = {**ro.dispatcher.tools, "batch": tool}  # even if a client names it anyway
+    with pytest.raises(ReadOnlyRefusal):
+        await ro.dispatcher.call("batch", {"calls": [{"entity": "deals", "action": "delete", "entityId": 1}]})
+
+
+async def test_a_big_list_is_cut_to_the_budget_and_says_so() -> None:
+    r = rig()
+    calls = [{"id": str(i), "entity": "deals", "action": "list", "params": {"limit": 200}} for i in range(3)]
+    out = await r.dispatcher.call("batch", {"calls": calls})
+    for row in out.structured["calls"]:
+        assert row["ok"] and row["dropped"] > 0 and row["has_more"] and row["returned"] + row["dropped"] == 200
