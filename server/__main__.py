@@ -22,6 +22,7 @@ from server.client import Transport, VibeCodeClient
 from server.dispatch import Dispatcher
 from server.errors import ConfigError, VibeCodeError
 from server.operations import Operations
+from server.redact import Redactor
 from server.results import CursorCodec
 from server.settings import Settings, load_settings
 from server.tools import ToolDef, build_tools
@@ -58,8 +59,14 @@ async def assemble(settings: Settings, transport: Transport | None = None) -> As
         ops = Operations(client, CursorCodec(secret), settings.max_result_tokens)
         tools = build_tools(catalog, entities, ops, read_only=settings.read_only)
         dispatcher = Dispatcher(tools, read_only=settings.read_only)
-        server = build_server(dispatcher, demo=settings.demo)
+        server = build_server(dispatcher, demo=settings.demo, redactor=redactor_for(settings))
         yield Assembled(server=server, tools=tools, client=client, dispatcher=dispatcher)
+
+
+def redactor_for(settings: Settings) -> Redactor:
+    """Masks every secret the settings hold."""
+    secrets = (settings.api_key, settings.http_token, settings.cursor_secret)
+    return Redactor(s.reveal() for s in secrets if s is not None)
 
 
 def _announce(settings: Settings, n_tools: int) -> None:
@@ -95,8 +102,7 @@ async def serve(settings: Settings) -> None:
         if not settings.demo:
             tg.start_soon(check_portal, built.client)  # in the background: start-up is not delayed
         if settings.transport == "http":
-            token = settings.http_token.reveal() if settings.http_token else None
-            await serve_http(built.server, settings.http_host, settings.http_port, token)
+            await serve_http(built.server, settings)
         else:
             await serve_stdio(built.server)
         tg.cancel_scope.cancel()
@@ -112,6 +118,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(
         level=settings.log_level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    redactor_for(settings).install_logging()
     # httpx logs every request (with its URL) at INFO; our client logs what matters itself.
     for noisy in ("httpx", "httpcore", "mcp"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLogger().level))

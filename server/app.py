@@ -6,7 +6,9 @@ unexpected ones are logged to stderr and reported as INTERNAL_ERROR without inte
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,18 +16,27 @@ import mcp.types as types
 import uvicorn
 from mcp.server import Server, ServerRequestContext
 from mcp.server.stdio import stdio_server
+from mcp.server.streamable_http_manager import StreamableHTTPASGIApp, StreamableHTTPSessionManager
+from mcp.server.transport_security import TransportSecuritySettings
 from mcp.shared.exceptions import MCPError
+from starlette.applications import Starlette
+from starlette.routing import Route
 
 from server import __version__
 from server.context import CallContext
 from server.dispatch import Dispatcher, UnknownTool
 from server.errors import VibeCodeError
-from server.httpauth import BearerAuth
+from server.httpauth import BearerAuth, HostOriginGuard, default_hosts
+from server.httpguard import Throttled, connection_limits, guarded_protocol, quiet_accept_errors
+from server.httplimits import RequestLimits
+from server.redact import Redactor, clip
+from server.settings import Settings
 from server.tools import ToolDef
 
 log = logging.getLogger(__name__)
 
 McpServer = Server[Any]
+MAX_ERROR_CHARS = 1000  # an error's message or hint; input quoted in it is clipped shorter where it is built
 
 INSTRUCTIONS = """\
 Bitrix24 portal access through the VibeCode API: CRM deals, contacts, companies, leads, tasks, users.
@@ -46,14 +57,38 @@ DEMO_NOTE = (
 
 
 def error_result(exc: VibeCodeError) -> types.CallToolResult:
-    """A tool error the model can act on: code, message and hint as text and as structure."""
-    text = f"{exc.code}: {exc.message}"
-    if exc.hint:
-        text += f"\nHint: {exc.hint}"
+    """A tool error the model can act on: code, message and hint as text and as structure.
+
+    Messages and hints are clipped, so bad input quoted back can never make a huge error.
+    """
+    error = exc.to_dict()
+    error["message"] = clip(str(error["message"]), MAX_ERROR_CHARS)
+    if error.get("hint"):
+        error["hint"] = clip(str(error["hint"]), MAX_ERROR_CHARS)
+    if error.get("suggestions"):
+        error["suggestions"] = [clip(str(s)) for s in error["suggestions"][:10]]
+    text = f"{exc.code}: {error['message']}"
+    if error.get("hint"):
+        text += f"\nHint: {error['hint']}"
     return types.CallToolResult(
         content=[types.TextContent(type="text", text=text)],
-        structured_content={"error": exc.to_dict()},
+        structured_content={"error": error},
         is_error=True,
+    )
+
+
+def redacted(result: types.CallToolResult, redactor: Redactor) -> types.CallToolResult:
+    """The result with every secret masked, whatever the upstream or the caller echoed."""
+    texts = [c.text for c in result.content if isinstance(c, types.TextContent)]
+    if not any(redactor.leaks(t) for t in texts) and redactor.value(result.structured_content) is (
+        result.structured_content
+    ):
+        return result
+    log.warning("a secret was masked in a tool result")
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=redactor.text(t)) for t in texts],
+        structured_content=redactor.value(result.structured_content),
+        is_error=result.is_error,
     )
 
 
@@ -83,10 +118,16 @@ def call_context(ctx: ServerRequestContext[Any], name: str) -> CallContext:
     return CallContext(tool=name, progress=progress)
 
 
-def build_server(dispatcher: Dispatcher, *, demo: bool, instructions_note: str = "") -> McpServer:
-    """An MCP server exposing the dispatcher's tools (listed once, in their order)."""
+def build_server(
+    dispatcher: Dispatcher, *, demo: bool, instructions_note: str = "", redactor: Redactor | None = None
+) -> McpServer:
+    """An MCP server exposing the dispatcher's tools (listed once, in their order).
+
+    `redactor` masks the secrets in every result and error, whatever the upstream or a caller echoed.
+    """
     tools: Mapping[str, ToolDef] = dispatcher.tools
     listed = [to_mcp_tool(t) for t in tools.values()]
+    mask = redactor or Redactor(())
 
     async def list_tools(
         ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None
@@ -94,10 +135,13 @@ def build_server(dispatcher: Dispatcher, *, demo: bool, instructions_note: str =
         return types.ListToolsResult(tools=listed)
 
     async def call_tool(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:
+        return redacted(await run_tool(ctx, params), mask)
+
+    async def run_tool(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:
         try:
             out = await dispatcher.call(params.name, params.arguments, call_context(ctx, params.name))
         except UnknownTool:
-            raise MCPError(code=types.INVALID_PARAMS, message=f"Unknown tool: {params.name}") from None
+            raise MCPError(code=types.INVALID_PARAMS, message=mask.text(f"Unknown tool: {clip(params.name)}")) from None
         except VibeCodeError as exc:
             log.info("%s failed: %s", params.name, exc.code)
             return error_result(exc)
@@ -135,10 +179,83 @@ async def serve_stdio(server: McpServer) -> None:
         await server.run(read, write, server.create_initialization_options())
 
 
-async def serve_http(server: McpServer, host: str, port: int, token: str | None) -> None:
-    """Serve Streamable HTTP on /mcp (DNS-rebinding protection on loopback; bearer token if given)."""
-    app: Any = server.streamable_http_app(host=host)
-    if token:
-        app = BearerAuth(app, token)
-    config = uvicorn.Config(app, host=host, port=port, log_level="warning", lifespan="on")
+class BoundedSessions(StreamableHTTPSessionManager):
+    """2025-era sessions, capped: at the cap a new session replaces the least recently active one.
+
+    A flood of `initialize` requests therefore churns through the table instead of locking new
+    clients out until the flood's sessions expire; memory stays bounded by the cap. An evicted
+    session answers 404 and its client starts a new one, as the protocol prescribes.
+    """
+
+    replaced = Throttled("session cap reached: closed the least recently active session")
+
+    def _admit_session(self, requestor: Any) -> Any:
+        if self.max_sessions is not None and len(self._server_instances) >= self.max_sessions:
+            self._evict_least_recent()
+        return super()._admit_session(requestor)
+
+    def _evict_least_recent(self) -> None:
+        def idle_until(item: tuple[str, Any]) -> float:
+            scope = item[1].idle_scope  # its deadline is last activity + idle timeout; inf while busy
+            return math.inf if scope is None else float(scope.deadline)
+
+        session_id, transport = min(self._server_instances.items(), key=idle_until)
+        self._server_instances.pop(session_id, None)
+        self._session_owners.pop(session_id, None)
+        self.replaced.hit()
+        task_group: Any = self._task_group  # set while the manager runs, which is when sessions are admitted
+        task_group.start_soon(self._discard_session, session_id, transport)
+
+
+def http_app(server: McpServer, settings: Settings) -> Any:
+    """The ASGI app: access checks and request bounds in front of the SDK's Streamable HTTP endpoint."""
+    limits = settings.http_limits
+    manager = BoundedSessions(
+        app=server,
+        stateless=settings.http_stateless,
+        # Host/Origin are checked by HostOriginGuard for every path; the SDK still checks Content-Type.
+        security_settings=TransportSecuritySettings(enable_dns_rebinding_protection=False),
+        max_request_body_size=limits.max_body_bytes,
+        session_idle_timeout=limits.session_idle_timeout,
+        max_sessions=limits.max_sessions,
+    )
+    app: Any = Starlette(
+        routes=[Route("/mcp", endpoint=StreamableHTTPASGIApp(manager))],
+        lifespan=lambda _app: manager.run(),
+    )
+    app = RequestLimits(
+        app, max_in_flight=limits.max_requests, max_body=limits.max_body_bytes, body_timeout=limits.body_timeout
+    )
+    if settings.http_token is not None:
+        app = BearerAuth(app, settings.http_token.reveal())
+    hosts = [*default_hosts(settings.http_host), *settings.http_allowed_hosts]
+    return HostOriginGuard(app, hosts, settings.http_allowed_origins)
+
+
+async def serve_http(server: McpServer, settings: Settings) -> None:
+    """Serve Streamable HTTP on /mcp with bounded connections, requests, sessions and time."""
+    limits = settings.http_limits
+    conn = connection_limits(limits.max_connections, limits.header_timeout)
+    quiet_accept_errors(asyncio.get_running_loop())
+    config = uvicorn.Config(
+        http_app(server, settings),
+        host=settings.http_host,
+        port=settings.http_port,
+        http=guarded_protocol(conn),
+        ws="none",
+        backlog=conn.backlog,
+        timeout_keep_alive=limits.keep_alive,
+        timeout_graceful_shutdown=5,
+        log_level="warning",
+        log_config=None,  # uvicorn's records go through the root handlers and their redaction
+        lifespan="on",
+    )
+    log.info(
+        "HTTP limits: %d connections, %d requests in flight, %s, %.0f s header / %.0f s body timeouts",
+        conn.max_connections,
+        limits.max_requests,
+        "stateless" if settings.http_stateless else f"{limits.max_sessions} sessions",
+        limits.header_timeout,
+        limits.body_timeout,
+    )
     await uvicorn.Server(config).serve()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -49,6 +49,33 @@ class Secret:
 
 
 @dataclass(frozen=True)
+class HttpLimits:
+    """Bounds of the HTTP transport (each from a `VIBECODE_HTTP_*` variable, see HTTP_LIMIT_VARS)."""
+
+    max_connections: int = 1000
+    max_requests: int = 256
+    max_sessions: int = 500
+    session_idle_timeout: float = 900.0
+    header_timeout: float = 10.0
+    body_timeout: float = 30.0
+    keep_alive: int = 5
+    max_body_bytes: int = 1 << 20
+
+
+# variable, HttpLimits field, type, allowed range
+HTTP_LIMIT_VARS: tuple[tuple[str, str, type, float, float], ...] = (
+    ("VIBECODE_HTTP_MAX_CONNECTIONS", "max_connections", int, 16, 1_000_000),
+    ("VIBECODE_HTTP_MAX_REQUESTS", "max_requests", int, 1, 100_000),
+    ("VIBECODE_HTTP_MAX_SESSIONS", "max_sessions", int, 1, 1_000_000),
+    ("VIBECODE_HTTP_SESSION_IDLE_TIMEOUT", "session_idle_timeout", float, 1, 86_400),
+    ("VIBECODE_HTTP_HEADER_TIMEOUT", "header_timeout", float, 0.1, 600),
+    ("VIBECODE_HTTP_BODY_TIMEOUT", "body_timeout", float, 0.1, 3600),
+    ("VIBECODE_HTTP_KEEP_ALIVE", "keep_alive", int, 1, 600),
+    ("VIBECODE_HTTP_MAX_BODY_BYTES", "max_body_bytes", int, 1024, 1 << 30),
+)
+
+
+@dataclass(frozen=True)
 class Settings:
     """Everything the server needs to start; built by `load_settings` or directly in tests."""
 
@@ -73,6 +100,10 @@ class Settings:
     demo_seed: int = 42
     demo_scale: float = 1.0
     cursor_secret: Secret | None = None
+    http_stateless: bool = False
+    http_allowed_hosts: tuple[str, ...] = ()
+    http_allowed_origins: tuple[str, ...] = ()
+    http_limits: HttpLimits = field(default_factory=lambda: HttpLimits())
 
     @property
     def effective_write_mode(self) -> str:
@@ -101,6 +132,18 @@ def _parse_number(name: str, raw: str, cast: Callable[[str], T], low: float, hig
         raise ConfigError(f"{name}={raw!r} is not a number.") from None
     if not isinstance(value, int | float) or not math.isfinite(value) or not low <= value <= high:
         raise ConfigError(f"{name}={raw!r} is out of range; allowed {low:g}..{high:g}.")
+    return value
+
+
+def _header_safe(name: str, value: str) -> str:
+    """A secret that travels in an HTTP header: printable ASCII without spaces (never echoed back)."""
+    if any(c.isspace() for c in value):
+        raise ConfigError(f"{name} contains whitespace; paste the key alone.")
+    if not all("!" <= c <= "~" for c in value):
+        raise ConfigError(
+            f"{name} contains characters that cannot go in an HTTP header (non-ASCII or control); "
+            "paste the key exactly as issued."
+        )
     return value
 
 
@@ -135,6 +178,7 @@ def _parser() -> argparse.ArgumentParser:
     add("--key-rate-limit", dest="key_rate_limit", help="key requests per minute (VIBECODE_KEY_RATE_LIMIT)")
     add("--max-result-tokens", dest="max_result_tokens", help="token budget per tool result")
     add("--timeout", help="upstream request timeout in seconds (VIBECODE_TIMEOUT)")
+    add("--stateless", dest="http_stateless", action="store_const", const="true", help="HTTP without sessions")
     add("--log-level", dest="log_level", help="DEBUG, INFO, WARNING or ERROR (VIBECODE_LOG_LEVEL)")
     return p
 
@@ -156,6 +200,9 @@ ENV_NAMES = {
     "max_result_tokens": "VIBECODE_MAX_RESULT_TOKENS",
     "timeout": "VIBECODE_TIMEOUT",
     "log_level": "VIBECODE_LOG_LEVEL",
+    "http_stateless": "VIBECODE_HTTP_STATELESS",
+    "http_allowed_hosts": "VIBECODE_HTTP_ALLOWED_HOSTS",
+    "http_allowed_origins": "VIBECODE_HTTP_ALLOWED_ORIGINS",
 }
 
 
@@ -175,15 +222,20 @@ def load_settings(environ: Mapping[str, str], argv: Sequence[str] = ()) -> Setti
 
     kw: dict[str, object] = {}
     if key_raw := environ.get("VIBECODE_API_KEY", "").strip():
-        if any(c.isspace() for c in key_raw):
-            raise ConfigError("VIBECODE_API_KEY contains whitespace; paste the key alone.")
-        kw["api_key"] = Secret(key_raw)
+        kw["api_key"] = Secret(_header_safe("VIBECODE_API_KEY", key_raw))
     if token := environ.get("VIBECODE_HTTP_TOKEN", "").strip():
-        kw["http_token"] = Secret(token)
+        kw["http_token"] = Secret(_header_safe("VIBECODE_HTTP_TOKEN", token))
     if secret := environ.get("VIBECODE_CURSOR_SECRET", "").strip():
         kw["cursor_secret"] = Secret(secret)
     for key, (name, value) in raw.items():
         kw[key] = _convert(key, name, value)
+    limits = {
+        key: _parse_number(env, environ[env], cast, low, high)
+        for env, key, cast, low, high in HTTP_LIMIT_VARS
+        if environ.get(env, "").strip()
+    }
+    if limits:
+        kw["http_limits"] = HttpLimits(**limits)
     for env, key, cast, low, high in (
         ("VIBECODE_DEMO_SEED", "demo_seed", int, 0, 2**31),
         ("VIBECODE_DEMO_SCALE", "demo_scale", float, 0.01, 250.0),
@@ -214,6 +266,12 @@ def _convert(key: str, name: str, value: str) -> object:
         return _parse_number(name, value, int, 1, 65535)
     if key == "base_url":
         return _parse_url(name, value)
+    if key in {"toolsets", "entities", "http_allowed_hosts"}:
+        return _parse_list(value)
+    if key == "http_allowed_origins":
+        return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+    if key == "http_stateless":
+        return _parse_bool(name, value)
     if key in {"toolsets", "entities"}:
         return _parse_list(value)
     if key in {"read_only", "allow_unconfirmed_writes"}:

@@ -22,6 +22,7 @@ from server.context import CallContext
 from server.errors import InvalidArguments
 from server.metadata import EntityMeta
 from server.operations import Operations, Output
+from server.redact import clip
 from server.registry import Target, handler_for
 from server.schemas import name_enum, order_schema, writable_fields_schema
 
@@ -81,7 +82,7 @@ class ToolDef:
         props: Mapping[str, Any] = self.input_schema.get("properties", {})
         if error.validator == "additionalProperties" and not error.path:
             unknown = sorted(set(args) - set(props))
-            name = unknown[0] if unknown else "?"
+            name = clip(unknown[0] if unknown else "?", 60)
             close = difflib.get_close_matches(name, list(props), n=3, cutoff=0.5)
             hint = f"Did you mean {' or '.join(close)}? " if close else ""
             return InvalidArguments(
@@ -93,7 +94,7 @@ class ToolDef:
         arg = str(error.absolute_path[0]) if error.absolute_path else None
         desc = props.get(arg, {}).get("description") if arg else None
         return InvalidArguments(
-            f"Invalid {where}: {error.message}.",
+            f"Invalid {clip(where, 120)}: {clip(error.message, 200)}.",
             hint=desc or f"Arguments: {', '.join(props) or 'none'}.",
         )
 
