@@ -19,6 +19,7 @@ import anyio
 from server.catalog import EntitySpec, FieldSpec
 from server.context import CallContext
 from server.errors import InvalidArguments
+from server.metadata import EntityMeta
 from server.operations import Operations, Output
 from server.refdata import ReferenceData, label_kind, reference_for, safe_labels, spec
 from server.registry import Target, handles
@@ -34,24 +35,25 @@ def is_user_field(name: str) -> bool:
     return name.upper().startswith("UF_") or name.startswith("ufCrm")
 
 
-def measures(entity: EntitySpec, fields: Mapping[str, FieldSpec]) -> list[str]:
+def measures(entity: EntitySpec, meta: EntityMeta) -> list[str]:
     """Fields sum/avg/min/max accept: aggregatable numbers that are not ids of other records, and numeric UFs."""
     refs = spec()["labels"].get(entity.name, {})
     out = [
         name
         for name in entity.aggregatable
-        if (f := fields.get(name)) is not None and f.type in NUMERIC_TYPES and name not in refs and not f.items
+        if (f := meta.fields.get(name)) is not None and f.type in NUMERIC_TYPES and name not in refs and not f.items
     ]  # an integer with allowed values (task status, priority) is a code, not a quantity
-    out += [n for n, f in fields.items() if is_user_field(n) and f.type in NUMERIC_TYPES and n not in out]
+    out += [n for n, f in meta.fields.items() if is_user_field(n) and f.type in NUMERIC_TYPES and n not in out]
     return out
 
 
-def group_fields(entity: EntitySpec, fields: Mapping[str, FieldSpec]) -> list[str]:
+def group_fields(entity: EntitySpec, meta: EntityMeta) -> list[str]:
     """Fields groupBy accepts: the entity's aggregatable list plus user fields of any type."""
-    return [*entity.aggregatable, *(n for n in fields if is_user_field(n) and n not in entity.aggregatable)]
+    standard = entity.aggregatable  # the documented lists (tool_specs); user fields come from live metadata
+    return [*standard, *(n for n in meta.fields if is_user_field(n) and n not in standard)]
 
 
-def money_fields(entity: EntitySpec, fields: Mapping[str, FieldSpec]) -> dict[str, str]:
+def money_fields(entity: EntitySpec) -> dict[str, str]:
     """Money field → the field holding its currency (UF money keeps its currency inside the value)."""
     return dict(spec()["money"].get(entity.name, {}))
 
@@ -99,13 +101,13 @@ class _Part:
 @handles("aggregate")
 async def aggregate(ops: Operations, target: Target, args: Mapping[str, Any], ctx: CallContext) -> Output:
     """Aggregate an entity: the static field catalog until live metadata is wired in."""
-    return await Aggregator(ops, target, reference_for(ops)).run(target.ent.fields, args)
+    return await Aggregator(ops, target, reference_for(ops)).run(ops.meta(target.ent), args)
 
 
-def specialise(name: str, frag: dict[str, Any], entity: EntitySpec, fields: Mapping[str, FieldSpec]) -> bool:
+def specialise(name: str, frag: dict[str, Any], entity: EntitySpec, meta: EntityMeta) -> bool:
     """Fill the `aggregate` / `groupBy` argument with the entity's field names; False drops the argument."""
-    numeric = measures(entity, fields)
-    groups = [g for g in group_fields(entity, fields) if g not in numeric]  # grouping by an amount says nothing
+    numeric = measures(entity, meta)
+    groups = [g for g in group_fields(entity, meta) if g not in numeric]  # grouping by an amount says nothing
     if name == "groupBy":
         if not groups:
             return False
@@ -125,12 +127,12 @@ class Aggregator:
         self.ref = ref
         self.max_result_tokens = ops.max_result_tokens
 
-    async def run(self, fields: Mapping[str, FieldSpec], args: Mapping[str, Any]) -> Output:
-        entity = self.target.ent
-        specs = self._specs(entity, fields, args.get("aggregate") or [])
+    async def run(self, meta: EntityMeta, args: Mapping[str, Any]) -> Output:
+        entity, fields = self.target.ent, meta.fields
+        specs = self._specs(entity, meta, args.get("aggregate") or [])
         group_by = list(args.get("groupBy") or [])
         flt: dict[str, Any] = dict(args.get("filter") or {})
-        money = money_fields(entity, fields)
+        money = money_fields(entity)
         split_on = next((money[f] for f, fn in specs if fn in NUMERIC_FUNCTIONS and f in money), None)
         notes: list[str] = []
         if split_on is None:
@@ -152,8 +154,8 @@ class Aggregator:
             notes.append("The portal returned only part of the groups: group by fewer fields or narrow the filter.")
         return self._output(entity, total, split_on, totals, groups, truncated, notes)
 
-    def _specs(self, entity: EntitySpec, fields: Mapping[str, FieldSpec], raw: Sequence[Any]) -> list[tuple[str, str]]:
-        allowed = measures(entity, fields)
+    def _specs(self, entity: EntitySpec, meta: EntityMeta, raw: Sequence[Any]) -> list[tuple[str, str]]:
+        allowed = measures(entity, meta)
         out: list[tuple[str, str]] = []
         for item in raw:
             fn, field = str(item["function"]), str(item.get("field") or "*")

@@ -8,12 +8,13 @@ Calls cannot use each other's results (the API has no references between calls).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from server.catalog import EntitySpec
 from server.context import CallContext
-from server.errors import InvalidArguments
+from server.errors import InvalidArguments, VibeCodeError
 from server.operations import Operations, Output, mapping
 from server.registry import Target, handles
 from server.results import ENVELOPE_RESERVE, cut_strings, dumps, estimate_tokens, fit_records, project, render_value
@@ -28,6 +29,15 @@ PARAMS: Mapping[str, frozenset[str]] = {
     "delete": frozenset(),
 }
 MAX_LIMIT = 5000
+
+
+def _audit(ctx: CallContext, target: Target, call: Mapping[str, Any], outcome: str, **extra: Any) -> None:
+    """One audit record per write call, in the shape the single-entity write tools use."""
+    ids = [call["entityId"]] if "entityId" in call else []
+    record = {"at": time.time(), "tool": target.tool, "call": call["id"], "entity": call["entity"],
+              "action": call["action"], "ids": ids, "outcome": outcome}  # fmt: skip
+    record.update({k: v for k, v in extra.items() if v is not None})
+    ctx.audit(record)
 
 
 def _bad(index: int, message: str, hint: str) -> InvalidArguments:
@@ -90,13 +100,18 @@ async def batch(ops: Operations, target: Target, args: Mapping[str, Any], ctx: C
     entities = {e.name: e for e in target.exposed}
     calls = check_calls(args["calls"], entities)
     writes = [c for c in calls if c["action"] in WRITES]
-    resp = await ops.request(target, json_body={"calls": calls})
-    data = mapping(resp.data)
-    rows = shape(calls, data, entities, ops.max_result_tokens - ENVELOPE_RESERVE)
-    for row in rows:
-        if row["action"] in WRITES:
-            ctx.audit({"tool": target.tool, "call": row["id"], "entity": row["entity"], "action": row["action"],
-                       "ok": row["ok"], "error": row.get("error")})  # fmt: skip
+    try:
+        resp = await ops.request(target, json_body={"calls": calls})
+    except VibeCodeError as exc:
+        for call in writes:  # OUTCOME_UNKNOWN included: the log must show the attempt
+            _audit(ctx, target, call, "error", code=exc.code)
+        raise
+    rows = shape(calls, mapping(resp.data), entities, ops.max_result_tokens - ENVELOPE_RESERVE)
+    for call, row in zip(calls, rows, strict=True):
+        if call["action"] in WRITES:
+            created = mapping(row.get("result")).get("id") if call["action"] == "create" else None
+            code = None if row["ok"] else row["error"]["code"]
+            _audit(ctx, target, call, "ok" if row["ok"] else "error", code=code, created=created)
     failed = [r for r in rows if not r["ok"]]
     summary = f"{len(rows)} call(s): {len(rows) - len(failed)} succeeded, {len(failed)} failed"
     if failed:

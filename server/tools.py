@@ -121,7 +121,7 @@ def input_schema(
             if "description" in frag:
                 frag["description"] = frag["description"].replace("{prefix}", entity.tool_prefix)
             if name in ("aggregate", "groupBy"):
-                if not aggregate.specialise(name, frag, entity, meta.fields):
+                if not aggregate.specialise(name, frag, entity, meta):
                     continue
             elif name == "include":
                 if not meta.include:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from portal_rig import rig
 
 from server.context import CallContext
-from server.errors import InvalidArguments, ReadOnlyRefusal
+from server.errors import InvalidArguments, OutcomeUnknown, ReadOnlyRefusal
 
 pytestmark = pytest.mark.anyio
 
@@ -35,7 +36,17 @@ async def test_reads_and_writes_in_one_request_with_per_call_results_and_errors(
     assert r.portal.store.table("leads").get(created)["title"] == "From batch"
     assert out.structured["succeeded"] == 3 and out.structured["failed"] == 1
     assert "ghost: ENTITY_NOT_FOUND" in out.structured["summary"] and "resend only the failed" in out.text
-    assert audit == [{"tool": "batch", "call": "3", "entity": "leads", "action": "create", "ok": True, "error": None}]
+    assert [{k: v for k, v in a.items() if k != "at"} for a in audit] == [
+        {
+            "tool": "batch",
+            "call": "3",
+            "entity": "leads",
+            "action": "create",
+            "ids": [],
+            "outcome": "ok",
+            "created": created,
+        }
+    ]
 
 
 @pytest.mark.parametrize(
@@ -89,3 +100,20 @@ async def test_a_big_list_is_cut_to_the_budget_and_says_so() -> None:
     out = await r.dispatcher.call("batch", {"calls": calls})
     for row in out.structured["calls"]:
         assert row["ok"] and row["dropped"] > 0 and row["has_more"] and row["returned"] + row["dropped"] == 200
+
+
+async def test_a_lost_answer_is_reported_as_unknown_audited_and_never_resent() -> None:
+    r = rig()
+
+    async def lost(request: httpx.Request) -> httpx.Response:
+        r.seen.append((request.method, request.url.path))
+        raise httpx.ReadTimeout("no answer", request=request)
+
+    r.transport.handle_async_request = lost  # type: ignore[method-assign]
+    audit: list[Any] = []
+    calls = [{"entity": "deals", "action": "update", "entityId": 5, "params": {"title": "Renamed"}}]
+    with pytest.raises(OutcomeUnknown) as exc:
+        await r.dispatcher.call("batch", {"calls": calls}, CallContext(tool="batch", audit=audit.append))
+    assert "may or may not have been applied" in str(exc.value.hint)
+    assert r.seen == [("POST", "/v1/batch")]  # a write is not retried blindly
+    assert [(a["ids"], a["outcome"], a["code"]) for a in audit] == [([5], "error", "OUTCOME_UNKNOWN")]
