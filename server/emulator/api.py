@@ -186,7 +186,7 @@ class Portal:
     async def _list(self, request: Request, found: Match) -> Response:
         entity = _entity(found)
         params = list_query(query_pairs(request.query), entity)
-        return _page(self.ops.list(entity, **params), self.store.table(entity.name))
+        return _page(self.ops.list(entity, **params), self.store.table(entity.name), listed=True)
 
     async def _search(self, request: Request, found: Match) -> Response:
         entity = _entity(found)
@@ -286,10 +286,22 @@ def _object(body: object) -> dict[str, object]:
     return body
 
 
-def _page(page: Page, table: Table) -> Response:
-    """The list envelope; whole rows come from the table's per-row JSON cache."""
+def _page(page: Page, table: Table, *, listed: bool = False) -> Response:
+    """The list envelope; whole rows come from the table's per-row JSON cache.
+
+    `total` sits at the top and in `meta` (overview vs live capture); a GET list also carries `page` and
+    `limit` at the top, as the Deals: List response shows."""
     data = b"[" + b",".join([table.encoded(row) for row in page.rows]) + b"]" if page.rows else dump(page.records)
     body = b"".join(
-        (b'{"success":true,"data":', data, b',"total":', str(page.total).encode(), b',"meta":', dump(page.meta()), b"}")
+        (
+            b'{"success":true,"data":',
+            data,
+            b',"total":',
+            str(page.total).encode(),
+            f',"page":{page.offset // page.limit + 1},"limit":{page.limit}'.encode() if listed else b"",
+            b',"meta":',
+            dump(page.meta()),
+            b"}",
+        )
     )
     return Response(200, {"Content-Type": JSON_TYPE}, body)

@@ -1,7 +1,7 @@
 """What Bitrix fills in by itself: defaults on create, and fields derived from others on every write.
 
 Deals (Deals: Create response): pipeline 0 and its first stage, the base currency, `opened` true,
-`typeId` SALE, `entityTypeId` 2, the key owner as responsible; the pipeline and the stage always agree;
+`typeId` SALE, `entityTypeId` 2, the key owner as responsible (contacts: type CLIENT, source CALL); the pipeline and the stage always agree;
 a final stage closes the deal and stamps `closedAt`. Tasks: status 2 (waiting) and priority 1 (normal),
 a completed task (status 5) gets `closedDate`.
 """
@@ -44,6 +44,11 @@ def apply_defaults(
         row["entityTypeId"] = DEAL_ENTITY_TYPE_ID
     elif entity.name == "leads":
         default("statusId", DEFAULT_LEAD_STATUS)
+    elif entity.name == "contacts":  # Contacts: Create response: typeId CLIENT, sourceId CALL
+        default("typeId", "CLIENT")
+        default("sourceId", "CALL")
+    elif entity.name == "companies":
+        default("companyType", "CUSTOMER")
     elif entity.name == "tasks":
         default("status", TASK_WAITING)
         default("priority", TASK_NORMAL_PRIORITY)

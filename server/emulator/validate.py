@@ -52,6 +52,9 @@ def check_write(entity: Entity, values: Mapping[str, object], *, create: bool) -
             if field.required and name not in values:
                 issues.append(f"fields.{name}: Required")
     if issues:
+        # Zod reports in schema order: "fields.title: Required; fields.stageId: Expected string, ..." (L1285).
+        order = {name: index for index, name in enumerate(entity.fields)}
+        issues.sort(key=lambda issue: order.get(issue[len("fields.") :].split(":", 1)[0], len(order)))
         raise validation_error(issues)
     return out
 

@@ -184,13 +184,14 @@ def test_bad_create_lists_every_field_problem_in_one_validation_error(small: Api
         "POST", "/v1/deals", body={"foo": 1, "id": 9, "amount": "5", "stageId": "NOPE", "UF_CRM_PRIORITY": 99}
     )
     assert status == 400 and error["code"] == "VALIDATION_ERROR"
+    # In schema order, as Zod reports (Коды ошибок L1285 puts fields.title before fields.stageId); unknown last.
     assert error["message"].split("; ") == [
-        "fields.foo: Unknown field",
         "fields.id: Field is read-only",
+        "fields.title: Required",
         "fields.amount: Expected number, received string",
         error["message"].split("; ")[3],
         "fields.UF_CRM_PRIORITY: Invalid enum value. Expected '45' | '46' | '47', received '99'",
-        "fields.title: Required",
+        "fields.foo: Unknown field",
     ]
     assert error["message"].split("; ")[3].startswith("fields.stageId: Invalid enum value. Expected 'NEW' | ")
 
