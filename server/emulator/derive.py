@@ -1,9 +1,9 @@
 """What Bitrix fills in by itself: defaults on create, and fields derived from others on every write.
 
 Deals (Deals: Create response): pipeline 0 and its first stage, the base currency, `opened` true,
-`typeId` SALE, `entityTypeId` 2, the key owner as responsible (contacts: type CLIENT, source CALL); the pipeline and the stage always agree;
-a final stage closes the deal and stamps `closedAt`. Tasks: status 2 (waiting) and priority 1 (normal),
-a completed task (status 5) gets `closedDate`.
+`typeId` SALE, `entityTypeId` 2, the key owner as responsible; the pipeline and the stage always
+agree; a final stage closes the deal and stamps `closedAt`. Contacts: type CLIENT, source CALL.
+Tasks: status 2 (waiting) and priority 1 (normal), a completed task (status 5) gets `closedDate`.
 """
 
 from __future__ import annotations
