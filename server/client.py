@@ -108,16 +108,22 @@ def _retry_after(*candidates: object) -> float | None:
 
 
 def encode_query(params: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """Flatten nested params into the bracket form the API reads: filter[amount][$gte]=1."""
+    """Flatten nested params into the bracket form the API reads: filter[amount][$gte]=1.
+
+    Nothing is dropped: null is sent empty (`filter[closedAt]=`, as upstream reads an empty
+    value), and an empty array, which has no query-string form, is refused.
+    """
     out: list[tuple[str, str]] = []
 
     def walk(prefix: str, value: Any) -> None:
         if value is None:
-            return
-        if isinstance(value, Mapping):
+            out.append((prefix, ""))
+        elif isinstance(value, Mapping):
             for k, v in value.items():
                 walk(f"{prefix}[{k}]", v)
         elif isinstance(value, list | tuple):
+            if not value:
+                raise ValueError(f"{prefix}: an empty array has no query-string form")
             for item in value:
                 walk(f"{prefix}[]", item)
         elif isinstance(value, bool):

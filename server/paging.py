@@ -13,9 +13,11 @@ from typing import Any
 from server.catalog import EntitySpec
 from server.context import CallContext
 from server.errors import InvalidArguments
+from server.filters import Condition, Filter, compile_filter
 from server.operations import Operations, Output, with_hard_cuts
 from server.registry import Target, handles
 from server.results import dumps, estimate_tokens, fit_records, project, render_record, shorten_records
+from server.union import union_page
 
 DEFAULT_LIMIT = 50
 QUERY_KEYS = ("filter", "sort", "order", "select", "include")
@@ -32,24 +34,6 @@ def sort_is_default(sort: Any) -> bool:
     if isinstance(sort, Mapping):
         return list(sort) == ["id"] and str(sort["id"]).lower() in {"asc", "1"}
     return False
-
-
-def after_id(flt: Mapping[str, Any] | None, last_id: int) -> dict[str, Any]:
-    """AND an `id > last_id` condition onto a filter without disturbing the caller's own id terms."""
-    out = dict(flt or {})
-    current = out.get("id")
-    if current is None:
-        out["id"] = {"$gt": last_id}
-    elif isinstance(current, Mapping) and all(str(k).startswith("$") for k in current):
-        merged = dict(current)
-        merged["$gt"] = max(last_id, merged["$gt"]) if isinstance(merged.get("$gt"), int) else last_id
-        out["id"] = merged
-    elif ">id" not in out:
-        out[">id"] = last_id
-    else:
-        out[">id"] = max(last_id, out[">id"]) if isinstance(out[">id"], int) else last_id
-        out["id"] = current
-    return out
 
 
 @dataclass(frozen=True)
@@ -117,6 +101,24 @@ class _PageContext:
     total: int | None
     keyset: bool
     upstream_more: bool
+    applied: str = ""  # the filter as sent, in one line
+    notes: tuple[str, ...] = ()  # how values were read (coercions, phone form)
+
+
+def checked_filter(entity: EntitySpec, raw: Any, tool: str, *, keyset: bool, offset: int) -> Filter:
+    """The page's filter, checked against the entity's fields before anything goes upstream.
+
+    Raises:
+        InvalidArguments: a bad filter, or `$or` with a custom order or an offset.
+    """
+    flt = compile_filter(raw, entity.fields)
+    if flt.branches and (not keyset or offset):
+        raise InvalidArguments(
+            "$or results are merged in id order and continue by cursor: sort/order and offset do not apply.",
+            code="INVALID_FILTER",
+            hint=f"Drop sort/order and offset (page with next_cursor), or run one {tool} per branch.",
+        )
+    return flt
 
 
 @handles("page")
@@ -128,12 +130,11 @@ async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Ca
     keyset = sort_is_default(query.get("sort", query.get("order")))
     shown = query.get("select") or (list(entity.key_fields) if st.fmt == "concise" else None)
 
-    flt = query.get("filter")
+    checked = checked_filter(entity, query.get("filter"), tool, keyset=keyset, offset=st.offset)
+    flt: Filter | None = checked
     if keyset and st.after is not None:
-        flt = after_id(flt, st.after)
+        flt = checked.and_also(Condition("id", "gt", st.after))
     params: dict[str, Any] = {"limit": st.limit}
-    if flt:
-        params["filter"] = flt
     if st.offset:
         params["offset"] = st.offset
     if shown is not None:
@@ -144,27 +145,44 @@ async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Ca
     for key in ("sort", "order"):
         if key in query and key in target.spec.arguments:
             params[key] = query[key]
-    if target.spec.method == "GET":
-        resp = await ops.request(target, params=params)
-    else:
-        # A date range over 14 days would be windowed upstream, and a windowed search refuses offset
-        # pages (UNSTABLE_OFFSET_PAGINATION) and keeps only 5000 merged records: page it flat, in an
-        # explicit order, as the filtering page's manual-paging pattern says.
-        params["autoWindow"] = False
-        if keyset and "sort" not in params:
-            params["sort"] = "id"
-        resp = await ops.request(target, json_body=params)
 
-    records = [r for r in resp.data or [] if isinstance(r, Mapping)]
+    records: list[Mapping[str, Any]] = []
+    page_total: int | None = 0
+    upstream_more = False
+    if flt is None:
+        pass  # the cursor's position already excludes every record the filter allows
+    elif flt.branches:
+        action = "search" if target.spec.method == "POST" else "list"
+        union = await union_page(ops, entity, action, flt, st.limit, params)
+        records, page_total, upstream_more = list(union.records), union.total_after, union.more
+    else:
+        if not flt.empty:
+            params["filter"] = flt.upstream()
+        if target.spec.method == "GET":
+            resp = await ops.request(target, params=params)
+        else:
+            # A date range over 14 days would be windowed upstream, and a windowed search refuses offset
+            # pages (UNSTABLE_OFFSET_PAGINATION) and keeps only 5000 merged records: page it flat, in an
+            # explicit order, as the filtering page's manual-paging pattern says.
+            params["autoWindow"] = False
+            if keyset and "sort" not in params:
+                params["sort"] = "id"
+            resp = await ops.request(target, json_body=params)
+        records = [r for r in resp.data or [] if isinstance(r, Mapping)]
+        page_total = resp.total
+        if page_total == 0 and records:
+            page_total = None  # the live API has been seen reporting 0 alongside data
+        upstream_more = bool(resp.meta.get("hasMore")) or (
+            page_total is not None and st.offset + len(records) < page_total
+        )
     shortened, cut_fields = shorten_records([project(r, shown, concise=st.fmt == "concise") for r in records])
-    page_total = resp.total
-    if page_total == 0 and records:
-        page_total = None  # the live API has been seen reporting 0 alongside data
-    upstream_more = bool(resp.meta.get("hasMore")) or (page_total is not None and st.offset + len(records) < page_total)
     total = page_total
     if total is not None and keyset and st.after is not None:
         total += st.seen  # a keyset page's upstream total counts only what lies after the cursor
-    pc = _PageContext(entity, tool, query, st.limit, st.fmt, st.seen, st.offset, total, keyset, upstream_more)
+    pc = _PageContext(
+        entity, tool, query, st.limit, st.fmt, st.seen, st.offset, total, keyset, upstream_more,
+        checked.summary(), checked.notes,
+    )  # fmt: skip
 
     # The envelope (summary, counters, a cursor that carries the whole query) has its own cost.
     # Estimates add up (to within rounding), so items within `budget - reserve` keep the whole
@@ -212,11 +230,15 @@ def _envelope(
 
 def _summary(ops: Operations, pc: _PageContext, returned: int, has_more: bool, dropped: int) -> str:
     title = pc.entity.title
+    where = f" {pc.applied}" if pc.applied else ""
+    read = f" ({'; '.join(pc.notes)})" if pc.notes else ""
     if returned == 0:
-        return f"No {title.lower()} match{' beyond this point' if pc.seen else ''}."
+        return f"No {title.lower()} match{where}{' beyond this point' if pc.seen else ''}.{read}"
     of_total = f" of {pc.total}" if pc.total is not None else ""
     order = "by id" if pc.keyset else "in the requested order"
     text = f"{title} {pc.seen + 1}–{pc.seen + returned}{of_total}, {order}."
+    if pc.applied:
+        text += f" Filter: {pc.applied}{read}."
     if dropped:
         text += (
             f" {dropped} more record(s) of this page did not fit the {ops.max_result_tokens}-token budget:"

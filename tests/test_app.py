@@ -225,11 +225,12 @@ async def test_bad_arguments_are_tool_errors_and_never_reach_upstream(
     assert len(transport.requests) == before
 
 
-async def test_upstream_errors_become_actionable_tool_errors(client: Client) -> None:
+async def test_upstream_errors_become_actionable_tool_errors(client: Client, transport: CountingTransport) -> None:
+    before = len(transport.requests)
     res = await client.call_tool("deals_search", {"filter": {"stage": "WON"}})
     assert res.is_error and res.structured_content is not None
-    err = res.structured_content["error"]
-    assert err["code"] == "INVALID_FILTER_FIELD" and "fields" in err["hint"]
+    err = res.structured_content["error"]  # a bad field is caught here, before any upstream call
+    assert err["code"] == "INVALID_FILTER_FIELD" and "stageId" in err["hint"] and len(transport.requests) == before
     missing = await client.call_tool("deals_get", {"id": 999999})
     assert missing.is_error and "ENTITY_NOT_FOUND" in missing.content[0].text
 

@@ -120,6 +120,16 @@ def test_query_encoding_uses_the_bracket_form() -> None:
     ]
 
 
+def test_query_encoding_sends_null_empty_and_refuses_an_empty_array() -> None:
+    assert encode_query({"filter": {"closedAt": None, "stageId": {"$nin": [None, "LOSE"]}}}) == [
+        ("filter[closedAt]", ""),
+        ("filter[stageId][$nin][]", ""),
+        ("filter[stageId][$nin][]", "LOSE"),
+    ]
+    with pytest.raises(ValueError, match="empty array"):
+        encode_query({"filter": {"stageId": []}})
+
+
 async def test_reads_are_retried_after_429_honouring_retry_after() -> None:
     calls: list[float] = []
     waits: list[float] = []

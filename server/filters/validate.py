@@ -109,12 +109,15 @@ def compile_filter(raw: Any, fields: Mapping[str, FieldSpec], *, allow_or: bool 
         branches = []
     try:
         clause = merge(common, kinds, multiple)
-        merged = tuple(dict.fromkeys(_frozen(merge([*common, *b], kinds, multiple)) for b in branches))
+        full_branches = [merge([*common, *b], kinds, multiple) for b in branches]
     except FilterProblem as exc:
         raise to_error([exc.problem]) from None
     except Contradiction as exc:
         raise to_error([_contradiction(exc)]) from None
-    full = tuple(_thawed(m) for m in merged)
+    unique: dict[Any, Clause] = {}
+    for branch in full_branches:
+        unique.setdefault(_frozen(branch), branch)  # equal branches (fields in another order) run once
+    full = tuple(unique.values())
     if len(full) == 1:
         clause, full = full[0], ()
     return Filter(clause, full, tuple(dict.fromkeys(notes)), fields)
@@ -127,11 +130,8 @@ def _contradiction(exc: Contradiction) -> Problem:
 
 
 def _frozen(clause: Clause) -> tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]:
-    return tuple((f, tuple(ops.items())) for f, ops in clause.items())
-
-
-def _thawed(frozen: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...]) -> Clause:
-    return {f: dict(ops) for f, ops in frozen}
+    """A hashable form in which the order fields were written in does not count."""
+    return tuple(sorted((f, tuple(sorted(ops.items(), key=lambda kv: kv[0]))) for f, ops in clause.items()))
 
 
 def _one_field_or(branches: list[list[Condition]]) -> Condition | None:

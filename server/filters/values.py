@@ -10,7 +10,7 @@ from typing import Any
 from server.catalog import FieldSpec
 
 from .fields import ANY, KIND_NAMES
-from .problems import VALUE, problem, show
+from .problems import VALUE, FilterProblem, problem, show
 
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -52,7 +52,12 @@ def coerce(kind: str, spec: FieldSpec | None, name: str, key: str, op: str, valu
     if op == "contains":
         return _substring(kind, spec, name, key, value)
     if kind in ("int", "float"):
-        out = _number(kind, name, key, value)
+        try:
+            out = _number(kind, name, key, value)
+        except FilterProblem:
+            if spec is None or not spec.items or kind != "int":
+                raise
+            out = Coerced(value)  # a pipeline's name, say: the item check below answers with its id
     elif kind == "bool":
         out = _boolean(name, key, value)
     elif kind in ("date", "datetime"):
