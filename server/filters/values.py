@@ -9,7 +9,7 @@ from typing import Any
 
 from server.catalog import FieldSpec
 
-from .fields import ANY, KIND_NAMES
+from .fields import ANY, KIND_NAMES, RANGE
 from .problems import VALUE, FilterProblem, problem, show
 
 NUMBER = re.compile(r"-?\d+(\.\d+)?")
@@ -66,7 +66,7 @@ def coerce(kind: str, spec: FieldSpec | None, name: str, key: str, op: str, valu
         out = Coerced(value)
     else:
         out = _text(kind, spec, name, key, value)
-    if spec is not None and spec.items and kind in ("int", "code", "enum"):
+    if spec is not None and spec.items and kind in ("int", "code", "enum") and op not in RANGE:
         return _item(spec, name, key, out, value)
     return out
 
