@@ -19,6 +19,7 @@ import anyio
 from server.catalog import EntitySpec, FieldSpec
 from server.context import CallContext
 from server.errors import InvalidArguments
+from server.filters import compile_filter
 from server.metadata import EntityMeta
 from server.operations import Operations, Output
 from server.refdata import ReferenceData, label_kind, reference_for, safe_labels, spec
@@ -131,10 +132,15 @@ class Aggregator:
         entity, fields = self.target.ent, meta.fields
         specs = self._specs(entity, meta, args.get("aggregate") or [])
         group_by = list(args.get("groupBy") or [])
-        flt: dict[str, Any] = dict(args.get("filter") or {})
+        # Checked before any call, sent as syntax 1; OR cannot be summed from separate searches.
+        checked = compile_filter(args.get("filter"), fields, allow_or=False)
+        flt: dict[str, Any] = checked.upstream()
         money = money_fields(entity)
         split_on = next((money[f] for f, fn in specs if fn in NUMERIC_FUNCTIONS and f in money), None)
         notes: list[str] = []
+        if not checked.empty:
+            read = f" ({'; '.join(checked.notes)})" if checked.notes else ""
+            notes.append(f"Filter: {checked.summary()}{read}.")
         if split_on is None:
             parts = [_Part(None, await self._call(entity, specs, flt, group_by))]
             total = int(parts[0].data.get("count") or 0)

@@ -15,6 +15,7 @@ from typing import Any
 from server.catalog import EntitySpec
 from server.context import CallContext
 from server.errors import InvalidArguments, VibeCodeError
+from server.filters import compile_filter
 from server.operations import Operations, Output, mapping
 from server.registry import Target, handles
 from server.results import ENVELOPE_RESERVE, cut_strings, dumps, estimate_tokens, fit_records, project, render_value
@@ -78,9 +79,21 @@ def check_call(index: int, raw: Mapping[str, Any], entities: Mapping[str, Entity
         if wrong:
             known = ", ".join(entity.include) or "none"
             raise _bad(index, f"{name} cannot include {wrong[0]!r}.", f"include: {known}.")
+    if "filter" in params:
+        params["filter"] = _checked_filter(index, params["filter"], entity)
     if params:
         call["params"] = params
     return call
+
+
+def _checked_filter(index: int, raw: Any, entity: EntitySpec) -> dict[str, Any]:
+    """A call's filter checked against its entity's fields and sent as syntax 1 (no `$or` in a batch)."""
+    try:
+        return compile_filter(raw, entity.fields, allow_or=False).upstream()
+    except InvalidArguments as exc:
+        raise InvalidArguments(
+            f"calls[{index}].params.{exc.message}", code=exc.code, hint=exc.hint, suggestions=exc.suggestions
+        ) from None
 
 
 def check_calls(raw_calls: Sequence[Mapping[str, Any]], entities: Mapping[str, EntitySpec]) -> list[dict[str, Any]]:

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from server.catalog import EntitySpec
+from server.catalog import EntitySpec, FieldSpec
 from server.context import CallContext
 from server.errors import InvalidArguments
 from server.filters import Condition, Filter, compile_filter
@@ -105,13 +105,13 @@ class _PageContext:
     notes: tuple[str, ...] = ()  # how values were read (coercions, phone form)
 
 
-def checked_filter(entity: EntitySpec, raw: Any, tool: str, *, keyset: bool, offset: int) -> Filter:
+def checked_filter(fields: Mapping[str, FieldSpec], raw: Any, tool: str, *, keyset: bool, offset: int) -> Filter:
     """The page's filter, checked against the entity's fields before anything goes upstream.
 
     Raises:
         InvalidArguments: a bad filter, or `$or` with a custom order or an offset.
     """
-    flt = compile_filter(raw, entity.fields)
+    flt = compile_filter(raw, fields)
     if flt.branches and (not keyset or offset):
         raise InvalidArguments(
             "$or results are merged in id order and continue by cursor: sort/order and offset do not apply.",
@@ -130,7 +130,7 @@ async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Ca
     keyset = sort_is_default(query.get("sort", query.get("order")))
     shown = query.get("select") or (list(entity.key_fields) if st.fmt == "concise" else None)
 
-    checked = checked_filter(entity, query.get("filter"), tool, keyset=keyset, offset=st.offset)
+    checked = checked_filter(ops.meta(entity).fields, query.get("filter"), tool, keyset=keyset, offset=st.offset)
     flt: Filter | None = checked
     if keyset and st.after is not None:
         flt = checked.and_also(Condition("id", "gt", st.after))

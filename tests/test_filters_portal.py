@@ -193,3 +193,35 @@ async def test_or_refuses_a_custom_order_and_offset(built: Assembled) -> None:
         await built.dispatcher.call("deals_search", {"filter": flt, "sort": {"amount": "desc"}})
     with pytest.raises(InvalidArguments, match=r"\$or"):
         await built.dispatcher.call("deals_search", {"filter": flt, "offset": 5})
+
+
+async def test_aggregate_checks_its_filter_and_counts_alike_in_every_syntax(
+    built: Assembled, transport: Counting
+) -> None:
+    counts = []
+    for flt in ({"amount": {"$gte": 100000}}, {">=amount": "100000"}, {"$gte": {"amount": 100000}}):
+        out = await built.dispatcher.call("deals_aggregate", {"filter": flt, "aggregate": [{"function": "count"}]})
+        counts.append(out.structured["count"])
+        assert "Filter: amount ≥ 100000" in out.structured["summary"]
+    _, total = await ids(built, "deals_search", {"amount": {"$gte": 100000}})
+    assert counts == [total] * 3 and total
+    before = len(transport.paths)
+    for flt, expect in (({"closedAt": "31.01.2026"}, "2026-01-31"), ({"$or": [{"amount": 1}, {"title": "x"}]}, "$in")):
+        with pytest.raises(InvalidArguments) as exc:
+            await built.dispatcher.call("deals_aggregate", {"filter": flt, "aggregate": [{"function": "count"}]})
+        assert expect in f"{exc.value.message} {exc.value.hint}"
+    assert len(transport.paths) == before
+
+
+async def test_batch_calls_check_their_filters_and_send_syntax_1(built: Assembled, transport: Counting) -> None:
+    before = len(transport.paths)
+    bad = {"entity": "deals", "action": "search", "params": {"filter": {"stage": "WON"}}}
+    with pytest.raises(InvalidArguments) as exc:
+        await built.dispatcher.call("batch", {"calls": [{"entity": "deals", "action": "fields"}, bad]})
+    assert exc.value.message.startswith('calls[1].params.filter key "stage"') and "stageId" in str(exc.value.hint)
+    assert len(transport.paths) == before
+    flt = {">=amount": 100000, "stageId": {"!": "LOSE"}}
+    call = {"entity": "deals", "action": "search", "params": {"filter": flt, "select": ["id"], "limit": 500}}
+    out = await built.dispatcher.call("batch", {"calls": [call]})
+    expected, _ = await ids(built, "deals_search", flt)
+    assert [r["id"] for r in out.structured["calls"][0]["items"]] == expected
