@@ -123,7 +123,8 @@ def compile_filter(conditions: list[Condition], entity: Entity) -> Predicate | N
     return every
 
 
-def _operand(cond: Condition, field: Field) -> Key | None | list[Key | None]:
+def operand(cond: Condition, field: Field) -> Key | None | list[Key | None]:
+    """The condition's value as row values normalise (the case-folded needle for contains)."""
     if cond.op == "contains":
         return str(cond.value).casefold()
     strict = strict_normalizer(field)
@@ -142,7 +143,7 @@ def _operand(cond: Condition, field: Field) -> Key | None | list[Key | None]:
 
 
 def _compile(cond: Condition, field: Field) -> Predicate:
-    target = _operand(cond, field)
+    target = operand(cond, field)
     norm = lenient_normalizer(field)
     name = cond.field
     op = cond.op

@@ -12,7 +12,8 @@ from .derive import apply_defaults, derive
 from .errors import ApiError, invalid_params, not_found, validation_error
 from .filters import compile_filter, parse_filter
 from .include import attach, parse_include
-from .query import MAX_LIMIT, page_params, parse_select, parse_sort, project, sort_rows
+from .index import matching, ordered
+from .query import MAX_LIMIT, page_params, parse_select, parse_sort, project
 from .schema import Entity, Field
 from .store import RecordId, Row, Store, copy_row
 from .validate import check_write, fields_of
@@ -82,15 +83,15 @@ class Operations:
         windows = window_count(conditions, entity, self.clock()) if auto_window_flag(auto_window) else 0
         if windows and page_offset > 0:
             raise unstable_offset(page_offset, windows)
-        predicate = compile_filter(conditions, entity)
+        compile_filter(conditions, entity)  # operands are checked before anything is read
         keys = parse_sort(sort, entity)
         chosen = parse_select(select, entity)
         relations = parse_include(include, entity)
-        rows = self.store.table(entity.name).scan()
-        if predicate is not None:
-            rows = [row for row in rows if predicate(row)]
-        total = len(rows)
-        rows = sort_rows(rows, keys, entity)[page_offset : page_offset + page_limit]
+        table = self.store.table(entity.name)
+        positions = matching(table, conditions, entity)
+        total = len(positions)
+        stored = table.scan()
+        rows = [stored[i] for i in ordered(table, positions, keys, entity)[page_offset : page_offset + page_limit]]
         records = [project(row, chosen) for row in rows]
         attached = attach(records, rows, relations, entity, self.store)
         whole = tuple(rows) if chosen is None and not relations else ()

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
 from .errors import ApiError, invalid_params, unknown_filter_field
 from .filters import query_filter
 from .schema import Entity
-from .values import Normalizer, lenient_normalizer, type_name
+from .values import Normalizer, type_name
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 5000
@@ -90,22 +90,9 @@ def _bad_type(value: object) -> ApiError:
     )
 
 
-def sort_rows(rows: Sequence[Row], keys: tuple[SortKey, ...], entity: Entity) -> list[Row]:
-    """Rows are given in id order, so the default sort costs nothing."""
-    if keys[-1] == SortKey("id"):
-        keys = keys[:-1]  # rows arrive in id order and list.sort is stable: the tiebreak is free
-    out = list(rows)
-    # Stable sorts from the least significant key; empty values sort first ascending, last descending.
-    for key in reversed(keys):
-        field = entity.fields[key.field]
-        try:
-            out.sort(key=_sort_key(key.field, lenient_normalizer(field), field.multiple), reverse=key.desc)
-        except TypeError:  # mixed stored types: fall back to text order
-            out.sort(key=_text_key(key.field), reverse=key.desc)
-    return out
+def row_sort_key(name: str, norm: Normalizer, multiple: bool) -> Callable[[Row], tuple[int, object]]:
+    """A row's sort key on one field: empty values first, text case-folded."""
 
-
-def _sort_key(name: str, norm: Normalizer, multiple: bool) -> Callable[[Row], tuple[int, object]]:
     def sort_key(row: Row) -> tuple[int, object]:
         value = row.get(name)
         if multiple and isinstance(value, list):
@@ -118,7 +105,7 @@ def _sort_key(name: str, norm: Normalizer, multiple: bool) -> Callable[[Row], tu
     return sort_key
 
 
-def _text_key(name: str) -> Callable[[Row], str]:
+def row_text_key(name: str) -> Callable[[Row], str]:
     return lambda row: str(row.get(name))
 
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import bisect
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from typing import TypeVar
 
 from .schema import Entity
 from .values import dump
 
 RecordId = int | str
+T = TypeVar("T")
 Row = Mapping[str, object]
 
 
@@ -39,7 +41,7 @@ class Table:
     consistent version; anything that leaves the emulator goes through `copy_row` or JSON.
     """
 
-    __slots__ = ("_cache", "_encoded", "_journal", "_keys", "_last_id", "_rows", "entity")
+    __slots__ = ("_cache", "_derived", "_encoded", "_journal", "_keys", "_last_id", "_rows", "entity")
 
     def __init__(
         self, entity: Entity, rows: Iterable[Mapping[str, object]] = (), journal: Journal | None = None
@@ -53,6 +55,7 @@ class Table:
         ints = [k for k in self._keys if isinstance(k, int)]
         self._last_id = max(ints, default=0)
         self._cache: list[Row] | None = None
+        self._derived: dict[object, object] = {}
         self._encoded: dict[RecordId, tuple[Row, bytes]] = {}
 
     def _key_of(self, row: Mapping[str, object]) -> RecordId:
@@ -77,6 +80,12 @@ class Table:
             rows = self._rows
             self._cache = [rows[k] for k in self._keys]
         return self._cache
+
+    def derived(self, key: object, build: Callable[[], T]) -> T:
+        """A value computed from the rows (an index), kept until the next write to the table."""
+        if key not in self._derived:
+            self._derived[key] = build()
+        return self._derived[key]  # type: ignore[return-value]
 
     def peek(self, key: RecordId) -> Row | None:
         """The stored row (shared, read-only) or None."""
@@ -122,7 +131,7 @@ class Table:
         if previous is None:
             raise KeyError(key)
         self._rows[key] = dict(row)
-        self._cache = None
+        self._changed()
         self._journal.record(lambda: self._swap(key, previous))
 
     def delete(self, key: RecordId) -> bool:
@@ -141,17 +150,21 @@ class Table:
             self._keys.append(key)
         else:
             bisect.insort(self._keys, key)
-        self._cache = None
+        self._changed()
 
     def _swap(self, key: RecordId, row: Row) -> None:
         self._rows[key] = row
-        self._cache = None
+        self._changed()
 
     def _remove(self, key: RecordId) -> None:
         del self._rows[key]
         self._encoded.pop(key, None)
         del self._keys[bisect.bisect_left(self._keys, key)]
+        self._changed()
+
+    def _changed(self) -> None:
         self._cache = None
+        self._derived.clear()
 
     def _restore_last_id(self, value: int) -> Callable[[], None]:
         def restore() -> None:

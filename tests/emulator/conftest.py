@@ -4,13 +4,27 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from server.emulator import DEMO_API_KEY, Portal, Response
+
+# Property tests: bounded and derandomized in the suite; HYPOTHESIS_PROFILE=explore searches widely.
+settings.register_profile(
+    "suite",
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+settings.register_profile("explore", max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 FIXED_NOW = 1_776_155_039.0  # 2026-04-14T08:23:59Z
 KEY = {"X-Api-Key": DEMO_API_KEY}

@@ -1,19 +1,18 @@
 """Random bodies, field values, strings and dates against every entity: never a 5xx, and a 4xx
 leaves the store byte-for-byte as it was.
 
-The examples are derandomized so the suite is repeatable; `HYPOTHESIS_PROFILE=explore` runs many
-more, randomly, to look for new failures.
+The examples are derandomized so the suite is repeatable (profiles in conftest.py);
+`HYPOTHESIS_PROFILE=explore` runs many more, randomly, to look for new failures.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import os
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from server.emulator import Portal
@@ -21,17 +20,6 @@ from server.emulator.schema import ENTITIES, Entity, Field
 from server.emulator.values import NUMERIC_TYPES
 
 from .conftest import FIXED_NOW, KEY, SMALL_DATA, store_snapshot
-
-settings.register_profile(
-    "suite",
-    max_examples=40,
-    deadline=None,
-    derandomize=True,
-    database=None,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-)
-settings.register_profile("explore", max_examples=2000, deadline=None, suppress_health_check=list(HealthCheck))
-settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "suite"))
 
 DATA: dict[str, list[dict[str, object]]] = {
     **SMALL_DATA,
