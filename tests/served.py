@@ -67,6 +67,10 @@ class Served:
                 return int(line.split()[1]) / 1024
         return 0.0
 
+    def cpu_seconds(self) -> float:
+        fields = Path(f"/proc/{self.proc.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
     def probe(self, timeout: float = 5.0, headers: dict[str, str] | None = None) -> float:
         """Seconds an `initialize` took; raises if the server did not answer 200 within `timeout`."""
         start = time.monotonic()
