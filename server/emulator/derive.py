@@ -49,6 +49,7 @@ def apply_defaults(
         default("sourceId", "CALL")
     elif entity.name == "companies":
         default("companyType", "CUSTOMER")
+        default("revenue", 0)  # Companies: Create response
     elif entity.name == "tasks":
         default("status", TASK_WAITING)
         default("priority", TASK_NORMAL_PRIORITY)

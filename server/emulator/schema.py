@@ -296,6 +296,17 @@ DEAL_PRODUCT_ITEMS: tuple[tuple[str, str], ...] = (
     ("53", "Обучение"),
 )
 CONTACT_LOYALTY_ITEMS: tuple[tuple[str, str], ...] = (("60", "Новый"), ("61", "Постоянный"), ("62", "VIP"))
+# The user fields the aggregate pages' examples group and sum by (Companies/Contacts/Leads: Aggregate).
+COMPANY_SEGMENT_ITEMS: tuple[tuple[str, str], ...] = (
+    ("70", "Малый бизнес"),
+    ("71", "Средний бизнес"),
+    ("72", "Крупный"),
+)
+CONTACT_SEGMENT_ITEMS: tuple[tuple[str, str], ...] = (
+    ("75", "Лицо, принимающее решения"),
+    ("76", "Влияет"),
+    ("77", "Пользователь"),
+)
 
 DEALS = Entity(
     name="deals",
@@ -377,6 +388,8 @@ CONTACTS = Entity(
         "export": Field("boolean", label="Участвует в экспорте"),
         "leadId": Field("integer", label="Лид"),
         "UF_CRM_LOYALTY": _uf("enumeration", "Лояльность", items=CONTACT_LOYALTY_ITEMS),
+        "UF_CRM_LTV": _uf("money", "Доход от клиента за всё время"),
+        "UF_CRM_SEGMENT": _uf("enumeration", "Роль в закупке", items=CONTACT_SEGMENT_ITEMS),
     },
     relations={"company": Relation("companies", "companyId")},
     aggregatable=("typeId", "sourceId", "assignedById"),
@@ -408,6 +421,8 @@ COMPANIES = Entity(
         "opened": Field("boolean", label="Доступна для всех"),
         "leadId": Field("integer", label="Лид"),
         "UF_CRM_INN": _uf("string", "ИНН"),
+        "UF_CRM_BUDGET": _uf("money", "ИТ-бюджет в год"),
+        "UF_CRM_SEGMENT": _uf("enumeration", "Сегмент", items=COMPANY_SEGMENT_ITEMS),
     },
     aggregatable=("revenue", "companyType", "industry", "assignedById", "sourceId"),
 )
@@ -440,6 +455,8 @@ LEADS = Entity(
         "createdTime": _ro("datetime", "Дата создания"),
         "updatedTime": _ro("datetime", "Дата изменения"),
         "UF_CRM_UTM_SOURCE": _uf("string", "UTM Source"),
+        "UF_CRM_BUDGET": _uf("money", "Бюджет клиента"),
+        "UF_CRM_PRIORITY": _uf("enumeration", "Приоритет", items=DEAL_PRIORITY_ITEMS),
     },
     relations={
         "contact": Relation("contacts", "contactId"),

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 from .schema import (
     CONTACT_LOYALTY_ITEMS,
+    CONTACT_SEGMENT_ITEMS,
     CURRENCY_ITEMS,
     DEAL_CATEGORIES,
     DEAL_PRIORITY_ITEMS,
@@ -562,6 +563,8 @@ def _company_name(rng: random.Random, english: bool) -> tuple[str, str, str]:
     return title, title, translit(base) + ".ru"
 
 
+_SEGMENT_BY_EMPLOYEES = {"EMPLOYEES_1": "70", "EMPLOYEES_2": "71", "EMPLOYEES_3": "72", "EMPLOYEES_4": "72"}
+_CONTACT_SEGMENTS = _ids_of_items(CONTACT_SEGMENT_ITEMS)
 _EMPLOYEES = _ids_of_items(tuple((s, n) for s, n, _ in STATUS_LISTS["EMPLOYEES"]))
 _REVENUE_RANGES = {  # RUB per year, by headcount band
     "EMPLOYEES_1": (5e6, 8e7),
@@ -619,6 +622,12 @@ def _companies(
                 "opened": rng.random() < 0.9,
                 "leadId": None,
                 "UF_CRM_INN": None if english else f"77{_randint(rng, 0, 99_999_999):08d}",
+                "UF_CRM_BUDGET": (
+                    f"{revenue * rng.uniform(0.005, 0.03):.2f}|{'USD' if english else 'RUB'}"
+                    if rng.random() < 0.6
+                    else None
+                ),
+                "UF_CRM_SEGMENT": _SEGMENT_BY_EMPLOYEES[employees],
             }
         )
         extra.append((short, domain, english))
@@ -671,6 +680,8 @@ def _contacts(
                 "export": True,
                 "leadId": None,
                 "UF_CRM_LOYALTY": _pick(rng, loyalty) if rng.random() < 0.6 else None,
+                "UF_CRM_LTV": f"{_randint(rng, 20, 5000) * 1000:.2f}|RUB" if rng.random() < 0.5 else None,
+                "UF_CRM_SEGMENT": _pick(rng, _CONTACT_SEGMENTS) if rng.random() < 0.7 else None,
             }
         )
     return out, by_company
@@ -752,6 +763,8 @@ def _leads(
                 "createdTime": iso(created),
                 "updatedTime": iso(tl.later(rng, created, 30)),
                 "UF_CRM_UTM_SOURCE": _pick(rng, UTM_SOURCES) if source in ("WEB", "ADVERTISING") else None,
+                "UF_CRM_BUDGET": f"{amount * 1.1:.2f}|RUB" if amount is not None and rng.random() < 0.5 else None,
+                "UF_CRM_PRIORITY": _pick(rng, _PRIORITY_IDS) if rng.random() < 0.7 else None,
             }
         )
     return out
@@ -824,7 +837,7 @@ def _deals(
                     title = _pick(rng, RU_DEAL_TITLES).format(c=short)
         created = tl.created(rng)
         stage = _weighted(rng, _STAGE_IDS[category], _STAGE_WEIGHTS[category])
-        if STAGE_SEMANTICS[stage] == "P" and tl.now - created > 240 * DAY and rng.random() < 0.85:
+        if STAGE_SEMANTICS[stage] == "P" and tl.now - created > 270 * DAY and rng.random() < 0.75:
             # Deals rarely stay open for most of a year: old ones mostly ended one way or the other.
             stage = _weighted(rng, _STAGE_IDS[category][-2:], (55, 45))
         semantic = STAGE_SEMANTICS[stage]
