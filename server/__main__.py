@@ -11,12 +11,13 @@ import sys
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import anyio
 
 from server import __version__
 from server.app import McpServer, build_server, serve_http, serve_stdio
+from server.audit import AuditLog, default_path
 from server.catalog import load_catalog
 from server.client import Transport, VibeCodeClient
 from server.dispatch import Dispatcher
@@ -24,6 +25,7 @@ from server.errors import ConfigError, VibeCodeError
 from server.operations import Operations
 from server.redact import Redactor
 from server.results import CursorCodec
+from server.safety import Tier, WritePolicy
 from server.settings import Settings, load_settings
 from server.tools import ToolDef, build_tools
 
@@ -56,11 +58,38 @@ async def assemble(settings: Settings, transport: Transport | None = None) -> As
     entities = catalog.select(settings.toolsets, settings.entities)
     secret = settings.cursor_secret.reveal().encode() if settings.cursor_secret else os.urandom(32)
     async with VibeCodeClient(api_key, settings.base_url, transport=transport, timeout=settings.timeout) as client:
-        ops = Operations(client, CursorCodec(secret), settings.max_result_tokens)
-        tools = build_tools(catalog, entities, ops, read_only=settings.read_only)
-        dispatcher = Dispatcher(tools, read_only=settings.read_only)
-        server = build_server(dispatcher, demo=settings.demo, redactor=redactor_for(settings))
+        ops = Operations(client, CursorCodec(secret), settings.max_result_tokens, rate_limit=settings.rate_limit)
+        policy = write_policy(settings)
+        # Every tool is built and dispatchable, so a hidden write named by a stale client gets a clear
+        # refusal; tools/list offers only what the write tier allows.
+        audit = AuditLog(settings.audit_log or default_path(os.environ))
+        dispatcher = Dispatcher(build_tools(catalog, entities, ops), policy=policy, audit=audit.record)
+        tools = dispatcher.listed
+        server = build_server(
+            dispatcher,
+            demo=settings.demo,
+            instructions_note=write_note(policy),
+            state_key=secret,
+            redactor=redactor_for(settings),
+        )
         yield Assembled(server=server, tools=tools, client=client, dispatcher=dispatcher)
+
+
+def write_policy(settings: Settings) -> WritePolicy:
+    """The write tier and confirmation rules the settings ask for."""
+    tier = cast(Tier, settings.effective_write_mode)  # one of WRITE_MODES: the settings checked it
+    return WritePolicy(tier, settings.confirm_above, settings.allow_unconfirmed_writes)
+
+
+def write_note(policy: WritePolicy) -> str:
+    """The write mode, as the server instructions tell it to the model."""
+    if policy.tier == "read-only":
+        return "\nWrite mode: read-only. No tool changes the portal."
+    what = "create and update, no deletes" if policy.tier == "safe-write" else "create, update and delete"
+    return (
+        f"\nWrite mode: {policy.tier} ({what}). Deletes and bulk writes of more than {policy.confirm_above} "
+        "records ask the user to confirm; a dry run (dry_run=true) shows what would change first."
+    )
 
 
 def redactor_for(settings: Settings) -> Redactor:

@@ -35,14 +35,14 @@ class AuditLog:
         if self.target != STDERR:
             Path(self.target).parent.mkdir(parents=True, exist_ok=True)
 
-    def record(self, entry: Mapping[str, Any]) -> dict[str, Any]:
-        """Append `entry` with a UTC timestamp first; returns what was written."""
+    def record(self, entry: Mapping[str, Any]) -> None:
+        """Append `entry`, with a UTC timestamp first."""
         line: dict[str, Any] = {"ts": datetime.now(UTC).isoformat(timespec="milliseconds"), **entry}
         data = (self._redact(json.dumps(line, ensure_ascii=False, default=str)) + "\n").encode()
         if self.target == STDERR:
             sys.stderr.write(data.decode())
             sys.stderr.flush()
-            return line
+            return
         fd = os.open(self.target, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
@@ -51,7 +51,6 @@ class AuditLog:
                 view = view[os.write(fd, view) :]
         finally:
             os.close(fd)  # closing releases the lock
-        return line
 
     def read(self) -> list[dict[str, Any]]:
         """Every record so far (for tests and for operators inspecting the log)."""

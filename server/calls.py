@@ -8,10 +8,10 @@ Calls cannot use each other's results (the API has no references between calls).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from server import guard
 from server.catalog import EntitySpec
 from server.context import CallContext
 from server.errors import InvalidArguments, VibeCodeError
@@ -19,6 +19,7 @@ from server.filters import compile_filter
 from server.operations import Operations, Output, mapping
 from server.registry import Target, handles
 from server.results import ENVELOPE_RESERVE, cut_strings, dumps, estimate_tokens, fit_records, project, render_value
+from server.writeplan import Plan, PlanItem, changes, fingerprint
 
 NEEDS_ID = frozenset({"get", "update", "delete"})
 WRITES = frozenset({"create", "update", "delete"})
@@ -35,8 +36,8 @@ MAX_LIMIT = 5000
 def _audit(ctx: CallContext, target: Target, call: Mapping[str, Any], outcome: str, **extra: Any) -> None:
     """One audit record per write call, in the shape the single-entity write tools use."""
     ids = [call["entityId"]] if "entityId" in call else []
-    record = {"at": time.time(), "tool": target.tool, "call": call["id"], "entity": call["entity"],
-              "action": call["action"], "ids": ids, "outcome": outcome}  # fmt: skip
+    record = {"tool": target.tool, "call": call["id"], "entity": call["entity"], "action": call["action"],
+              "ids": ids, "result": outcome, "changes": call.get("params", {})}  # fmt: skip
     record.update({k: v for k, v in extra.items() if v is not None})
     ctx.audit(record)
 
@@ -107,24 +108,69 @@ def check_calls(raw_calls: Sequence[Mapping[str, Any]], entities: Mapping[str, E
     return calls
 
 
+async def plan_calls(
+    ops: Operations, target: Target, writes: Sequence[Mapping[str, Any]], entities: Mapping[str, EntitySpec]
+) -> Plan:
+    """The writes among the calls as one plan: current values read with one `/v1/batch` of gets."""
+    gets = [
+        {"id": f"now{i}", "entity": c["entity"], "action": "get", "entityId": c["entityId"]}
+        for i, c in enumerate(writes)
+        if c["action"] != "create"
+    ]
+    current: Mapping[str, Any] = {}
+    if gets:
+        resp = await ops.client.request("POST", "/v1/batch", json_body={"calls": gets}, read=True)
+        current = mapping(mapping(resp.data).get("results"))
+    items: list[PlanItem] = []
+    missing: list[Any] = []
+    for i, call in enumerate(writes):
+        entity, new = entities[call["entity"]], mapping(call.get("params"))
+        if call["action"] == "create":
+            items.append(PlanItem(None, f"{entity.name}: {new.get(entity.name_field) or 'new'}", changes({}, new)))
+            continue
+        found = current.get(f"now{i}")
+        record = mapping(found[0] if isinstance(found, list) and found else found)
+        if not record:
+            missing.append(f"{entity.name}#{call['entityId']}")
+            continue
+        label = f"{entity.name}: {record.get(entity.name_field) or ''}".rstrip(": ")
+        touched = sorted(new)
+        items.append(PlanItem(call["entityId"], label, changes(record, new), fingerprint(record, touched)))
+    action = "delete" if any(c["action"] == "delete" for c in writes) else "update"
+    names = ",".join(sorted({c["entity"] for c in writes}))
+    return Plan(target.tool, names, action, items, missing, units=1, rate=ops.rate_limit)
+
+
 @handles("calls")
 async def batch(ops: Operations, target: Target, args: Mapping[str, Any], ctx: CallContext) -> Output:
     """Run the calls in one request; per-call results and errors, in the order given."""
     entities = {e.name: e for e in target.exposed}
     calls = check_calls(args["calls"], entities)
     writes = [c for c in calls if c["action"] in WRITES]
+    for call in writes:
+        ctx.policy.check(target.tool, call["action"])
+    approval = "not_required"
+    if writes:
+        plan = await plan_calls(ops, target, writes, entities)
+        if args.get("dry_run"):
+            return guard.dry_run_output(ctx, plan)
+        approval = await guard.approve(ctx, plan, bulk=len(writes) > 1)
+    elif args.get("dry_run"):
+        raise InvalidArguments("dry_run applies to writes, and these calls only read.", hint="Leave dry_run out.")
     try:
         resp = await ops.request(target, json_body={"calls": calls})
     except VibeCodeError as exc:
         for call in writes:  # OUTCOME_UNKNOWN included: the log must show the attempt
-            _audit(ctx, target, call, "error", code=exc.code)
+            _audit(ctx, target, call, guard.outcome(exc), code=exc.code, confirmation=approval)
         raise
     rows = shape(calls, mapping(resp.data), entities, ops.max_result_tokens - ENVELOPE_RESERVE)
     for call, row in zip(calls, rows, strict=True):
         if call["action"] in WRITES:
             created = mapping(row.get("result")).get("id") if call["action"] == "create" else None
             code = None if row["ok"] else row["error"]["code"]
-            _audit(ctx, target, call, "ok" if row["ok"] else "error", code=code, created=created)
+            _audit(
+                ctx, target, call, "done" if row["ok"] else "failed", code=code, created=created, confirmation=approval
+            )
     failed = [r for r in rows if not r["ok"]]
     summary = f"{len(rows)} call(s): {len(rows) - len(failed)} succeeded, {len(failed)} failed"
     if failed:

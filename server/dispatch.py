@@ -1,4 +1,4 @@
-"""The one point every tool call passes: look up, refuse writes in read-only mode, validate, run.
+"""The one point every tool call passes: look up, refuse writes the write mode forbids, validate, run.
 
 Every tool's `Output` leaves through `Dispatcher.call`, so what applies to all results (the
 token budget, the audit of writes) has one place to live. No MCP here: `server.app` adapts.
@@ -6,12 +6,13 @@ token budget, the audit of writes) has one place to live. No MCP here: `server.a
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from server.context import CallContext
-from server.errors import ReadOnlyRefusal
+from server.context import Audit, CallContext, no_audit
 from server.operations import Output
+from server.safety import WritePolicy, write_kind
 from server.tools import ToolDef
 
 
@@ -20,11 +21,29 @@ class UnknownTool(LookupError):
 
 
 class Dispatcher:
-    """Runs tools by name; `read_only` refuses every write even if a caller names a hidden tool."""
+    """Runs tools by name under the write policy (which refuses writes even if a caller names a hidden tool).
 
-    def __init__(self, tools: Mapping[str, ToolDef], *, read_only: bool = False) -> None:
+    `read_only=True` is the same as `policy=WritePolicy("read-only")`; `audit` receives every write attempt.
+    """
+
+    def __init__(
+        self,
+        tools: Mapping[str, ToolDef],
+        *,
+        read_only: bool = False,
+        policy: WritePolicy | None = None,
+        audit: Audit = no_audit,
+    ) -> None:
         self.tools = tools
-        self.read_only = read_only
+        self.policy = WritePolicy("read-only") if read_only else policy or WritePolicy()
+        self.audit = audit
+
+    @property
+    def listed(self) -> dict[str, ToolDef]:
+        """The tools offered in tools/list: those the write tier allows (the rest stay refusable by name)."""
+        return {
+            n: t for n, t in self.tools.items() if self.policy.lists(t.target.spec.name if t.target else n, t.writes)
+        }
 
     async def call(self, name: str, arguments: Mapping[str, Any] | None, ctx: CallContext | None = None) -> Output:
         """Validate `arguments` for tool `name` and run it.
@@ -36,10 +55,11 @@ class Dispatcher:
         tool = self.tools.get(name)
         if tool is None:
             raise UnknownTool(name)
-        if self.read_only and tool.writes:
-            raise ReadOnlyRefusal(
-                f"{name} changes the portal and this server runs read-only.",
-                hint="Unset VIBECODE_READ_ONLY to allow writes; reads work as usual.",
-            )
+        op = tool.target.spec.name if tool.target is not None else name
+        if tool.writes:
+            self.policy.check(name, write_kind(op, arguments or {}) or "update")  # any write, before validation
         args = tool.validate(arguments)
-        return await tool.run(args, ctx or CallContext(tool=name))
+        if tool.writes:
+            self.policy.check(name, write_kind(op, args))  # the validated action (batch delete in safe-write)
+        ctx = dataclasses.replace(ctx or CallContext(tool=name), policy=self.policy, audit=self.audit)
+        return await tool.run(args, ctx)

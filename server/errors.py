@@ -3,6 +3,9 @@
     VibeCodeError                 code, message, hint, retryable
     ├── ConfigError               bad configuration, found at start-up
     ├── InvalidArguments          tool arguments rejected before any upstream call
+    ├── WriteRefused              a write the write mode or the human did not allow
+    │   ├── ReadOnlyRefusal       the server runs read-only
+    │   └── NotConfirmed          a confirmation was declined, cancelled or could not be asked
     ├── TransportError            no usable answer from the VibeCode API
     │   ├── ConnectError          the request was never sent: safe to retry
     │   ├── OutcomeUnknown        sent, no answer: a write may or may not have happened
@@ -76,10 +79,22 @@ class InvalidArguments(VibeCodeError):
     default_code = "INVALID_ARGUMENTS"
 
 
-class ReadOnlyRefusal(VibeCodeError):
+class WriteRefused(VibeCodeError):
+    """A write the write mode or the human did not allow; nothing was sent upstream."""
+
+    default_code = "WRITE_REFUSED"
+
+
+class ReadOnlyRefusal(WriteRefused):
     """A write tool was called while the server runs read-only; nothing was sent upstream."""
 
     default_code = "READ_ONLY"
+
+
+class NotConfirmed(WriteRefused):
+    """A write that needs a human's confirmation did not get it (declined, cancelled or not askable)."""
+
+    default_code = "CONFIRMATION_REQUIRED"
 
 
 class TransportError(VibeCodeError):

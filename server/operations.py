@@ -43,10 +43,13 @@ def with_hard_cuts(cut_fields: list[str], before: list[dict[str, Any]], kept: li
 class Operations:
     """The services handlers share: one VibeCode client, the cursor codec and the result budget."""
 
-    def __init__(self, client: VibeCodeClient, codec: CursorCodec, max_result_tokens: int) -> None:
+    def __init__(
+        self, client: VibeCodeClient, codec: CursorCodec, max_result_tokens: int, *, rate_limit: float = 10.0
+    ) -> None:
         self.client = client
         self.codec = codec
         self.max_result_tokens = max_result_tokens
+        self.rate_limit = rate_limit  # portal units per second: what a write plan's time estimate uses
 
     def meta(self, entity: EntitySpec) -> EntityMeta:
         """The entity's current field metadata."""

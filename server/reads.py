@@ -125,11 +125,13 @@ async def me(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Call
         "rate_limit": data.get("rateLimit"),
         "expires_at": data.get("expiresAt"),
         "entities": sorted(entities),
+        "write_mode": ctx.policy.tier,
     }
     owner = mapping(info["owner"])
     summary = (
-        f"Portal {info['portal']} as {owner.get('name', 'unknown user')} ({info['type']} key, "
-        f"{info['access_mode'] or 'unknown'} access); scopes: {', '.join(map(str, info['scopes'])) or 'none'}."
+        f"Connected to portal {info['portal']} as {owner.get('name', 'unknown user')} ({info['type']} key, "
+        f"{info['access_mode'] or 'unknown'} access), write mode {ctx.policy.tier}; "
+        f"scopes: {', '.join(map(str, info['scopes'])) or 'none'}."
     )
     structured = {"me": info, "summary": summary}
     return Output(structured=structured, text=f"{summary}\n{dumps(info)}")

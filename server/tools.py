@@ -24,20 +24,30 @@ from server.metadata import EntityMeta
 from server.operations import Operations, Output
 from server.redact import clip
 from server.registry import Target, handler_for
+from server.safety import WritePolicy
 from server.schemas import name_enum, order_schema, writable_fields_schema
 
 Run = Callable[[Mapping[str, Any], CallContext], Awaitable[Output]]
 
 
 def output_schema(op: str) -> dict[str, Any]:
-    """The outputSchema of an operation: its result, or an `error` object (see outputs.json)."""
+    """The outputSchema of an operation: its result, or an `error` object (see outputs.json).
+
+    Writes that take `dry_run` also admit the dry run's plan in place of their result.
+    """
     spec = specs.load("outputs.json")
     result = spec["results"][spec["operations"][op]]
     first, *rest = result["required"]
+    props = {**copy.deepcopy(result["properties"]), "error": copy.deepcopy(spec["error"])}
+    dependent = {first: rest}
+    dry = spec["dry_run"]
+    if op in dry["operations"]:
+        props.update(copy.deepcopy(dry["properties"]))
+        dependent[dry["required"][0]] = dry["required"][1:]
     return {
         "type": "object",
-        "properties": {**copy.deepcopy(result["properties"]), "error": copy.deepcopy(spec["error"])},
-        "dependentRequired": {first: rest},
+        "properties": props,
+        "dependentRequired": dependent,
         "minProperties": 1,
         "additionalProperties": False,
     }
@@ -157,12 +167,17 @@ def bind(ops: Operations, target: Target) -> Run:
 
 
 def build_tools(
-    catalog: Catalog, entities: list[EntitySpec], ops: Operations, *, read_only: bool = False
+    catalog: Catalog,
+    entities: list[EntitySpec],
+    ops: Operations,
+    *,
+    read_only: bool = False,
+    policy: WritePolicy | None = None,
 ) -> dict[str, ToolDef]:
     """All tools for the chosen entities plus the cross-entity ones, in a deterministic order.
 
-    An entity operation becomes a tool when operations.json describes it; `read_only` leaves out
-    every tool that writes.
+    An entity operation becomes a tool when operations.json describes it; the write policy leaves
+    out the tools its tier forbids (`read_only`: every tool that writes).
     """
     tools: dict[str, ToolDef] = {}
     for entity in entities:
@@ -194,6 +209,5 @@ def build_tools(
             run=bind(ops, target),
             target=target,
         )
-    if read_only:
-        tools = {n: t for n, t in tools.items() if not t.writes}
-    return tools
+    policy = WritePolicy("read-only") if read_only else policy or WritePolicy()
+    return {n: t for n, t in tools.items() if policy.lists(t.target.spec.name if t.target else n, t.writes)}

@@ -1,55 +1,43 @@
 """Handlers that change the portal: create, update, delete one record, and entity batch (≤500 items).
 
-Every write reports its outcome to the call context's audit sink. Bulk items are checked against
-the entity's field schema before anything is sent, so one bad item never half-runs a batch.
+Every write goes through `server.guard`: planned from the records' current values, answered
+with the plan on `dry_run`, confirmed by a human where the write policy says so, and audited
+however it ends. Bulk items are checked against the entity's field schema before anything is
+sent, so one bad item never half-runs a batch.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
+from server import guard
 from server.catalog import EntitySpec
 from server.context import CallContext
-from server.errors import InvalidArguments, VibeCodeError
+from server.errors import InvalidArguments, NotFound, VibeCodeError
 from server.operations import Operations, Output, mapping
 from server.reads import singular
 from server.registry import Target, handles
-from server.results import dumps, project, render_record
+from server.results import dumps, project, render_record, render_value
 from server.schemas import writable_fields_schema
+from server.writeplan import Plan
 
 MAX_LISTED_ERRORS = 20  # failed items listed in full; the rest are counted
 
 
-def _audit(ctx: CallContext, target: Target, action: str, ids: Sequence[Any], outcome: str, **extra: Any) -> None:
-    ctx.audit(
-        {
-            "at": time.time(),
-            "tool": target.tool,
-            "entity": target.ent.name,
-            "action": action,
-            "ids": list(ids),
-            "outcome": outcome,
-            "units": target.spec.units(len(ids)),
-            **extra,
-        }
-    )
-
-
 async def _send(
-    ops: Operations, target: Target, ctx: CallContext, action: str, ids: Sequence[Any], **request: Any
-) -> Any:
-    """Send one write; audit its outcome (an error is audited with its code, then raised)."""
+    ops: Operations, target: Target, ctx: CallContext, plan: Plan, approval: str, **request: Any
+) -> tuple[Any, str | None]:
+    """Send one write; an error is audited (failed, or outcome unknown) and raised."""
     try:
         resp = await ops.request(target, **request)
     except VibeCodeError as exc:
-        _audit(ctx, target, action, ids, "error", code=exc.code)
+        guard.audit(ctx, plan, guard.outcome(exc), approval=approval, error=exc)
         raise
-    return resp.data
+    return resp.data, resp.headers.get("x-request-id")
 
 
 def _record(entity: EntitySpec, data: Any, record_id: Any, given: Mapping[str, Any]) -> dict[str, Any]:
@@ -69,32 +57,85 @@ def _label(entity: EntitySpec, item: Mapping[str, Any]) -> str:
 async def create(ops: Operations, target: Target, args: Mapping[str, Any], ctx: CallContext) -> Output:
     """One new record; the answer carries its id and key fields."""
     entity, fields = target.ent, dict(args["fields"])
-    data = await _send(ops, target, ctx, "create", [], json_body=fields)
+    plan = await guard.plan_write(ops, target, "create", creates=[fields])
+    plan, approval = await guard.approved_plan(ops, target, ctx, plan, bulk=False, creates=[fields])
+    data, request_id = await _send(ops, target, ctx, plan, approval, json_body=fields)
     item = _record(entity, data, None, fields)
-    _audit(ctx, target, "create", [item.get("id")], "ok", fields=sorted(fields))
+    guard.audit(ctx, plan, "done", approval=approval, request_id=request_id, ids=[item.get("id")])
     summary = f"Created {_label(entity, item)}."
     return Output({"item": item, "summary": summary}, f"{summary}\n{render_record(item)}")
 
 
+def _skipped_note(missing: list[Any], changed: list[str]) -> str:
+    note = ""
+    if changed:
+        note += f" Not written, changed since the dry run: {', '.join(map(str, changed))} (read them again)."
+    if missing:
+        note += f" Not found: {', '.join(map(str, missing))}."
+    return note
+
+
 @handles("update")
 async def update(ops: Operations, target: Target, args: Mapping[str, Any], ctx: CallContext) -> Output:
-    """Changed fields of one record; the answer shows them as the portal now has them."""
+    """Changed fields of one record; the answer shows them as the portal now has them (or the plan, dry)."""
     entity, fields, record_id = target.ent, dict(args["fields"]), args["id"]
-    data = await _send(ops, target, ctx, "update", [record_id], json_body=fields, id=record_id)
+    plan = await guard.plan_write(ops, target, "update", updates=[(record_id, fields)])
+    if args.get("dry_run"):
+        return guard.dry_run_output(ctx, plan)
+    plan, approval = await guard.approved_plan(ops, target, ctx, plan, bulk=False, updates=[(record_id, fields)])
+    plan, changed = guard.apply_expect(args.get("expect"), plan)
+    if not plan.items:
+        if plan.missing:
+            raise NotFound(
+                f"{singular(entity.title)} #{record_id} does not exist.",
+                status=404,
+                code="ENTITY_NOT_FOUND",
+                hint=f"Find the right id with {entity.tool_prefix}_search.",
+            )
+        summary = f"Nothing written: {singular(entity.title).lower()} #{record_id} already has these values."
+        summary += _skipped_note([], changed)
+        guard.audit(ctx, plan, "skipped", approval=approval, skipped=changed)
+        item = {"id": record_id, **fields} if not changed else {"id": record_id}
+        return Output({"item": item, "summary": summary}, f"{summary}\n{render_record(item)}")
+    data, request_id = await _send(ops, target, ctx, plan, approval, json_body=fields, id=record_id)
     item = _record(entity, data, record_id, fields)
-    _audit(ctx, target, "update", [record_id], "ok", fields=sorted(fields))
-    summary = f"Updated {_label(entity, item)}: {', '.join(fields)}."
-    return Output({"item": item, "summary": summary}, f"{summary}\n{render_record(item)}")
+    guard.audit(ctx, plan, "done", approval=approval, request_id=request_id)
+    summary = f"Updated {_label(entity, item)}: " + ", ".join(
+        f"{k} {_short(c['from'])} → {_short(c['to'])}" for k, c in plan.items[0].changes.items()
+    )
+    return Output({"item": item, "summary": summary + "."}, f"{summary}.\n{render_record(item)}")
 
 
 @handles("delete")
 async def delete(ops: Operations, target: Target, args: Mapping[str, Any], ctx: CallContext) -> Output:
-    """One record removed."""
+    """One record removed, after a human's confirmation (or the plan, dry)."""
     entity, record_id = target.ent, args["id"]
-    await _send(ops, target, ctx, "delete", [record_id], id=record_id)
-    _audit(ctx, target, "delete", [record_id], "ok")
-    summary = f"Deleted {singular(entity.title).lower()} #{record_id}."
+    plan = await guard.plan_write(ops, target, "delete", ids=[record_id])
+    if args.get("dry_run"):
+        return guard.dry_run_output(ctx, plan)
+    if not plan.items:
+        raise NotFound(
+            f"{singular(entity.title)} #{record_id} does not exist; nothing was deleted.",
+            status=404,
+            code="NOT_FOUND",
+            hint=f"Find the right id with {entity.tool_prefix}_search.",
+        )
+    plan, approval = await guard.approved_plan(ops, target, ctx, plan, bulk=False, ids=[record_id])
+    if not plan.items:
+        raise NotFound(
+            f"{singular(entity.title)} #{record_id} was deleted meanwhile; nothing to do.",
+            status=404,
+            code="ENTITY_NOT_FOUND",
+        )
+    _, request_id = await _send(ops, target, ctx, plan, approval, id=record_id)
+    guard.audit(ctx, plan, "done", approval=approval, request_id=request_id)
+    label = plan.items[0].label
+    summary = f"Deleted {singular(entity.title).lower()} #{record_id}" + (f" «{label}»." if label else ".")
     return Output({"id": record_id, "summary": summary}, summary)
+
+
+def _short(value: Any) -> str:
+    return "∅" if value in (None, "", []) else render_value(value)[:60]
 
 
 def _check_items(ops: Operations, entity: EntitySpec, action: str, items: Sequence[Mapping[str, Any]]) -> None:
@@ -147,14 +188,50 @@ def _item_results(data: Any, count: int) -> list[Mapping[str, Any]]:
     return out + [{}] * (count - len(out))  # an item the portal did not report on has an unknown outcome
 
 
+def _plan_args(action: str, body: Mapping[str, Any]) -> dict[str, Any]:
+    if action == "create":
+        return {"creates": body["items"]}
+    if action == "update":
+        return {"updates": [(i["id"], {k: v for k, v in i.items() if k != "id"}) for i in body["items"]]}
+    return {"ids": body["ids"]}
+
+
+def _narrow(action: str, body: dict[str, Any], plan: Plan) -> tuple[dict[str, Any], list[Any]]:
+    """The request body and known ids for the records the plan still covers (skips what would not change)."""
+    if action == "create":
+        return body, [None] * len(body["items"])
+    keep = {str(i.id) for i in plan.items}
+    if action == "update":
+        items = [i for i in body["items"] if str(i["id"]) in keep]
+        return {**body, "items": items}, [i["id"] for i in items]
+    ids = [i for i in body["ids"] if str(i) in keep]
+    return {**body, "ids": ids}, ids
+
+
 @handles("entity_batch")
 async def entity_batch(ops: Operations, target: Target, args: Mapping[str, Any], ctx: CallContext) -> Output:
-    """Up to 500 creates, updates or deletes in one request, with each item's outcome."""
+    """Up to 500 creates, updates or deletes in one request, with each item's outcome (or the plan, dry)."""
     entity, action = target.ent, args["action"]
-    body, known = _bulk_body(ops, target, args)
+    body, _ = _bulk_body(ops, target, args)
+    plan_args = _plan_args(action, body)
+    plan = await guard.plan_write(ops, target, action, **plan_args)
+    if args.get("dry_run"):
+        return guard.dry_run_output(ctx, plan)
+    plan, approval = await guard.approved_plan(ops, target, ctx, plan, bulk=True, **plan_args)
+    plan, changed = guard.apply_expect(args.get("expect"), plan)
+    body, known = _narrow(action, body, plan)
+    skipped = _skipped_note(plan.missing, changed) + (
+        f" Already as requested: {', '.join(map(str, plan.unchanged))}." if plan.unchanged else ""
+    )
     count = len(known)
+    if not count:
+        summary = f"Nothing written: no {entity.title.lower()} to {action}.{skipped}"
+        guard.audit(ctx, plan, "skipped", approval=approval, skipped=changed)
+        return Output(
+            {"action": action, "ids": [], "errors": [], "succeeded": 0, "failed": 0, "summary": summary}, summary
+        )
     await ctx.progress(0, count, f"{action} {count} {entity.title.lower()}")
-    data = await _send(ops, target, ctx, action, [i for i in known if i is not None], json_body=body)
+    data, request_id = await _send(ops, target, ctx, plan, approval, json_body=body)
     ids: list[Any] = []
     errors: list[dict[str, Any]] = []
     for index, (result, before) in enumerate(zip(_item_results(data, count), known, strict=True)):
@@ -172,11 +249,12 @@ async def entity_batch(ops: Operations, target: Target, args: Mapping[str, Any],
         errors.append(failure)
     await ctx.progress(count, count, None)
     succeeded = count - len(errors)
-    _audit(
-        ctx, target, action, [i for i in ids if i is not None], "ok" if not errors else "partial", failed=len(errors)
-    )
+    ended = "done" if not errors else "partial" if succeeded else "failed"
+    done_ids = [i for i in ids if i is not None]
+    guard.audit(ctx, plan, ended, approval=approval, request_id=request_id, ids=done_ids, skipped=changed)
     summary = f"{action.capitalize()}d {succeeded} of {count} {entity.title.lower()}"
     summary += "." if not errors else f"; {len(errors)} failed (see errors: index, code, message)."
+    summary += skipped
     listed = errors[:MAX_LISTED_ERRORS]
     structured = {
         "action": action,

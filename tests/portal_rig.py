@@ -48,4 +48,5 @@ def rig(portal: Portal | None = None, entities: Sequence[str] = (), *, read_only
     ops = Operations(VibeCodeClient(DEMO_API_KEY, transport=transport), CursorCodec(b"s"), 6000)
     chosen = CATALOG.select([], list(entities))
     tools = build_tools(CATALOG, chosen, ops, read_only=read_only)
-    return Rig(portal, transport, Dispatcher(tools, read_only=read_only))
+    audit: list[dict[str, object]] = []
+    return Rig(portal, transport, Dispatcher(tools, read_only=read_only, audit=audit.append), audit)

@@ -16,15 +16,14 @@ pytestmark = pytest.mark.anyio
 
 async def test_reads_and_writes_in_one_request_with_per_call_results_and_errors() -> None:
     r = rig()
-    audit: list[Any] = []
     calls = [
         {"id": "open", "entity": "deals", "action": "list", "params": {"filter": {"stageId": "NEW"}, "limit": 3}},
         {"id": "boss", "entity": "users", "action": "get", "entityId": 1},
         {"id": "ghost", "entity": "deals", "action": "get", "entityId": 999999},
         {"entity": "leads", "action": "create", "params": {"title": "From batch", "amount": 10, "currency": "RUB"}},
     ]
-    out = await r.dispatcher.call("batch", {"calls": calls}, CallContext(tool="batch", audit=audit.append))
-    assert r.seen == [("POST", "/v1/batch")]  # one request, one rate-limit unit
+    out = await r.dispatcher.call("batch", {"calls": calls}, CallContext(tool="batch"))
+    assert r.seen == [("POST", "/v1/batch")]  # one request, one rate-limit unit (a create needs no prior read)
     rows = {row["id"]: row for row in out.structured["calls"]}
     assert [row["id"] for row in out.structured["calls"]] == ["open", "boss", "ghost", "3"]  # order kept, index ids
     new_deals = [d for d in r.portal.store.table("deals").scan() if d["stageId"] == "NEW"]
@@ -36,15 +35,17 @@ async def test_reads_and_writes_in_one_request_with_per_call_results_and_errors(
     assert r.portal.store.table("leads").get(created)["title"] == "From batch"
     assert out.structured["succeeded"] == 3 and out.structured["failed"] == 1
     assert "ghost: ENTITY_NOT_FOUND" in out.structured["summary"] and "resend only the failed" in out.text
-    assert [{k: v for k, v in a.items() if k != "at"} for a in audit] == [
+    assert [{k: v for k, v in a.items() if k != "at"} for a in r.audit] == [
         {
             "tool": "batch",
             "call": "3",
             "entity": "leads",
             "action": "create",
             "ids": [],
-            "outcome": "ok",
+            "result": "done",
+            "changes": {"title": "From batch", "amount": 10, "currency": "RUB"},
             "created": created,
+            "confirmation": "not_required",
         }
     ]
 
@@ -105,15 +106,18 @@ async def test_a_big_list_is_cut_to_the_budget_and_says_so() -> None:
 async def test_a_lost_answer_is_reported_as_unknown_audited_and_never_resent() -> None:
     r = rig()
 
+    passes = r.transport.inner.handle_async_request
+
     async def lost(request: httpx.Request) -> httpx.Response:
         r.seen.append((request.method, request.url.path))
+        if len(r.seen) == 1:
+            return await passes(request)  # the plan's read of the current values
         raise httpx.ReadTimeout("no answer", request=request)
 
     r.transport.handle_async_request = lost  # type: ignore[method-assign]
-    audit: list[Any] = []
     calls = [{"entity": "deals", "action": "update", "entityId": 5, "params": {"title": "Renamed"}}]
     with pytest.raises(OutcomeUnknown) as exc:
-        await r.dispatcher.call("batch", {"calls": calls}, CallContext(tool="batch", audit=audit.append))
+        await r.dispatcher.call("batch", {"calls": calls}, CallContext(tool="batch"))
     assert "may or may not have been applied" in str(exc.value.hint)
-    assert r.seen == [("POST", "/v1/batch")]  # a write is not retried blindly
-    assert [(a["ids"], a["outcome"], a["code"]) for a in audit] == [([5], "error", "OUTCOME_UNKNOWN")]
+    assert r.seen == [("POST", "/v1/batch")] * 2  # the plan's read, then the write: not retried blindly
+    assert [(a["ids"], a["result"], a["code"]) for a in r.audit] == [([5], "outcome_unknown", "OUTCOME_UNKNOWN")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import time
 from collections.abc import Mapping
 from dataclasses import replace
@@ -20,6 +21,7 @@ from server.errors import ConfigError, ReadOnlyRefusal, VibeCodeError
 from server.operations import Operations, Output
 from server.registry import HANDLERS, Target, handles
 from server.results import CursorCodec
+from server.safety import WritePolicy
 from server.tools import ToolDef, build_tools
 
 pytestmark = pytest.mark.anyio
@@ -96,11 +98,13 @@ async def test_handlers_receive_the_call_context() -> None:
 
     tool = ToolDef("probe", "Probe", "d", {"type": "object"}, {"type": "object"}, {"readOnlyHint": True}, run)
     ctx = CallContext(tool="probe", deadline=time.monotonic() + 5)
-    out = await Dispatcher({"probe": tool}).call("probe", {}, ctx)
-    assert out.text == "ok" and got == [ctx]
+    policy = WritePolicy("safe-write", confirm_above=3)
+    out = await Dispatcher({"probe": tool}, policy=policy).call("probe", {}, ctx)
+    # The caller's context arrives with the dispatcher's write policy and audit sink filled in.
+    assert out.text == "ok" and got == [dataclasses.replace(ctx, policy=policy, audit=got[0].audit)]
     remaining = got[0].remaining()
     assert remaining is not None and 0 < remaining <= 5
-    assert await CallContext().confirm("Delete 3 deals?") is False  # no human: refused by default
+    assert await CallContext().confirm("Delete 3 deals?", "d1") == "unavailable"  # no human to ask by default
     assert CallContext().remaining() is None
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from mcp import Client
 
 from server.__main__ import Assembled, assemble
+from server.audit import AuditLog
 from server.context import CallContext
 from server.emulator import EmulatorTransport, Portal
 from server.settings import Settings
@@ -23,8 +25,10 @@ def transport() -> CountingTransport:
 
 
 @pytest.fixture
-async def built(transport: CountingTransport) -> AsyncIterator[Assembled]:
-    async with assemble(Settings(), transport=transport) as b:
+async def built(transport: CountingTransport, tmp_path: Path) -> AsyncIterator[Assembled]:
+    # The write mechanics on their own: confirmation and its refusals are tested in test_safety.py.
+    settings = Settings(allow_unconfirmed_writes=True, audit_log=str(tmp_path / "audit.jsonl"))
+    async with assemble(settings, transport=transport) as b:
         yield b
 
 
@@ -62,12 +66,12 @@ async def test_create_update_delete_a_deal(client: Client) -> None:
     assert created["summary"] == f"Created deal #{deal_id} «Поставка серверов»."
 
     updated = await ok(client, "deals_update", {"id": deal_id, "fields": {"stageId": "WON"}})
-    assert updated["item"]["stageId"] == "WON" and updated["summary"].endswith(": stageId.")
+    assert updated["item"]["stageId"] == "WON" and updated["summary"].endswith(": stageId NEW → WON.")
     got = await ok(client, "deals_get", {"id": deal_id})
     assert got["item"]["stageId"] == "WON"
 
     deleted = await ok(client, "deals_delete", {"id": deal_id})
-    assert deleted == {"id": deal_id, "summary": f"Deleted deal #{deal_id}."}
+    assert deleted == {"id": deal_id, "summary": f"Deleted deal #{deal_id} «Поставка серверов»."}
     gone = await client.call_tool("deals_get", {"id": deal_id})
     assert gone.is_error and "ENTITY_NOT_FOUND" in gone.content[0].text
 
@@ -127,11 +131,9 @@ async def test_entity_batch_reports_each_item(client: Client, transport: Countin
         "deals_batch",
         {"action": "update", "items": [{"id": ids[0], "stageId": "WON"}, {"id": 999999, "title": "ghost"}]},
     )
-    assert changed["ids"] == [ids[0], None] and changed["succeeded"] == 1 and changed["failed"] == 1
-    assert changed["errors"] == [
-        {"index": 1, "id": 999999, "code": "ENTITY_NOT_FOUND", "message": changed["errors"][0]["message"]}
-    ]
-    assert "1 failed" in changed["summary"]
+    # The plan reads the records first: an id that does not exist is reported, not sent.
+    assert changed["ids"] == [ids[0]] and changed["succeeded"] == 1 and changed["failed"] == 0
+    assert "Not found: 999999." in changed["summary"]
 
     removed = await ok(client, "deals_batch", {"action": "delete", "ids": ids})
     assert removed["succeeded"] == 120 and removed["ids"] == ids
@@ -151,14 +153,17 @@ async def test_users_have_no_delete_and_deactivate_through_update(client: Client
     assert off["item"]["active"] is False
 
 
-async def test_writes_reach_the_audit_sink(built: Assembled) -> None:
-    records: list[Mapping[str, Any]] = []
-    ctx = CallContext(tool="deals_create", audit=records.append)
-    out = await built.dispatcher.call("deals_create", {"fields": {"title": "Аудит"}}, ctx)
+async def test_writes_reach_the_audit_log(built: Assembled, tmp_path: Path) -> None:
+    out = await built.dispatcher.call("deals_create", {"fields": {"title": "Аудит"}}, CallContext())
     new_id = out.structured["item"]["id"]
-    await built.dispatcher.call("deals_batch", {"action": "delete", "ids": [new_id, 999999]}, ctx)
-    assert [(r["action"], r["ids"], r["outcome"]) for r in records] == [
-        ("create", [new_id], "ok"),
-        ("delete", [new_id], "partial"),
+    await built.dispatcher.call("deals_batch", {"action": "delete", "ids": [new_id, 999999]}, CallContext())
+    records = AuditLog(tmp_path / "audit.jsonl").read()
+    assert [(r["action"], r["ids"], r["result"], r["confirmation"]) for r in records] == [
+        ("create", [new_id], "done", "not_required"),
+        ("delete", [new_id], "done", "operator_allowed"),
     ]
-    assert records[1]["failed"] == 1 and records[1]["units"] == 1
+    assert records[0]["changes"] == [
+        {"id": None, "label": "Аудит", "changes": {"title": {"from": None, "to": "Аудит"}}}
+    ]
+    assert records[1]["changes"] == [{"id": new_id, "label": "Аудит"}]
+    assert all(r["request_id"].startswith("emu-") for r in records)

@@ -1,0 +1,207 @@
+"""The path every write takes before it is sent: plan, stop at a dry run, ask a human, re-check, audit.
+
+A write handler calls `plan_write` (one `search` by ids reads the current values), returns
+`dry_run_output` for a dry run, else `approve` (the write policy and, where it says so, the
+human, who is shown the plan), and reports how it ended with `audit`. The confirmation is bound
+to the plan's digest: if the records change before the answer is used, the human is asked again.
+A dry run's fingerprints, passed back as `expect`, make the real run skip (and name) every record
+changed since the dry run instead of overwriting it unseen.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from server.catalog import EntitySpec
+from server.context import CallContext
+from server.errors import InvalidArguments, NotConfirmed, OutcomeUnknown, VibeCodeError
+from server.operations import Operations, Output
+from server.registry import Target
+from server.results import dumps
+from server.safety import ENABLE_HINT
+from server.writeplan import Plan, PlanItem, changes, fingerprint, stale
+
+MAX_PLAN_ITEMS_SHOWN = 50  # a dry run lists this many records in full and counts the rest
+STAMPS = ("updatedAt", "updatedTime", "changedDate")
+
+
+async def current_records(
+    ops: Operations, entity: EntitySpec, ids: Sequence[Any], fields: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """The records with these ids as the portal has them now (`fields`, the name and update stamps)."""
+    if not ids:
+        return {}
+    select = [f for f in dict.fromkeys(["id", entity.name_field, *fields, *STAMPS]) if f == "id" or f in entity.fields]
+    body = {"filter": {"id": {"$in": list(ids)}}, "select": select, "limit": len(ids)}
+    resp = await ops.client.request("POST", f"/v1/{entity.name}/search", json_body=body)
+    rows = resp.data if isinstance(resp.data, list) else []
+    return {str(r.get("id")): dict(r) for r in rows if isinstance(r, Mapping)}
+
+
+async def plan_write(
+    ops: Operations,
+    target: Target,
+    action: str,
+    *,
+    updates: Sequence[tuple[Any, Mapping[str, Any]]] = (),
+    ids: Sequence[Any] = (),
+    creates: Sequence[Mapping[str, Any]] = (),
+) -> Plan:
+    """What the write would do: per record, current → new values (update), what goes (delete) or comes (create)."""
+    entity = target.ent
+    items: list[PlanItem] = []
+    missing: list[Any] = []
+    unchanged: list[Any] = []
+    if action == "create":
+        for new in creates:
+            label = str(new.get(entity.name_field) or "")
+            items.append(PlanItem(None, label, {k: {"from": None, "to": v} for k, v in new.items()}))
+    else:
+        wanted = updates if action == "update" else [(rid, {}) for rid in ids]
+        touched = sorted({k for _, new in wanted for k in new})
+        current = await current_records(ops, entity, [rid for rid, _ in wanted], touched)
+        for rid, new in wanted:
+            record = current.get(str(rid))
+            if record is None:
+                missing.append(rid)
+                continue
+            diff = changes(record, new)
+            if action == "update" and not diff:
+                unchanged.append(rid)
+                continue
+            items.append(PlanItem(rid, str(record.get(entity.name_field) or ""), diff, fingerprint(record, touched)))
+    units = target.spec.units(len(items)) if items else 0
+    return Plan(target.tool, entity.name, action, items, missing, unchanged, units=units, rate=ops.rate_limit)
+
+
+def digest(plan: Plan) -> str:
+    """What a human's confirmation is bound to: the plan's records, values and fingerprints."""
+    raw = dumps([plan.action, plan.entity, [[i.id, i.changes, i.fingerprint] for i in plan.items]])
+    return hashlib.sha256(raw.encode()).hexdigest()[:32]
+
+
+def dry_run_output(ctx: CallContext, plan: Plan) -> Output:
+    """The plan as a tool result (nothing written), with the fingerprints a real run can `expect`."""
+    audit(ctx, plan, "dry_run", approval="not_asked", dry_run=True)
+    summary = "DRY RUN, nothing was written. It would " + plan.summary()
+    if plan.items and plan.action != "create":
+        summary += "\nTo apply exactly this, call again without dry_run and with expect=plan.fingerprints."
+    body = plan.to_dict(limit=MAX_PLAN_ITEMS_SHOWN)
+    if plan.action != "create":
+        body["fingerprints"] = plan.fingerprints()
+    return Output({"dry_run": True, "plan": body, "summary": summary}, summary)
+
+
+MAX_ASKS = 3  # records that keep changing while the human reads: stop asking, write nothing
+
+
+async def approved_plan(
+    ops: Operations, target: Target, ctx: CallContext, plan: Plan, *, bulk: bool, **plan_args: Any
+) -> tuple[Plan, str]:
+    """The plan a human (or the policy) approved, re-read after the answer; and how it was approved.
+
+    Records can change while the human reads the question: the plan is read again after a yes, and
+    if it differs from what was shown, the human is asked again about the new one.
+
+    Raises:
+        NotConfirmed: declined, cancelled, no way to ask and no operator opt-in, or records kept changing.
+        InputRequired: (from the context) the question goes to the client; the call resumes later.
+    """
+    for _ in range(MAX_ASKS):
+        approval = await approve(ctx, plan, bulk=bulk)
+        if approval != "confirmed":
+            return plan, approval
+        fresh = await plan_write(ops, target, plan.action, **plan_args)
+        if digest(fresh) == digest(plan):
+            return fresh, approval
+        plan = fresh
+    audit(ctx, plan, "refused", approval="changed_while_asking")
+    raise NotConfirmed(
+        f"The records of this {plan.action} kept changing while the user was asked; nothing was written.",
+        code="CONFLICT",
+        hint="Read the records again and repeat the request when they have settled.",
+    )
+
+
+async def approve(ctx: CallContext, plan: Plan, *, bulk: bool) -> str:
+    """Apply the write policy and, where it says so, ask the human. Returns how the write was approved.
+
+    Raises:
+        NotConfirmed: declined, cancelled, or no way to ask and no operator opt-in (audited).
+        InputRequired: (from the context) the question goes to the client, the call resumes later.
+    """
+    policy = ctx.policy
+    if not plan.items or not policy.needs_confirmation(plan.action, plan.count, bulk):
+        return "not_required"
+    question = "Allow this change to the Bitrix24 portal?\n" + plan.summary()
+    decision = await ctx.confirm(question, digest(plan))
+    if decision == "accept":
+        return "confirmed"
+    if decision == "unavailable" and policy.allow_unconfirmed:
+        return "operator_allowed"
+    audit(ctx, plan, "refused", approval=decision)
+    if decision == "unavailable":
+        raise NotConfirmed(
+            f"{plan.tool} needs a human's confirmation ({plan.action} of {plan.count} record(s)) "
+            "and this client cannot ask for one. Nothing was written.",
+            hint=ENABLE_HINT,
+        )
+    raise NotConfirmed(
+        f"The user {decision}{'d' if decision.endswith('e') else 'ed'} the {plan.action} of {plan.count} "
+        f"{plan.entity} record(s). Nothing was written.",
+        code="CONFIRMATION_DECLINED" if decision == "decline" else "CONFIRMATION_CANCELLED",
+        hint="Do not repeat this write unless the user asks for it again.",
+    )
+
+
+def apply_expect(expected: Mapping[str, Any] | None, plan: Plan) -> tuple[Plan, list[str]]:
+    """The plan without the records whose fingerprint differs from a dry run's, and their ids."""
+    if not expected:
+        return plan, []
+    if not all(isinstance(v, str) for v in expected.values()):
+        raise InvalidArguments(
+            "expect must map record ids to the fingerprints a dry run returned.",
+            hint="Pass plan.fingerprints from the dry run's result unchanged, or leave expect out.",
+        )
+    changed = stale({str(k): str(v) for k, v in expected.items()}, plan)
+    kept = [i for i in plan.items if str(i.id) not in changed]
+    return Plan(plan.tool, plan.entity, plan.action, kept, plan.missing, plan.unchanged, plan.units, plan.rate), changed
+
+
+def audit(
+    ctx: CallContext,
+    plan: Plan,
+    result: str,
+    *,
+    approval: str,
+    dry_run: bool = False,
+    request_id: str | None = None,
+    error: VibeCodeError | None = None,
+    ids: Sequence[Any] | None = None,
+    skipped: Sequence[Any] = (),
+) -> None:
+    """One audit record of this write attempt (result: done, partial, failed, outcome_unknown, refused, dry_run)."""
+    entry: dict[str, Any] = {
+        "tool": plan.tool,
+        "entity": plan.entity,
+        "action": plan.action,
+        "dry_run": dry_run,
+        "confirmation": approval,
+        "result": result,
+        "ids": list(ids) if ids is not None else [i.id for i in plan.items if i.id is not None],
+        "changes": [i.to_dict() for i in plan.items],
+    }
+    if skipped:
+        entry["skipped_changed_since_shown"] = list(skipped)
+    if request_id:
+        entry["request_id"] = request_id
+    if error is not None:
+        entry["error"] = {"code": error.code, "message": error.message}
+    ctx.audit(entry)
+
+
+def outcome(error: VibeCodeError) -> str:
+    """`failed`, or `outcome_unknown` when the write may have happened."""
+    return "outcome_unknown" if isinstance(error, OutcomeUnknown) else "failed"
