@@ -62,7 +62,8 @@ async def assemble(settings: Settings, transport: Transport | None = None) -> As
         policy = write_policy(settings)
         # Every tool is built and dispatchable, so a hidden write named by a stale client gets a clear
         # refusal; tools/list offers only what the write tier allows.
-        audit = AuditLog(settings.audit_log or default_path(os.environ))
+        redactor = redactor_for(settings)
+        audit = AuditLog(settings.audit_log or default_path(os.environ), redact=redactor.text)
         dispatcher = Dispatcher(build_tools(catalog, entities, ops), policy=policy, audit=audit.record)
         tools = dispatcher.listed
         server = build_server(
@@ -70,7 +71,7 @@ async def assemble(settings: Settings, transport: Transport | None = None) -> As
             demo=settings.demo,
             instructions_note=write_note(policy),
             state_key=secret,
-            redactor=redactor_for(settings),
+            redactor=redactor,
         )
         yield Assembled(server=server, tools=tools, client=client, dispatcher=dispatcher)
 
