@@ -4,35 +4,16 @@ the normalisations, and every error — each error naming its key and the fix.""
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from server.catalog import FieldSpec, load_catalog
+from server.catalog import FieldSpec
 from server.errors import InvalidArguments
 from server.filters import compile_filter
+from tests.filter_fields import DATA, entity_fields
 
-DATA = Path(__file__).parent / "data" / "filters"
 ROW_KEYS = {"description", "entity", "filter", "valid", "error_code", "canonical"}
-
-
-def entity_fields() -> dict[str, Mapping[str, FieldSpec]]:
-    """The static catalog with list items laid over it, as live metadata would have them."""
-    overlay = json.loads((DATA / "fields.json").read_text(encoding="utf-8"))
-    out: dict[str, Mapping[str, FieldSpec]] = {}
-    for name, entity in load_catalog().entities.items():
-        fields = dict(entity.fields)
-        for field, raw in overlay.get(name, {}).items():
-            base = fields.get(field, FieldSpec(field, raw["type"]))
-            items = tuple((str(i), str(label)) for i, label in raw.get("items", []))
-            fields[field] = replace(
-                base, type=raw["type"], label=raw.get("label", ""), multiple=raw.get("multiple", False), items=items
-            )
-        out[name] = fields
-    return out
 
 
 FIELDS = entity_fields()
