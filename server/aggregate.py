@@ -3,9 +3,10 @@
 A sum of a money field over records in several currencies is meaningless as one number, and the
 API cannot group by the currency field (`currency` is not aggregatable) nor run aggregates inside
 `/v1/batch` (its actions are list/get/create/update/delete/fields/search). So when a numeric
-function touches a money field and the filter does not pin one currency, the aggregate runs once per
-portal currency (the filter AND-ed with that currency), concurrently, plus one cheap count for the
-records that carry no currency at all. Plain data in, `Output` out.
+function touches a money field and the filter does not pin one currency, one `/v1/batch` of
+one-record lists counts the matches in all and per portal currency, then the aggregate runs once
+per currency actually used (the filter AND-ed with that currency), concurrently; matches without a
+currency are counted and reported, never mixed in. Plain data in, `Output` out.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import anyio
 
 from server.catalog import EntitySpec, FieldSpec
 from server.context import CallContext
-from server.errors import InvalidArguments
+from server.errors import InvalidArguments, VibeCodeError
 from server.filters import compile_filter
 from server.metadata import EntityMeta
 from server.operations import Operations, Output
@@ -30,6 +31,7 @@ NUMERIC_FUNCTIONS = frozenset({"sum", "avg", "min", "max"})
 NUMERIC_TYPES = frozenset({"double", "money", "integer"})
 SYNTAX3 = {">=": "$gte", ">": "$gt", "<=": "$lte", "<": "$lt", "!=": "$ne", "!": "$ne", "%": "$contains"}
 SEMANTIC_ORDER = ("P", "S", "F")
+BATCH_CALLS = 50  # calls per POST /v1/batch
 
 
 def is_user_field(name: str) -> bool:
@@ -203,28 +205,61 @@ class Aggregator:
             return [_Part(pinned[0], data)], int(data.get("count") or 0)
         portal = [str(c.get("id")) for c in await self.ref.currencies()]
         codes = [c for c in portal if pinned is None or c in pinned] + [c for c in pinned or [] if c not in portal]
+        counted = await self._count_per_currency(entity, flt, currency_field, codes)
+        if counted is not None:  # skip the aggregates of currencies no matching record uses
+            codes = [c for c in codes if counted.get(c)]
         results: dict[str, Mapping[str, Any]] = {}
-        counted: dict[str, int] = {}
 
         async def one(code: str) -> None:
             results[code] = await self._call(entity, specs, with_currency(flt, currency_field, code), group_by)
 
         async def count_all() -> None:
-            counted["all"] = int((await self._call(entity, (), flt, ())).get("count") or 0)
+            nonlocal counted
+            counted = {"*": int((await self._call(entity, (), flt, ())).get("count") or 0)}
 
         async with anyio.create_task_group() as tg:
             for code in codes:
                 tg.start_soon(one, code)
-            tg.start_soon(count_all)
+            if counted is None:
+                tg.start_soon(count_all)
         parts = [_Part(code, results[code]) for code in codes]
-        total = counted["all"]
+        total = counted["*"] if counted else 0
         covered = sum(int(p.data.get("count") or 0) for p in parts)
         if covered < total:
             notes.append(
-                f"{total - covered} matching record(s) have no {currency_field} (or one outside "
-                f"{', '.join(codes)}) and are not in the per-currency figures."
+                f"{total - covered} matching record(s) have no {currency_field} (or one the portal does "
+                "not list) and are not in the per-currency figures."
             )
         return parts, total
+
+    async def _count_per_currency(
+        self, entity: EntitySpec, flt: Mapping[str, Any], currency_field: str, codes: Sequence[str]
+    ) -> dict[str, int] | None:
+        """Matches in all and per currency, counted by one-record lists inside POST /v1/batch (≤50 calls
+        a request, one rate-limit unit each); None when the batch cannot say, so every currency is tried."""
+        filters = {"*": dict(flt), **{code: with_currency(flt, currency_field, code) for code in codes}}
+        calls: list[dict[str, Any]] = [
+            {"id": key, "entity": entity.name, "action": "list", "params": {"filter": f, "select": ["id"], "limit": 1}}
+            for key, f in filters.items()
+        ]
+        counts: dict[str, int] = {}
+        try:
+            for start in range(0, len(calls), BATCH_CALLS):
+                resp = await self.ops.client.request(
+                    "POST", "/v1/batch", json_body={"calls": calls[start : start + BATCH_CALLS]}, read=True
+                )
+                data = resp.data if isinstance(resp.data, Mapping) else {}
+                totals, meta = data.get("totals"), data.get("meta")
+                for call in calls[start : start + BATCH_CALLS]:
+                    value = totals.get(call["id"]) if isinstance(totals, Mapping) else None
+                    if value is None and isinstance(meta, Mapping) and isinstance(meta.get(call["id"]), Mapping):
+                        value = meta[call["id"]].get("total")
+                    if not isinstance(value, int) or isinstance(value, bool):
+                        return None
+                    counts[call["id"]] = value
+        except VibeCodeError:
+            return None
+        return counts
 
     @staticmethod
     def _row(keys: Mapping[str, Any], currency: str | None, data: Mapping[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+import httpx
 import pytest
 from portal_rig import CATALOG, rig
 
@@ -84,11 +85,40 @@ async def test_per_currency_calls_and_cached_reference_data() -> None:
     r = rig()
     await r.dispatcher.call("deals_aggregate", OPEN_BY_STAGE)
     first = list(r.seen)
-    assert first.count(("POST", "/v1/deals/aggregate")) == 4  # RUB, USD, EUR and the plain count
+    assert first.count(("POST", "/v1/batch")) == 1  # counts in all and per currency, one request
+    assert first.count(("POST", "/v1/deals/aggregate")) == 3  # RUB, USD, EUR
     assert ("GET", "/v1/currencies") in first and ("GET", "/v1/deal-categories") in first
     r.seen.clear()
     await r.dispatcher.call("deals_aggregate", OPEN_BY_STAGE)
-    assert r.seen == [("POST", "/v1/deals/aggregate")] * 4  # currencies and stage names come from the cache
+    # Currencies and stage names come from the cache.
+    assert r.seen == [("POST", "/v1/batch")] + [("POST", "/v1/deals/aggregate")] * 3
+
+
+async def test_a_currency_no_matching_record_uses_costs_no_aggregate() -> None:
+    r = rig()
+    r.portal.store.table("currencies").insert({"id": "KZT", "amount": 0.19, "amountCnt": 1, "base": False, "sort": 400})
+    r.seen.clear()
+    out = await r.dispatcher.call("deals_aggregate", OPEN_BY_STAGE)
+    assert [t["currency"] for t in out.structured["totals"]] == ["RUB", "USD", "EUR"]
+    assert r.seen.count(("POST", "/v1/deals/aggregate")) == 3  # none for KZT: no open deal uses it
+
+
+async def test_without_batch_counts_every_currency_is_aggregated_and_the_total_counted() -> None:
+    r = rig()
+    inner = r.transport.handle_async_request
+
+    async def no_batch(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/batch":
+            r.seen.append((request.method, request.url.path))
+            return httpx.Response(403, json={"success": False, "error": {"code": "SCOPE_DENIED", "message": "no"}})
+        return await inner(request)
+
+    r.transport.handle_async_request = no_batch  # type: ignore[method-assign]
+    out = await r.dispatcher.call("deals_aggregate", OPEN_BY_STAGE)
+    assert r.seen.count(("POST", "/v1/deals/aggregate")) == 4  # RUB, USD, EUR and the plain count
+    want = expected_sums(r.portal, lambda row: row.get("stageSemanticId") == "P")
+    assert out.structured["count"] == sum(c for c, _ in want.values())
+    assert sum(t["count"] for t in out.structured["totals"]) == out.structured["count"]
 
 
 async def test_records_without_a_currency_are_counted_and_reported_not_mixed_in() -> None:
