@@ -30,7 +30,7 @@ from server.context import CallContext, Decision, InputRequired
 from server.dispatch import Dispatcher, UnknownTool
 from server.errors import VibeCodeError
 from server.httpauth import BearerAuth, HostOriginGuard, default_hosts
-from server.httpguard import Throttled, connection_limits, guarded_protocol, quiet_accept_errors
+from server.httpguard import Throttled, connection_limits, fit_busy, guarded_protocol, quiet_accept_errors
 from server.httplimits import RequestLimits
 from server.redact import Redactor, clip
 from server.settings import Settings
@@ -284,6 +284,11 @@ class BoundedSessions(StreamableHTTPSessionManager):
 def http_app(server: McpServer, settings: Settings) -> Any:
     """The ASGI app: access checks and request bounds in front of the SDK's Streamable HTTP endpoint."""
     limits = settings.http_limits
+    sessions, requests = fit_busy(
+        connection_limits(limits.max_connections, limits.header_timeout).max_connections,
+        limits.max_sessions,
+        limits.max_requests,
+    )
     manager = BoundedSessions(
         app=server,
         stateless=settings.http_stateless,
@@ -291,15 +296,13 @@ def http_app(server: McpServer, settings: Settings) -> Any:
         security_settings=TransportSecuritySettings(enable_dns_rebinding_protection=False),
         max_request_body_size=limits.max_body_bytes,
         session_idle_timeout=limits.session_idle_timeout,
-        max_sessions=limits.max_sessions,
+        max_sessions=sessions,
     )
     app: Any = Starlette(
         routes=[Route("/mcp", endpoint=StreamableHTTPASGIApp(manager))],
         lifespan=lambda _app: manager.run(),
     )
-    app = RequestLimits(
-        app, max_in_flight=limits.max_requests, max_body=limits.max_body_bytes, body_timeout=limits.body_timeout
-    )
+    app = RequestLimits(app, max_in_flight=requests, max_body=limits.max_body_bytes, body_timeout=limits.body_timeout)
     if settings.http_token is not None:
         app = BearerAuth(app, settings.http_token.reveal())
     hosts = [*default_hosts(settings.http_host), *settings.http_allowed_hosts]
@@ -324,11 +327,12 @@ async def serve_http(server: McpServer, settings: Settings) -> None:
         log_config=None,  # uvicorn's records go through the root handlers and their redaction
         lifespan="on",
     )
+    sessions, requests = fit_busy(conn.max_connections, limits.max_sessions, limits.max_requests)
     log.info(
         "HTTP limits: %d connections, %d requests in flight, %s, %.0f s header / %.0f s body timeouts",
         conn.max_connections,
-        limits.max_requests,
-        "stateless" if settings.http_stateless else f"{limits.max_sessions} sessions",
+        requests,
+        "stateless" if settings.http_stateless else f"{sessions} sessions",
         limits.header_timeout,
         limits.body_timeout,
     )

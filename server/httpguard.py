@@ -49,6 +49,19 @@ def connection_limits(requested: int, header_timeout: float, nofile: int | None 
     return ConnectionLimits(max_connections=cap, header_timeout=header_timeout, backlog=max(8, reserve // 4))
 
 
+def fit_busy(max_connections: int, sessions: int, requests: int) -> tuple[int, int]:
+    """Sessions and requests in flight scaled down, if needed, to leave idle room under the connection cap.
+
+    Each 2025-era session may hold one connection busy (its event stream) and each request in
+    flight one more; only idle connections can be replaced, so the busy ones must not fill the cap.
+    """
+    room = max(2, max_connections * 9 // 10)
+    if sessions + requests <= room:
+        return sessions, requests
+    fitted_sessions = max(1, room * sessions // (sessions + requests))
+    return fitted_sessions, max(1, room - fitted_sessions)
+
+
 class Throttled:
     """Log a repeated event once, then a count at most once per interval."""
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import os
+import subprocess
+import sys
 from collections.abc import MutableMapping
 from typing import Any
 
@@ -15,7 +19,7 @@ from mcp import Client
 from server.__main__ import assemble, redactor_for
 from server.errors import ConfigError
 from server.httpauth import BearerAuth, HostOriginGuard, default_hosts
-from server.httpguard import connection_limits
+from server.httpguard import connection_limits, fit_busy, quiet_accept_errors
 from server.httplimits import RequestLimits
 from server.redact import MASK, Redactor, clip
 from server.settings import Secret, Settings, load_settings
@@ -224,3 +228,37 @@ async def test_huge_bad_input_gives_a_short_error(args: dict[str, Any]) -> None:
         result = await c.call_tool("deals_search", args)
     assert result.is_error
     assert len(json.dumps(result.model_dump(mode="json"))) < 6000
+
+
+def test_accept_errors_are_logged_once_per_interval_without_tracebacks(caplog: pytest.LogCaptureFixture) -> None:
+    loop = asyncio.new_event_loop()
+    try:
+        quiet_accept_errors(loop)
+        handler = loop.get_exception_handler()
+        assert handler is not None
+        context = {"message": "socket.accept() out of system resource", "exception": OSError(24, "Too many open files")}
+        with caplog.at_level(logging.WARNING):
+            for _ in range(2000):
+                handler(loop, context)
+        assert len(caplog.records) == 1 and not caplog.records[0].exc_info
+    finally:
+        loop.close()
+
+
+def test_busy_connections_leave_idle_room_under_the_cap() -> None:
+    assert fit_busy(1000, 500, 256) == (500, 256)
+    sessions, requests = fit_busy(192, 500, 256)
+    assert sessions + requests <= 172 and sessions > requests > 0
+
+
+def test_a_key_that_cannot_go_in_a_header_stops_start_up_with_one_line() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("VIBECODE_")}
+    out = subprocess.run(
+        [sys.executable, "-m", "server"],
+        env={**env, "VIBECODE_API_KEY": "vibe_api_ключ"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.count("\n") == 1 and "VIBECODE_API_KEY" in out.stderr and "ключ" not in out.stderr
