@@ -23,6 +23,7 @@ from server.client import Transport, VibeCodeClient
 from server.dispatch import Dispatcher
 from server.errors import ConfigError, VibeCodeError
 from server.operations import Operations
+from server.ratelimit import RateLimiter, Storage
 from server.redact import Redactor
 from server.results import CursorCodec
 from server.safety import Tier, WritePolicy
@@ -53,11 +54,25 @@ async def assemble(settings: Settings, transport: Transport | None = None) -> As
 
         api_key = DEMO_API_KEY
         if transport is None:
-            transport = EmulatorTransport(Portal(seed=settings.demo_seed, scale=settings.demo_scale))
+            portal = Portal(seed=settings.demo_seed, scale=settings.demo_scale)
+            if settings.demo_limits:
+                from server.emulator import limits
+
+                limits.install(portal)
+            transport = EmulatorTransport(portal)
     catalog = load_catalog()
     entities = catalog.select(settings.toolsets, settings.entities)
     secret = settings.cursor_secret.reveal().encode() if settings.cursor_secret else os.urandom(32)
-    async with VibeCodeClient(api_key, settings.base_url, transport=transport, timeout=settings.timeout) as client:
+    client = VibeCodeClient(
+        api_key,
+        settings.base_url,
+        transport=transport,
+        timeout=settings.timeout,
+        call_timeout=settings.call_timeout,
+        max_response_bytes=settings.max_response_bytes,
+        limiter=build_limiter(settings),
+    )
+    async with client:
         ops = Operations(client, CursorCodec(secret), settings.max_result_tokens, rate_limit=settings.rate_limit)
         policy = write_policy(settings)
         # Every tool is built and dispatchable, so a hidden write named by a stale client gets a clear
@@ -72,6 +87,7 @@ async def assemble(settings: Settings, transport: Transport | None = None) -> As
             instructions_note=write_note(policy),
             state_key=secret,
             redactor=redactor,
+            call_timeout=settings.call_timeout,
         )
         yield Assembled(server=server, tools=tools, client=client, dispatcher=dispatcher)
 
@@ -97,6 +113,18 @@ def redactor_for(settings: Settings) -> Redactor:
     """Masks every secret the settings hold."""
     secrets = (settings.api_key, settings.http_token, settings.cursor_secret)
     return Redactor(s.reveal() for s in secrets if s is not None)
+
+
+def build_limiter(settings: Settings) -> RateLimiter | None:
+    """The shared rate limiter: none for the unlimited demo portal; in Redis when VIBECODE_REDIS_URL is set."""
+    if settings.demo and not settings.demo_limits:
+        return None
+    storage: Storage | None = None
+    if settings.redis_url:
+        from server.ratelimit_redis import RedisStorage
+
+        storage = RedisStorage(settings.redis_url)
+    return RateLimiter(settings.rate_limit, settings.key_rate_limit, storage=storage)
 
 
 def _announce(settings: Settings, n_tools: int) -> None:

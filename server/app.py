@@ -10,6 +10,7 @@ import asyncio
 import json
 import logging
 import math
+import time
 from collections.abc import Mapping
 from typing import Any
 
@@ -129,7 +130,9 @@ def _accepted(action: str, content: Mapping[str, Any] | None) -> Decision:
     return "cancel" if action == "cancel" else "decline"
 
 
-def call_context(ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> CallContext:
+def call_context(
+    ctx: ServerRequestContext[Any], params: types.CallToolRequestParams, call_timeout: float | None = None
+) -> CallContext:
     """MCP's request context adapted to the plain call context handlers receive.
 
     Confirmation: on 2025-era connections an `elicitation/create` request to the client's human;
@@ -161,7 +164,8 @@ def call_context(ctx: ServerRequestContext[Any], params: types.CallToolRequestPa
         result = await ctx.session.elicit_form(question, CONFIRM_SCHEMA, related_request_id=ctx.request_id)
         return _accepted(result.action, result.content)
 
-    return CallContext(tool=params.name, progress=progress, confirm=confirm)
+    deadline = time.monotonic() + call_timeout if call_timeout is not None else None
+    return CallContext(tool=params.name, deadline=deadline, progress=progress, confirm=confirm)
 
 
 def input_required(ask: InputRequired) -> types.InputRequiredResult:
@@ -180,12 +184,14 @@ def build_server(
     demo: bool,
     instructions_note: str = "",
     redactor: Redactor | None = None,
+    call_timeout: float | None = None,
     state_key: bytes | None = None,
 ) -> McpServer:
     """An MCP server exposing the dispatcher's listed tools (once, in their order).
 
     `redactor` masks the secrets in every result and error, whatever the upstream or a caller echoed;
-    `state_key` seals confirmation state (shared by replicas; random per process when None).
+    `state_key` seals confirmation state (shared by replicas; random per process when None);
+    `call_timeout` bounds each call: every upstream wait, retry and read it makes.
     """
     tools: Mapping[str, ToolDef] = dispatcher.listed
     listed = [to_mcp_tool(t) for t in tools.values()]
@@ -206,7 +212,7 @@ def build_server(
         ctx: ServerRequestContext[Any], params: types.CallToolRequestParams
     ) -> types.CallToolResult | types.InputRequiredResult:
         try:
-            out = await dispatcher.call(params.name, params.arguments, call_context(ctx, params))
+            out = await dispatcher.call(params.name, params.arguments, call_context(ctx, params, call_timeout))
         except InputRequired as ask:
             return input_required(ask)
         except UnknownTool:

@@ -1,110 +1,106 @@
 """The VibeCode REST client: sole owner of the process's `httpx.AsyncClient`.
 
-Every upstream failure leaves this module as a `server.errors` exception. Reads are retried
-on 429/5xx and connection failures; writes only when the upstream provably did not run
-them (429, or a connection that failed before the request was sent).
+Every request waits its turn in the shared `RateLimiter`, runs under the call's deadline, reads at
+most `max_response_bytes`, and leaves this module as data or as a `server.errors` exception — no
+httpx exception escapes. Retries follow `server.retry`: reads when the error's policy allows, writes
+only when the upstream provably did not run them; a write whose outcome is unknown is reported so.
 """
 
 from __future__ import annotations
 
-import json
 import logging
-import random
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
 import httpx
 
-from server import __version__, specs
-from server.errors import (
-    AccessDenied,
-    ApiError,
-    AuthError,
-    BadRequest,
-    BadResponse,
-    BusinessError,
-    Conflict,
-    ConnectError,
-    NotFound,
-    OutcomeUnknown,
-    PaymentRequired,
-    RateLimited,
-    UpstreamServerError,
-    UpstreamUnavailable,
+from server import __version__, deadline
+from server.envelope import (
+    STATUS_CLASSES,
+    ApiResponse,
+    api_error,
+    error_catalog,
+    expected_shape,
+    is_read,
+    outcome_unknown,
+    parse,
 )
+from server.errors import (
+    ApiError,
+    BadResponse,
+    ConnectError,
+    DeadlineExceeded,
+    OutcomeUnknown,
+    ResponseTooLarge,
+    VibeCodeError,
+)
+from server.ratelimit import RateLimiter
+from server.retry import MIN_ATTEMPT_SECONDS, RetryPolicy
+
+__all__ = [
+    "HTTPX_ERRORS",
+    "STATUS_CLASSES",
+    "ApiResponse",
+    "Transport",
+    "VibeCodeClient",
+    "api_error",
+    "encode_query",
+    "error_catalog",
+    "expected_shape",
+]
 
 log = logging.getLogger(__name__)
 
 Transport = httpx.AsyncBaseTransport  # what callers may inject (the demo portal's, a mock) without importing httpx
 
-STATUS_CLASSES: dict[int, type[ApiError]] = {
-    400: BadRequest,
-    401: AuthError,
-    402: PaymentRequired,
-    403: AccessDenied,
-    404: NotFound,
-    409: Conflict,
-    422: BusinessError,
-    429: RateLimited,
-    500: UpstreamServerError,
-    502: UpstreamUnavailable,
-    503: UpstreamUnavailable,
-    504: UpstreamUnavailable,
+DEFAULT_CALL_TIMEOUT = 60.0
+DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+
+# Every exception class httpx defines, by what it says about a request (tests check none is missing):
+# not_sent - the request never left, a retry is safe even for a write; config - it never can leave
+# (bad URL or scheme); no_answer - it may have reached the upstream; bad_body - an answer came but
+# could not be read. Lookup walks the MRO, so subclasses httpx adds later land on their family.
+HTTPX_ERRORS: dict[type[Exception], str] = {
+    httpx.ConnectError: "not_sent",
+    httpx.ConnectTimeout: "not_sent",
+    httpx.PoolTimeout: "not_sent",
+    httpx.ProxyError: "not_sent",
+    httpx.UnsupportedProtocol: "config",
+    httpx.InvalidURL: "config",
+    httpx.ReadTimeout: "no_answer",
+    httpx.WriteTimeout: "no_answer",
+    httpx.TimeoutException: "no_answer",
+    httpx.ReadError: "no_answer",
+    httpx.WriteError: "no_answer",
+    httpx.CloseError: "no_answer",
+    httpx.NetworkError: "no_answer",
+    httpx.RemoteProtocolError: "no_answer",
+    httpx.LocalProtocolError: "no_answer",
+    httpx.ProtocolError: "no_answer",
+    httpx.TransportError: "no_answer",
+    httpx.RequestError: "no_answer",
+    httpx.HTTPError: "no_answer",
+    httpx.StreamError: "no_answer",
+    httpx.StreamConsumed: "no_answer",
+    httpx.StreamClosed: "no_answer",
+    httpx.ResponseNotRead: "no_answer",
+    httpx.RequestNotRead: "no_answer",
+    httpx.CookieConflict: "no_answer",
+    httpx.DecodingError: "bad_body",
+    httpx.TooManyRedirects: "bad_body",
+    httpx.HTTPStatusError: "bad_body",
 }
-READ_SUFFIXES = ("/search", "/aggregate", "/fields")
+HTTPX_ROOTS = (httpx.HTTPError, httpx.StreamError, httpx.InvalidURL, httpx.CookieConflict)
 
 
-@dataclass(frozen=True)
-class ApiResponse:
-    """A successful VibeCode answer: the envelope's `data`, `total` and `meta`."""
-
-    status: int
-    data: Any
-    total: int | None = None
-    meta: dict[str, Any] = field(default_factory=dict)
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-
-def error_catalog() -> dict[str, dict[str, Any]]:
-    """Documented error codes → {status, hint}, from tool_specs/error_codes.json."""
-    codes: dict[str, dict[str, Any]] = specs.load("error_codes.json")["codes"]
-    return codes
-
-
-def api_error(status: int, body: Mapping[str, Any] | None, headers: Mapping[str, str]) -> ApiError:
-    """Map an upstream error envelope to the exception tree (unknown codes map by status)."""
-    err = body.get("error") if body else None
-    if not isinstance(err, Mapping):
-        err = {}
-    code = str(err.get("code") or f"HTTP_{status}")
-    message = str(err.get("message") or f"VibeCode answered HTTP {status}")
-    known = error_catalog().get(code)
-    hints = [str(err[k]) for k in ("hint", "userMessage") if err.get(k)]
-    if known:
-        hints.append(known["hint"])
-    retry_after = _retry_after(err.get("retryAfter"), headers.get("retry-after"))
-    cls = STATUS_CLASSES.get(status) or (UpstreamServerError if status >= 500 else BadRequest)
-    return cls(
-        message,
-        status=status,
-        code=code,
-        hint=" ".join(dict.fromkeys(hints)) or None,
-        retry_after=retry_after,
-    )
-
-
-def _retry_after(*candidates: object) -> float | None:
-    for value in candidates:
-        try:
-            seconds = float(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            continue
-        if seconds >= 0:
-            return seconds
-    return None
+def httpx_kind(exc: BaseException) -> str:
+    """The HTTPX_ERRORS kind of an httpx exception (no_answer when unlisted: the cautious reading)."""
+    for cls in type(exc).__mro__:
+        if cls in HTTPX_ERRORS:
+            return HTTPX_ERRORS[cls]
+    return "no_answer"
 
 
 def encode_query(params: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -149,14 +145,24 @@ class VibeCodeClient:
         *,
         transport: Transport | None = None,
         timeout: float = 30.0,
-        max_retries: int = 3,
-        max_retry_wait: float = 10.0,
+        call_timeout: float = DEFAULT_CALL_TIMEOUT,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
+        max_retries: int | None = None,
+        limiter: RateLimiter | None = None,
+        retry: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] = anyio.sleep,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.max_retries = max_retries
-        self.max_retry_wait = max_retry_wait
+        self.call_timeout = call_timeout
+        self.max_response_bytes = max_response_bytes
+        self.limiter = limiter
+        self.retry = retry if retry is not None else RetryPolicy()
+        if max_retries is not None:
+            self.retry.max_retries = max_retries
+            self.retry.max_rate_limited_retries = min(self.retry.max_rate_limited_retries, max_retries)
         self._sleep = sleep
+        self._clock = clock
         self._http = httpx.AsyncClient(
             base_url=self.base_url,
             transport=transport,
@@ -172,6 +178,8 @@ class VibeCodeClient:
 
     async def aclose(self) -> None:
         await self._http.aclose()
+        if self.limiter is not None:
+            await self.limiter.aclose()
 
     async def request(
         self,
@@ -181,95 +189,156 @@ class VibeCodeClient:
         params: Mapping[str, Any] | Sequence[tuple[str, str]] | None = None,
         json_body: Any = None,
         read: bool | None = None,
+        expect: str | None = None,
+        deadline_at: float | None = None,
     ) -> ApiResponse:
         """Send one call and return its envelope.
 
-        `read` marks a call safe to repeat; by default GET and POST …/search|aggregate|fields.
+        `read` marks a call safe to repeat (default: GET, POST …/search|aggregate|fields, read-only
+        batches); `expect` is the shape `data` must have (default from the route); `deadline_at` a
+        monotonic time (default: the current tool call's, else `call_timeout` from now).
 
         Raises:
             ApiError: the upstream answered with an error envelope.
-            TransportError: no usable answer (ConnectError, OutcomeUnknown, BadResponse).
+            TransportError: no usable answer (ConnectError, OutcomeUnknown, DeadlineExceeded, BadResponse).
+            WaitTooLong: the rate budget or a retry wait would pass the deadline; nothing more was sent.
         """
         method = method.upper()
         if read is None:
-            read = method == "GET" or (method == "POST" and path.endswith(READ_SUFFIXES))
+            read = is_read(method, path, json_body)
         query = encode_query(params) if isinstance(params, Mapping) else list(params or [])
+        until = deadline_at if deadline_at is not None else deadline.current()
+        if until is None:
+            until = self._clock() + self.call_timeout
         attempt = 0
         while True:
+            remaining = until - self._clock()
+            if remaining <= MIN_ATTEMPT_SECONDS:
+                raise self._out_of_time(method, path, read)
+            if self.limiter is not None:
+                await self.limiter.acquire(method, path, json_body, max_wait=remaining - MIN_ATTEMPT_SECONDS)
             try:
-                return await self._send(method, path, query, json_body, read)
-            except (
-                ConnectError,
-                OutcomeUnknown,
-                RateLimited,
-                UpstreamUnavailable,
-                UpstreamServerError,
-                BadResponse,
-            ) as exc:
-                retryable = isinstance(exc, ConnectError | RateLimited) or read
-                wait = self._backoff(attempt, getattr(exc, "retry_after", None))
-                if not retryable or attempt >= self.max_retries or wait > self.max_retry_wait:
-                    raise
-                log.info("retrying %s %s in %.2fs after %s", method, path, wait, exc.code)
+                return await self._attempt_within(until, method, path, query, json_body, read, expect)
+            except VibeCodeError as exc:
+                decision = self.retry.decide(exc, read=read, attempt=attempt, remaining=until - self._clock())
+                if decision.give_up:
+                    raise self._final(exc, method, path, read, decision.retry_after) from exc
+                log.info("retrying %s %s in %.2fs after %s", method, path, decision.wait, exc.code)
                 attempt += 1
-                await self._sleep(wait)
+                if decision.rate_limited and self.limiter is not None:
+                    await self.limiter.penalize(decision.wait)  # everyone sharing the budget holds back
+                else:
+                    await self._sleep(decision.wait)
 
-    @staticmethod
-    def _backoff(attempt: int, retry_after: float | None) -> float:
-        base = retry_after if retry_after is not None else 0.5 * 2**attempt
-        return base + random.uniform(0, 0.25 * max(base, 0.2))
+    def _final(
+        self, exc: VibeCodeError, method: str, path: str, read: bool, retry_after: float | None
+    ) -> VibeCodeError:
+        """The error to report: a write the upstream may have run becomes OutcomeUnknown."""
+        if isinstance(exc, ApiError):
+            if retry_after is not None and exc.retry_after is None:
+                exc.retry_after = retry_after
+            if not read and exc.status >= 500 and not self.retry.not_run(exc.code, exc.status):
+                return outcome_unknown(method, path, f"the API answered {exc.code} (HTTP {exc.status}): {exc.message}")
+        return exc
 
-    async def _send(
-        self, method: str, path: str, query: list[tuple[str, str]], json_body: Any, read: bool
+    def _out_of_time(self, method: str, path: str, read: bool) -> VibeCodeError:
+        if read:
+            return DeadlineExceeded(
+                f"No usable answer to {method} {path} before the call's deadline.",
+                hint="Retry; if it keeps timing out, ask for less (filter, select, smaller limit) "
+                "or raise VIBECODE_CALL_TIMEOUT.",
+            )
+        return outcome_unknown(method, path, "no answer came before the call's deadline.")
+
+    async def _attempt_within(
+        self,
+        until: float,
+        method: str,
+        path: str,
+        query: list[tuple[str, str]],
+        body: Any,
+        read: bool,
+        expect: str | None,
+    ) -> ApiResponse:
+        with anyio.move_on_after(max(0.0, until - self._clock())):
+            return await self._attempt(method, path, query, body, read, expect)
+        raise self._out_of_time(method, path, read)
+
+    async def _attempt(
+        self, method: str, path: str, query: list[tuple[str, str]], body: Any, read: bool, expect: str | None
     ) -> ApiResponse:
         started = time.perf_counter()
         try:
-            resp = await self._http.request(method, path, params=tuple(query), json=json_body)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
-            raise ConnectError(
-                f"Cannot reach the VibeCode API at {self.base_url}: {type(exc).__name__}.",
-                hint="Check VIBECODE_BASE_URL and the network; unset VIBECODE_API_KEY to use the demo portal.",
-            ) from exc
-        except httpx.TransportError as exc:
-            what = "read" if read else "write"
-            raise OutcomeUnknown(
-                f"The VibeCode API did not answer the {what} {method} {path} ({type(exc).__name__}).",
-                hint="Retry the read."
-                if read
-                else "The change may or may not have been applied: read the record back before repeating it.",
-                retryable=read,
-            ) from exc
+            request = self._http.build_request(method, path, params=tuple(query), json=body)
+            resp = await self._http.send(request, stream=True)
+        except HTTPX_ROOTS as exc:
+            raise self._unanswered(exc, method, path, read) from None
+        try:
+            content = await self._read_capped(resp, method, path, read)
+        except HTTPX_ROOTS as exc:
+            raise self._unreadable(exc, resp.status_code, method, path, read) from None
+        finally:
+            await resp.aclose()
         log.debug("%s %s -> %s in %.1f ms", method, path, resp.status_code, 1000 * (time.perf_counter() - started))
-        return self._parse(resp)
+        if self.limiter is not None:
+            await self.limiter.observe_headers(resp.headers)
+        result = parse(resp.status_code, resp.headers, content, method=method, path=path, read=read, expect=expect)
+        if self.limiter is not None and path.rstrip("/") == "/v1/me":
+            self.limiter.observe_me(result.data)
+        return result
 
-    def _parse(self, resp: httpx.Response) -> ApiResponse:
-        status = resp.status_code
-        body: Any = None
-        if resp.content:
-            try:
-                body = json.loads(resp.content)
-            except ValueError:
-                body = None
-                if status < 400:
-                    raise BadResponse(
-                        f"The VibeCode API answered HTTP {status} with a body that is not JSON.",
-                        hint="Retry; if it persists the API or a proxy in between is misbehaving.",
-                    ) from None
-        if status >= 400 or (isinstance(body, dict) and body.get("success") is False):
-            raise api_error(status if status >= 400 else 500, body if isinstance(body, dict) else None, resp.headers)
-        if status == 204 or body is None:
-            return ApiResponse(status=status, data=None, headers=resp.headers)
-        if not isinstance(body, dict) or "data" not in body:
-            raise BadResponse(
-                f"The VibeCode API answered HTTP {status} without a data envelope.",
-                hint="Retry; if it persists check VIBECODE_BASE_URL points at the VibeCode API.",
+    async def _read_capped(self, resp: httpx.Response, method: str, path: str, read: bool) -> bytes:
+        cap = self.max_response_bytes
+        declared = resp.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > cap:
+            raise self._too_large(method, path, read, int(declared))
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in resp.aiter_bytes():
+            size += len(chunk)
+            if size > cap:
+                raise self._too_large(method, path, read, size)
+            chunks.append(chunk)
+        return b"".join(chunks)
+
+    def _too_large(self, method: str, path: str, read: bool, size: int) -> VibeCodeError:
+        if not read:
+            why = f"its answer is over {self.max_response_bytes} bytes and was not read."
+            return outcome_unknown(method, path, why)
+        return ResponseTooLarge(
+            f"The answer to {method} {path} is over the {self.max_response_bytes}-byte cap "
+            f"({size} bytes or more); it was not read.",
+            hint="Ask for less: a smaller limit, fewer fields in select, a narrower filter; "
+            "or raise VIBECODE_MAX_RESPONSE_BYTES.",
+        )
+
+    def _unanswered(self, exc: BaseException, method: str, path: str, read: bool) -> VibeCodeError:
+        kind = httpx_kind(exc)
+        name = type(exc).__name__
+        if kind in ("not_sent", "config"):
+            return ConnectError(
+                f"Cannot reach the VibeCode API at {self.base_url}: {name}.",
+                hint="Check VIBECODE_BASE_URL and the network; unset VIBECODE_API_KEY to use the demo portal.",
+                retryable=kind == "not_sent",
             )
-        meta: dict[str, Any] = body["meta"] if isinstance(body.get("meta"), dict) else {}
-        total = body.get("total", meta.get("total"))
-        return ApiResponse(
-            status=status,
-            data=body["data"],
-            total=total if isinstance(total, int) and not isinstance(total, bool) else None,
-            meta=meta,
-            headers=resp.headers,
+        if kind == "bad_body":
+            return self._unreadable(exc, None, method, path, read)
+        if read:
+            return OutcomeUnknown(
+                f"The VibeCode API did not answer the read {method} {path} ({name}).",
+                hint="Retry the read.",
+                retryable=True,
+            )
+        return outcome_unknown(method, path, f"the connection failed before an answer came ({name}).")
+
+    def _unreadable(self, exc: BaseException, status: int | None, method: str, path: str, read: bool) -> VibeCodeError:
+        name = type(exc).__name__
+        got = f"HTTP {status}" if status is not None else "an answer"
+        if httpx_kind(exc) == "no_answer" and status is None:
+            return self._unanswered(exc, method, path, read)
+        if not read:
+            return outcome_unknown(method, path, f"the API answered {got} but its body could not be read ({name}).")
+        return BadResponse(
+            f"The VibeCode API answered {method} {path} with {got} whose body could not be read ({name}).",
+            hint="Retry; if it persists, a proxy in between may be mangling answers (e.g. a wrong Content-Encoding).",
         )

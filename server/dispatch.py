@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from server.context import Audit, CallContext, no_audit
+from server.deadline import call_deadline
 from server.operations import Output
 from server.safety import WritePolicy, write_kind
 from server.tools import ToolDef
@@ -62,4 +63,5 @@ class Dispatcher:
         if tool.writes:
             self.policy.check(name, write_kind(op, args))  # the validated action (batch delete in safe-write)
         ctx = dataclasses.replace(ctx or CallContext(tool=name), policy=self.policy, audit=self.audit)
-        return await tool.run(args, ctx)
+        with call_deadline(at=ctx.deadline):  # every upstream request of this call sees it
+            return await tool.run(args, ctx)

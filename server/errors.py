@@ -3,13 +3,16 @@
     VibeCodeError                 code, message, hint, retryable
     ├── ConfigError               bad configuration, found at start-up
     ├── InvalidArguments          tool arguments rejected before any upstream call
+    ├── WaitTooLong               the rate budget or a retry wait would pass the call's deadline
     ├── WriteRefused              a write the write mode or the human did not allow
     │   ├── ReadOnlyRefusal       the server runs read-only
     │   └── NotConfirmed          a confirmation was declined, cancelled or could not be asked
     ├── TransportError            no usable answer from the VibeCode API
     │   ├── ConnectError          the request was never sent: safe to retry
     │   ├── OutcomeUnknown        sent, no answer: a write may or may not have happened
+    │   ├── DeadlineExceeded      a read got no usable answer before the call's deadline
     │   └── BadResponse           an answer that is not a VibeCode envelope
+    │       └── ResponseTooLarge  a body over the size cap (not retried)
     └── ApiError                  an upstream error envelope (status, code)
         ├── BadRequest            400
         ├── AuthError             401
@@ -120,7 +123,36 @@ class OutcomeUnknown(TransportError):
 class BadResponse(TransportError):
     """The upstream answered with something that is not a VibeCode envelope."""
 
-    default_code = "BAD_UPSTREAM_RESPONSE"
+    default_code = "BAD_RESPONSE"
+
+
+class WaitTooLong(VibeCodeError):
+    """Waiting for the rate budget (or for a retry) would pass the call's deadline; nothing was sent."""
+
+    default_code = "RATE_LIMIT_WAIT"
+    retryable = True
+
+    def __init__(self, message: str, *, retry_after: float, hint: str | None = None) -> None:
+        super().__init__(message, hint=hint)
+        self.retry_after = retry_after
+
+    def to_dict(self) -> dict[str, Any]:
+        out = super().to_dict()
+        out["retry_after"] = round(self.retry_after, 2)
+        return out
+
+
+class DeadlineExceeded(TransportError):
+    """A read got no usable answer before the call's deadline."""
+
+    default_code = "DEADLINE_EXCEEDED"
+
+
+class ResponseTooLarge(BadResponse):
+    """The upstream body exceeded the size cap; repeating the same request cannot help."""
+
+    default_code = "RESPONSE_TOO_LARGE"
+    retryable = False
 
 
 class ApiError(VibeCodeError):

@@ -96,6 +96,10 @@ class Settings:
     key_rate_limit: int = 300
     max_result_tokens: int = DEFAULT_MAX_RESULT_TOKENS
     timeout: float = 30.0
+    call_timeout: float = 60.0
+    max_response_bytes: int = 32 * 1024 * 1024
+    redis_url: str | None = None
+    demo_limits: bool = False
     log_level: str = "INFO"
     demo_seed: int = 42
     demo_scale: float = 1.0
@@ -158,6 +162,13 @@ def _parse_url(name: str, raw: str) -> str:
     return raw.strip().rstrip("/")
 
 
+def _parse_redis_url(name: str, raw: str) -> str:
+    parts = urlsplit(raw.strip())
+    if parts.scheme not in {"redis", "rediss", "unix"}:
+        raise ConfigError(f"{name} is not a redis:// URL, e.g. redis://127.0.0.1:6379/0.")
+    return raw.strip()
+
+
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="vibecode-mcp",
@@ -177,7 +188,17 @@ def _parser() -> argparse.ArgumentParser:
     add("--rate-limit", dest="rate_limit", help="portal units per second (VIBECODE_RATE_LIMIT)")
     add("--key-rate-limit", dest="key_rate_limit", help="key requests per minute (VIBECODE_KEY_RATE_LIMIT)")
     add("--max-result-tokens", dest="max_result_tokens", help="token budget per tool result")
-    add("--timeout", help="upstream request timeout in seconds (VIBECODE_TIMEOUT)")
+    add("--timeout", help="upstream read/connect timeout in seconds (VIBECODE_TIMEOUT)")
+    add("--call-timeout", dest="call_timeout", help="total seconds one tool call may take (VIBECODE_CALL_TIMEOUT)")
+    add("--max-response-bytes", dest="max_response_bytes", help="cap on one upstream answer's size")
+    add("--redis-url", dest="redis_url", help="share the rate budget between processes (VIBECODE_REDIS_URL)")
+    add(
+        "--demo-limits",
+        dest="demo_limits",
+        action="store_const",
+        const="true",
+        help="demo portal enforces the real rate limits and queue (VIBECODE_DEMO_LIMITS)",
+    )
     add("--stateless", dest="http_stateless", action="store_const", const="true", help="HTTP without sessions")
     add("--log-level", dest="log_level", help="DEBUG, INFO, WARNING or ERROR (VIBECODE_LOG_LEVEL)")
     return p
@@ -199,6 +220,10 @@ ENV_NAMES = {
     "key_rate_limit": "VIBECODE_KEY_RATE_LIMIT",
     "max_result_tokens": "VIBECODE_MAX_RESULT_TOKENS",
     "timeout": "VIBECODE_TIMEOUT",
+    "call_timeout": "VIBECODE_CALL_TIMEOUT",
+    "max_response_bytes": "VIBECODE_MAX_RESPONSE_BYTES",
+    "redis_url": "VIBECODE_REDIS_URL",
+    "demo_limits": "VIBECODE_DEMO_LIMITS",
     "log_level": "VIBECODE_LOG_LEVEL",
     "http_stateless": "VIBECODE_HTTP_STATELESS",
     "http_allowed_hosts": "VIBECODE_HTTP_ALLOWED_HOSTS",
@@ -274,7 +299,7 @@ def _convert(key: str, name: str, value: str) -> object:
         return _parse_bool(name, value)
     if key in {"toolsets", "entities"}:
         return _parse_list(value)
-    if key in {"read_only", "allow_unconfirmed_writes"}:
+    if key in {"read_only", "allow_unconfirmed_writes", "demo_limits"}:
         return _parse_bool(name, value)
     if key == "write_mode":
         mode = value.strip().lower().replace("_", "-")
@@ -283,6 +308,12 @@ def _convert(key: str, name: str, value: str) -> object:
         return mode
     if key == "confirm_above":
         return _parse_number(name, value, int, 0, 100000)
+    if key == "call_timeout":
+        return _parse_number(name, value, float, 1.0, 3600.0)
+    if key == "max_response_bytes":
+        return _parse_number(name, value, int, 64 * 1024, 2**31)
+    if key == "redis_url":
+        return _parse_redis_url(name, value)
     if key == "rate_limit":
         return _parse_number(name, value, float, 0.1, 1000.0)
     if key == "key_rate_limit":

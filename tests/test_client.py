@@ -141,12 +141,12 @@ async def test_reads_are_retried_after_429_honouring_retry_after() -> None:
         calls.append(1)
         if len(calls) < 3:
             return envelope_error(429, "RATE_LIMITED", retryAfter=2)
-        return httpx.Response(200, json={"success": True, "data": {"ok": 1}})
+        return httpx.Response(200, json={"success": True, "data": [{"ok": 1}]})
 
     c = VibeCodeClient("k", transport=httpx.MockTransport(handler), sleep=sleep)
     async with c:
         resp = await c.request("POST", "/v1/deals/search", json_body={})
-    assert resp.data == {"ok": 1} and len(calls) == 3
+    assert resp.data == [{"ok": 1}] and len(calls) == 3
     assert all(2 <= w <= 2.5 for w in waits)
 
 
@@ -172,9 +172,11 @@ async def test_a_write_is_never_repeated_after_a_5xx() -> None:
         return envelope_error(502, "BITRIX_UNAVAILABLE")
 
     async with client_for(handler) as c:
-        with pytest.raises(errors.UpstreamUnavailable):
+        with pytest.raises(errors.OutcomeUnknown) as exc:
             await c.request("PATCH", "/v1/deals/1", json_body={"title": "x"})
     assert len(calls) == 1
+    assert "BITRIX_UNAVAILABLE" in exc.value.message and exc.value.retryable is False
+    assert "Get deals 1 and compare its fields before repeating the update." in str(exc.value.hint)
 
 
 async def test_a_write_that_times_out_is_reported_as_outcome_unknown_and_not_repeated() -> None:
@@ -188,7 +190,7 @@ async def test_a_write_that_times_out_is_reported_as_outcome_unknown_and_not_rep
         with pytest.raises(errors.OutcomeUnknown) as exc:
             await c.request("POST", "/v1/deals", json_body={"title": "x"})
     assert len(calls) == 1 and exc.value.retryable is False
-    assert exc.value.hint is not None and "read the record back" in exc.value.hint
+    assert exc.value.hint is not None and "Search deals for the record" in exc.value.hint
 
 
 async def test_a_read_that_times_out_is_retried() -> None:

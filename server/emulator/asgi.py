@@ -8,6 +8,7 @@ from typing import Any
 
 from .api import Portal
 from .errors import internal_error
+from .faults import DROP_HEADER
 from .pipeline import error_response
 
 logger = logging.getLogger("server.emulator")
@@ -48,6 +49,10 @@ class App:
         except Exception:  # the last resort: a client sees a JSON envelope, never a bare 500
             logger.exception("emulator: unhandled error on %s %s", scope.get("method"), scope.get("path"))
             response = error_response(internal_error())
+        if DROP_HEADER in response.headers:
+            # Promise a body and send none: the server closes the connection with no usable answer.
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"100")]})
+            return
         await send(
             {
                 "type": "http.response.start",

@@ -8,6 +8,7 @@ import httpx
 
 from .api import Portal
 from .errors import internal_error
+from .faults import DROP_HEADER
 from .pipeline import error_response
 
 logger = logging.getLogger("server.emulator")
@@ -33,9 +34,11 @@ class EmulatorTransport(httpx.AsyncBaseTransport):
         except Exception:  # the last resort: a client sees a JSON envelope, never a traceback
             logger.exception("emulator: unhandled error on %s %s", request.method, url.path)
             response = error_response(internal_error())
+        if DROP_HEADER in response.headers:
+            raise httpx.RemoteProtocolError("Server disconnected without sending a response.", request=request)
         return httpx.Response(
             response.status,
             headers=response.headers,
-            content=response.body,
+            stream=httpx.ByteStream(response.body),  # decoded when read, as from a socket
             request=request,
         )

@@ -1,0 +1,196 @@
+"""The limiter on a simulated clock: budgets never exceeded in any window, FIFO order, fail-fast deadlines."""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import random
+from collections.abc import Awaitable, Callable
+
+import anyio
+import pytest
+
+from server.errors import WaitTooLong
+from server.ratelimit import CostTable, MemoryStorage, RateLimiter
+
+pytestmark = pytest.mark.anyio
+
+
+class VirtualTime:
+    """A clock that jumps to the next sleeper's wake-up once every running task is asleep."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.sleepers: list[tuple[float, int, anyio.Event]] = []
+        self.seq = itertools.count()
+        self.slept: list[float] = []
+        self.driving = False
+
+    def clock(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        if not self.driving:  # a lone caller: just jump ahead
+            self.now += max(0.0, seconds)
+            return
+        event = anyio.Event()
+        heapq.heappush(self.sleepers, (self.now + max(0.0, seconds), next(self.seq), event))
+        await event.wait()
+
+    async def run(self, tasks: list[Callable[[], Awaitable[None]]]) -> None:
+        """Run `tasks` concurrently, advancing virtual time whenever all of them are waiting."""
+        running = len(tasks)
+        self.driving = True
+
+        async def wrap(task: Callable[[], Awaitable[None]]) -> None:
+            nonlocal running
+            try:
+                await task()
+            finally:
+                running -= 1
+
+        async with anyio.create_task_group() as tg:
+            for task in tasks:
+                tg.start_soon(wrap, task)
+            while running:
+                for _ in range(5):  # let every runnable task reach its next sleep
+                    await anyio.sleep(0)
+                if len(self.sleepers) >= running and self.sleepers:
+                    wake_at, _, event = heapq.heappop(self.sleepers)
+                    self.now = max(self.now, wake_at)
+                    event.set()
+
+
+def limiter_on(vt: VirtualTime, rate: float = 10, key_rate: float = 300) -> RateLimiter:
+    return RateLimiter(rate, key_rate, storage=MemoryStorage(vt.clock), sleep=vt.sleep)
+
+
+def max_in_window(sends: list[tuple[float, float]], span: float) -> float:
+    """The largest total of units sent inside any window of `span` seconds (half-open, like the upstream's)."""
+    sends = sorted(sends)
+    worst, lo, total = 0.0, 0, 0.0
+    for t, units in sends:
+        total += units
+        while sends[lo][0] <= t - span:
+            total -= sends[lo][1]
+            lo += 1
+        worst = max(worst, total)
+    return worst
+
+
+async def run_fifty_callers(paths: list[tuple[str, str, object]], key_rate: float) -> list[tuple[float, float]]:
+    """50 concurrent callers, 8 requests each, drawn from `paths`; returns (send time, units) per request."""
+    vt = VirtualTime()
+    limiter = limiter_on(vt, rate=10, key_rate=key_rate)
+    rng = random.Random(7)
+    sends: list[tuple[float, float]] = []
+
+    def caller() -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            for _ in range(8):
+                method, path, body = rng.choice(paths)
+                await limiter.acquire(method, path, body)
+                sends.append((vt.now, limiter.costs.cost(method, path, body)))
+
+        return run
+
+    await vt.run([caller() for _ in range(50)])
+    assert len(sends) == 400
+    return sends
+
+
+MIXED = [("GET", "/v1/deals", None), ("POST", "/v1/batch", {"calls": [{}] * 50})] + [
+    ("POST", "/v1/deals/batch", {"action": "update", "items": [{}] * n}) for n in (1, 120, 500)
+]
+
+
+async def test_fifty_concurrent_callers_never_exceed_either_budget_in_any_window() -> None:
+    sends = await run_fifty_callers(MIXED, key_rate=300)
+    assert max_in_window(sends, 1.0) <= 10
+    assert max_in_window([(t, 1.0) for t, _ in sends], 60.0) <= 300
+    # 400 requests > 300 per minute: the key budget is the one that binds for the last hundred.
+    late = sorted(t for t, _ in sends)[300]
+    assert late >= 60.0
+    # Strict arrival order around 10-unit batches leaves gaps, but not many: ≥ 65% of the portal budget.
+    units = sum(u for _, u in sends)
+    assert units / 10 / max(t for t, _ in sends) >= 0.65
+
+
+async def test_equal_costs_use_at_least_90_percent_of_the_portal_budget() -> None:
+    sends = await run_fifty_callers([("POST", "/v1/deals/search", {})], key_rate=100000)
+    assert max_in_window(sends, 1.0) <= 10
+    elapsed = max(t for t, _ in sends)
+    assert 400 / 10 / elapsed >= 0.9  # 400 units in about 41 s
+
+
+async def test_callers_are_served_in_arrival_order() -> None:
+    vt = VirtualTime()
+    limiter = limiter_on(vt, rate=2)
+    order: list[int] = []
+
+    def caller(i: int) -> Callable[[], Awaitable[None]]:
+        async def run() -> None:
+            await limiter.acquire("GET", "/v1/deals")
+            order.append(i)
+
+        return run
+
+    # A 10-unit batch at the head makes everyone behind it wait; nobody overtakes.
+    async def big() -> None:
+        await limiter.acquire("POST", "/v1/deals/batch", {"action": "create", "items": [{}] * 500})
+        order.append(-1)
+
+    tasks: list[Callable[[], Awaitable[None]]] = [caller(0), big, *(caller(i) for i in range(1, 6))]
+    await vt.run(tasks)
+    assert order == [0, -1, 1, 2, 3, 4, 5]
+
+
+async def test_a_wait_past_the_deadline_fails_fast_with_the_time_to_retry() -> None:
+    vt = VirtualTime()
+    limiter = limiter_on(vt, rate=1)
+    await limiter.acquire("GET", "/v1/deals")
+    vt.slept.clear()
+    with pytest.raises(WaitTooLong) as exc:
+        await limiter.acquire("GET", "/v1/deals", max_wait=0.5)
+    assert vt.slept == []  # nothing slept: the refusal is immediate
+    assert exc.value.retry_after == pytest.approx(1.05)
+    assert exc.value.to_dict()["retry_after"] == pytest.approx(1.05) and exc.value.retryable
+    # The refused caller booked nothing: the next one still gets the first free slot.
+    assert await limiter.acquire("GET", "/v1/deals", max_wait=2) == pytest.approx(1.05)
+
+
+async def test_a_429_holds_every_caller_for_the_retry_time() -> None:
+    vt = VirtualTime()
+    limiter = limiter_on(vt)
+    await limiter.penalize(3.0)
+    assert await limiter.acquire("GET", "/v1/deals") == pytest.approx(3.0)
+
+
+async def test_limits_adapt_to_v1_me_and_to_rate_limit_headers() -> None:
+    vt = VirtualTime()
+    limiter = limiter_on(vt, rate=10, key_rate=300)
+    limiter.observe_me({"rateLimit": {"requestsPerSecond": 2}})
+    await limiter.observe_headers({"x-ratelimit-limit": "120", "x-ratelimit-remaining": "5", "x-ratelimit-reset": "9"})
+    assert limiter.limits == {"portal": 2.0, "key": 120.0}
+    limiter.observe_me({"rateLimit": {"requestsPerSecond": 50}})  # never above what was configured
+    assert limiter.limits["portal"] == 10.0
+    await limiter.observe_headers({"x-ratelimit-remaining": "0", "x-ratelimit-reset": "25"})
+    assert await limiter.acquire("GET", "/v1/deals") == pytest.approx(25.0)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body", "units"),
+    [
+        ("GET", "/v1/deals", None, 1),
+        ("POST", "/v1/deals/search", {"limit": 5000}, 1),
+        ("POST", "/v1/batch", {"calls": [{}] * 50}, 1),
+        ("POST", "/v1/deals/batch", {"action": "create", "items": [{}] * 50}, 1),
+        ("POST", "/v1/deals/batch", {"action": "create", "items": [{}] * 51}, 2),
+        ("POST", "/v1/deals/batch", {"action": "delete", "ids": list(range(500))}, 10),
+        ("POST", "/v1/deals/batch", {"action": "update", "items": [{}] * 900}, 10),
+        ("POST", "/v1/deals/batch", {"action": "list", "calls": []}, 1),
+    ],
+)
+def test_costs_come_from_tool_specs(method: str, path: str, body: object, units: int) -> None:
+    assert CostTable().cost(method, path, body) == units
