@@ -52,6 +52,7 @@ emulator: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/roundtrip.py
+	$(BIN)/python bench/filters.py
 	$(BIN)/python bench/serving.py
 
 clean:
