@@ -54,6 +54,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/roundtrip.py
 	$(BIN)/python bench/filters.py
 	$(BIN)/python bench/serving.py
+	$(BIN)/python bench/emulator.py
 
 clean:
 	rm -rf $(VENV) .inspector .node22 .conformance .pytest_cache .mypy_cache .ruff_cache

@@ -6,7 +6,9 @@ from collections.abc import Mapping, Sequence
 
 from .errors import invalid_params
 from .filters import compile_filter, parse_filter
+from .index import matching
 from .schema import Entity, Field
+from .store import Table
 from .values import NUMERIC_TYPES, BadValue, lenient_normalizer, plain_number, strict_normalizer, type_name
 
 FUNCTIONS = ("count", "sum", "avg", "min", "max")
@@ -20,19 +22,21 @@ Row = Mapping[str, object]
 Spec = tuple[str, str]  # (field, function)
 
 
-def aggregate(entity: Entity, rows: Sequence[Row], body: object) -> dict[str, object]:
-    """The `data` of an aggregate response; `rows` are every row of the entity in id order."""
+def aggregate(entity: Entity, table: Table, body: object) -> dict[str, object]:
+    """The `data` of an aggregate response over the entity's table."""
     if body is None:
         body = {}
     if not isinstance(body, dict):
         raise invalid_params(f"Body must be an object, received {type_name(body)}")
     specs = _parse_specs(body.get("aggregate"), entity)
     group_by = _parse_group_by(body.get("groupBy"), entity)
-    predicate = compile_filter(parse_filter(body.get("filter"), entity), entity)
-    matching = [row for row in rows if predicate(row)] if predicate is not None else list(rows)
-    total = len(matching)
+    conditions = parse_filter(body.get("filter"), entity)
+    compile_filter(conditions, entity)  # operands are checked before anything is read
+    positions = matching(table, conditions, entity)
+    total = len(positions)
     needs_rows = bool(group_by) or any(fn != "count" for _, fn in specs) or any(f != "*" for f, _ in specs)
-    processed = matching[:MAX_RECORDS] if needs_rows else []
+    stored = table.scan()
+    processed = [stored[i] for i in positions[:MAX_RECORDS]] if needs_rows else []
     data: dict[str, object] = {"count": total, "aggregates": _compute(entity, processed, specs)}
     meta: dict[str, object] = {
         "totalRecords": total,

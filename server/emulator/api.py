@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import math
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 
 from . import seed as seed_data
 from .aggregate import aggregate
-from .batch import MAX_ITEMS, entity_batch, run_calls
+from .batch import MAX_ITEMS, entity_batch, plan_calls
 from .errors import ApiError, internal_error, route_not_found
 from .ops import Operations, Page, describe_fields
 from .pipeline import JSON_TYPE, AuthStage, Request, Response, Stage, error_response, json_response, run_stages
@@ -27,6 +28,8 @@ DEMO_PORTAL = "demo.bitrix24.ru"
 OWNER_ID = 1
 # Where later stages go, outermost first: faults act like the network, before auth; the rate limit is
 # per key, after auth; the 2-concurrent portal queue wraps only the work itself.
+# Routes that write run in one undo block; /v1/batch opens its own (only when it has writes).
+ATOMIC_ROUTES = frozenset({"create", "update", "delete", "entity_batch"})
 STAGE_ORDER = ("faults", "auth", "rate_limit", "queue")
 
 
@@ -166,10 +169,13 @@ class Portal:
         found = self.match(request)
         if found is None:
             raise route_not_found(request.method, request.path, hint=self._route_hint(request.path))
-        # A request that raises leaves the store as it found it. Handlers do not await inside, so
-        # no other request's writes can land in this block.
+        handler = self._handlers[found.route.name]
+        if found.route.name not in ATOMIC_ROUTES:
+            return await handler(request, found)
+        # A request that raises leaves the store as it found it. Write handlers do not await inside,
+        # so no other request's writes can land in this block.
         with self.store.atomic():
-            return await self._handlers[found.route.name](request, found)
+            return await handler(request, found)
 
     def _route_hint(self, path: str) -> str | None:
         segments = path.strip("/").split("/")
@@ -225,7 +231,7 @@ class Portal:
 
     async def _aggregate(self, request: Request, found: Match) -> Response:
         entity = _entity(found)
-        data = aggregate(entity, self.store.table(entity.name).scan(), request.json())
+        data = aggregate(entity, self.store.table(entity.name), request.json())
         return json_response(200, {"success": True, "data": data})
 
     async def _entity_batch(self, request: Request, found: Match) -> Response:
@@ -233,7 +239,17 @@ class Portal:
         return json_response(200, {"success": True, "data": data})
 
     async def _batch(self, request: Request, found: Match) -> Response:
-        return json_response(200, {"success": True, "data": run_calls(self.ops, self.entities, request.json())})
+        plan = plan_calls(self.entities, request.json())
+        if plan.read_only:
+            # Up to 50 searches: other requests may run between them, so one batch never holds the
+            # event loop for all 50. Reads keep no undo journal, so interleaving cannot mix one up.
+            for _ in plan.steps(self.ops):
+                await asyncio.sleep(0)
+        else:
+            with self.store.atomic():  # writes run without awaiting, as in every write route
+                for _ in plan.steps(self.ops):
+                    pass
+        return json_response(200, {"success": True, "data": plan.data()})
 
     async def _me(self, request: Request, found: Match) -> Response:
         return json_response(200, {"success": True, "data": self.describe_key()})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import TypeVar
 
@@ -22,6 +22,7 @@ CHUNK = 50
 MAX_CALL_ID = 64
 ACTIONS = ("list", "get", "create", "update", "delete", "fields", "search")
 READ_ACTIONS = ("list", "get", "fields")
+WRITE_ACTIONS = frozenset({"create", "update", "delete"})
 NEEDS_ENTITY_ID = frozenset({"get", "update", "delete"})
 # The batch page's "known specifics": users `get` inside /v1/batch answers a one-element array.
 ARRAY_GET_ENTITIES = frozenset({"users"})
@@ -56,6 +57,49 @@ class Call:
 
 def run_calls(ops: Operations, entities: Mapping[str, Entity], body: object) -> dict[str, object]:
     """The `data` of a /v1/batch response; raises INVALID_REQUEST when no call is valid."""
+    plan = plan_calls(entities, body)
+    for _ in plan.steps(ops):
+        pass
+    return plan.data()
+
+
+@dataclass(slots=True)
+class Plan:
+    """A validated /v1/batch: run `steps()` (one call per step) then read `data()`."""
+
+    calls: list[Call]
+    total: int
+    errors: dict[str, object]
+    results: dict[str, object] = field(default_factory=dict)
+    totals: dict[str, object] = field(default_factory=dict)
+    meta: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def read_only(self) -> bool:
+        return all(call.action not in WRITE_ACTIONS for call in self.calls)
+
+    def steps(self, ops: Operations) -> Iterator[None]:
+        """Runs the calls in order, pausing after each (a read-only batch lets other requests in)."""
+        for call in self.calls:
+            outcome = _isolated(ops, partial(_execute, ops, call, self.totals, self.meta))
+            if isinstance(outcome, ApiError):
+                self.errors[call.id] = outcome.error_object()
+            else:
+                self.results[call.id] = outcome
+            yield
+
+    def data(self) -> dict[str, object]:
+        return {
+            "results": self.results,
+            "totals": self.totals,
+            "errors": self.errors,
+            "summary": {"total": self.total, "succeeded": len(self.results), "failed": len(self.errors)},
+            "meta": self.meta,
+        }
+
+
+def plan_calls(entities: Mapping[str, Entity], body: object) -> Plan:
+    """Every call checked before any runs; INVALID_REQUEST when the body or every call is invalid."""
     if not isinstance(body, dict):
         raise invalid_request(f"Expected object, received {type_name(body)}")
     raw_calls = _array(body, "calls", MAX_CALLS)
@@ -76,22 +120,7 @@ def run_calls(ops: Operations, entities: Mapping[str, Entity], body: object) -> 
             errors[call_id] = exc.error_object()
     if not calls:
         raise invalid_request("All calls in the batch failed validation", data={"errors": errors})
-    results: dict[str, object] = {}
-    totals: dict[str, object] = {}
-    meta: dict[str, object] = {}
-    for call in calls:
-        outcome = _isolated(ops, partial(_execute, ops, call, totals, meta))
-        if isinstance(outcome, ApiError):
-            errors[call.id] = outcome.error_object()
-        else:
-            results[call.id] = outcome
-    return {
-        "results": results,
-        "totals": totals,
-        "errors": errors,
-        "summary": {"total": len(raw_calls), "succeeded": len(results), "failed": len(errors)},
-        "meta": meta,
-    }
+    return Plan(calls, len(raw_calls), errors)
 
 
 def _call_id(index: int, raw: object) -> str:
