@@ -215,15 +215,19 @@ class Portal:
         return json_response(200, {"success": True, "data": record})
 
     async def _create(self, request: Request, found: Match) -> Response:
-        record = self.ops.create(_entity(found), request.json())
-        return json_response(201, {"success": True, "data": record})
+        entity = _entity(found)
+        record = self.ops.create(entity, request.json())
+        return json_response(201, {"success": True, "data": self.ops.created(entity, record)})
 
     async def _update(self, request: Request, found: Match) -> Response:
-        record = self.ops.update(_entity(found), found.id, request.json())
-        return json_response(200, {"success": True, "data": record})
+        entity = _entity(found)
+        record = self.ops.update(entity, found.id, request.json())
+        return json_response(200, {"success": True, "data": self.ops.updated(entity, record)})
 
     async def _delete(self, request: Request, found: Match) -> Response:
-        self.ops.delete(_entity(found), found.id)
+        deactivated = self.ops.delete(_entity(found), found.id)
+        if deactivated is not None:
+            return json_response(200, {"success": True, "data": deactivated})
         return Response(204, {}, b"")
 
     async def _fields(self, request: Request, found: Match) -> Response:

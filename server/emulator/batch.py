@@ -173,12 +173,11 @@ def _execute(ops: Operations, call: Call, totals: dict[str, object], meta: dict[
         record = ops.get(entity, call.entity_id, include=params.get("include"), select=params.get("select"))
         return [record] if entity.name in ARRAY_GET_ENTITIES else record
     if call.action == "create":
-        return ops.create(entity, params)
+        return ops.created(entity, ops.create(entity, params))
     if call.action == "update":
-        return ops.update(entity, call.entity_id, params)
+        return ops.updated(entity, ops.update(entity, call.entity_id, params))
     if call.action == "delete":
-        ops.delete(entity, call.entity_id)
-        return True
+        return ops.delete(entity, call.entity_id) or True
     return describe_fields(entity)
 
 

@@ -47,6 +47,12 @@ def apply_defaults(
     elif entity.name == "contacts":  # Contacts: Create response: typeId CLIENT, sourceId CALL
         default("typeId", "CLIENT")
         default("sourceId", "CALL")
+    elif entity.name == "statuses":  # Statuses: Create response
+        default("system", "N")
+        default("nameInit", "")
+        default("color", "")
+    elif entity.name == "deal-categories":
+        default("isLocked", "N")
     elif entity.name == "companies":
         default("companyType", "CUSTOMER")
         default("revenue", 0)  # Companies: Create response

@@ -5,7 +5,7 @@ The HTTP handlers and both batch endpoints call these with raw JSON-ish paramete
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from .derive import apply_defaults, derive
@@ -24,6 +24,8 @@ CREATED_AT = ("createdAt", "createdTime", "createdDate", "dateCreate")
 UPDATED_AT = ("updatedAt", "updatedTime", "changedDate", "dateUpdate")
 # Users: "readonly fields ... are rejected up front with 400 READONLY_FIELD" (the Users entity page).
 READONLY_FIELD_ENTITIES = frozenset({"users"})
+# Users: "Delete (soft-delete)" answers `{id, active: false, deactivated: true, user}`; PATCH active=true restores.
+SOFT_DELETE_ENTITIES = frozenset({"users"})
 MAX_ID_DIGITS = 18  # ids are 64-bit at most; longer digit strings are not ids
 
 
@@ -105,7 +107,7 @@ class Operations:
         chosen = parse_select(select, entity)
         row = self.store.table(entity.name).peek(key)
         if row is None:
-            raise not_found()
+            raise _missing(entity)
         record = project(row, chosen)
         attach([record], [row], relations, entity, self.store)
         return record
@@ -115,6 +117,7 @@ class Operations:
         values = check_write(entity, fields_of(body, entity), create=True)
         row: dict[str, object] = {name: _default(field) for name, field in entity.fields.items()}
         row.update(values)
+        _check_unique(entity, row, table.scan())
         if entity.id_kind != "int" and row["id"] in table:
             raise ApiError(409, "ALREADY_EXISTS", f"Record with id '{row['id']}' already exists")
         apply_defaults(entity, row, values, owner_id=self.owner_id, base_currency=self.base_currency())
@@ -138,7 +141,7 @@ class Operations:
             raise validation_error(["fields.id: Cannot be changed"])
         current = table.peek(key)
         if current is None:
-            raise not_found()
+            raise _missing(entity)
         row = dict(current)
         row.update(values)
         derive(entity, row, current, values, format_instant(self.clock()))
@@ -146,10 +149,33 @@ class Operations:
         table.replace(key, row)
         return copy_row(row)
 
-    def delete(self, entity: Entity, raw_id: object) -> None:
+    def delete(self, entity: Entity, raw_id: object) -> dict[str, object] | None:
+        """Removes the record; users are deactivated instead and the answer's `data` is returned."""
         key = self.parse_id(entity, raw_id)
-        if not self.store.table(entity.name).delete(key):
+        table = self.store.table(entity.name)
+        if entity.name in SOFT_DELETE_ENTITIES:
+            user = self.update(entity, key, {"active": False})
+            return {"id": key, "active": False, "deactivated": True, "user": user}
+        legacy = entity.legacy
+        if legacy is not None:
+            row = table.peek(key)
+            if row is None:
+                raise ApiError(*legacy.delete_missing)
+            if row.get(legacy.protected_field) == legacy.protected_value:
+                raise ApiError(422, "BITRIX_ERROR", legacy.protected_message)
+        if not table.delete(key):
             raise not_found()
+        return None
+
+    @staticmethod
+    def created(entity: Entity, record: dict[str, object]) -> object:
+        """A create's `data`: the record, or `{id}` where the entity's page shows only that."""
+        return {"id": record["id"]} if entity.legacy is not None and entity.legacy.create_returns_id else record
+
+    @staticmethod
+    def updated(entity: Entity, record: dict[str, object]) -> object:
+        """An update's `data`: the record, or `true` for the legacy reference entities."""
+        return True if entity.legacy is not None else record
 
     def parse_id(self, entity: Entity, raw: object) -> RecordId:
         if entity.id_kind != "int":
@@ -206,6 +232,21 @@ def describe_field(field: Field) -> dict[str, object]:
     if field.items:
         out["items"] = [{"ID": item_id, "VALUE": value} for item_id, value in field.items]
     return out
+
+
+def _missing(entity: Entity) -> ApiError:
+    if entity.legacy is not None:
+        return ApiError(404, "NOT_FOUND", entity.legacy.not_found)
+    return not_found()
+
+
+def _check_unique(entity: Entity, row: Mapping[str, object], rows: Iterable[Mapping[str, object]]) -> None:
+    legacy = entity.legacy
+    if legacy is None or not legacy.duplicate_key:
+        return
+    key = tuple(row.get(name) for name in legacy.duplicate_key)
+    if any(tuple(other.get(name) for name in legacy.duplicate_key) == key for other in rows):
+        raise ApiError(422, "BITRIX_ERROR", legacy.duplicate_message)
 
 
 def _default(field: Field) -> object:

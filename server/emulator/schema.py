@@ -82,6 +82,22 @@ class Relation:
 
 
 @dataclass(frozen=True, slots=True)
+class Legacy:
+    """How an entity on Bitrix's older crm.status / crm.dealcategory / crm.currency methods answers, as its
+    pages show: 404 NOT_FOUND with its own message, `data: true` after an update, `{id}` after a create,
+    422 BITRIX_ERROR for a duplicate key or a delete of a missing or protected record."""
+
+    not_found: str
+    delete_missing: tuple[int, str, str]
+    protected_field: str
+    protected_value: object
+    protected_message: str
+    duplicate_key: tuple[str, ...] = ()
+    duplicate_message: str = ""
+    create_returns_id: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Entity:
     name: str
     scope: str
@@ -91,6 +107,7 @@ class Entity:
     aggregatable: tuple[str, ...] = ()
     batch_actions: tuple[str, ...] = ("create", "update", "delete")
     id_kind: str = "int"
+    legacy: Legacy | None = None
     # The other documented spelling of each user field (`ufCrm_1234` for `UF_CRM_1234` and back).
     aliases: Mapping[str, str] = field(init=False, default_factory=dict)
 
@@ -503,7 +520,9 @@ TASKS = Entity(
 USERS = Entity(
     name="users",
     scope="user",
-    operations=frozenset({"list", "get", "create", "update", "fields", "search", "aggregate"}),
+    # The Users page lists delete as disabled yet documents DELETE as a soft delete (deactivation): served
+    # as the latter, since that is what the endpoint does.
+    operations=frozenset({"list", "get", "create", "update", "delete", "fields", "search", "aggregate"}),
     fields={
         "id": _ID,
         "name": Field("string", label="Имя"),
@@ -572,6 +591,15 @@ STATUSES = Entity(
         "system": _ro("char", "Системная запись"),
     },
     batch_actions=(),
+    legacy=Legacy(  # Statuses: Create/Get/Update/Delete
+        not_found="Status not found",
+        delete_missing=(422, "BITRIX_ERROR", "Status is not found."),
+        protected_field="system",
+        protected_value="Y",
+        protected_message="Status is not found.",
+        duplicate_key=("entityId", "statusId"),
+        duplicate_message="Duplicate STATUS_ID for this ENTITY_ID",
+    ),
 )
 
 DEAL_CATEGORIES_ENTITY = Entity(
@@ -587,6 +615,14 @@ DEAL_CATEGORIES_ENTITY = Entity(
         "createdAt": _ro("datetime", "Дата создания"),
     },
     batch_actions=(),
+    legacy=Legacy(  # Deal Categories: Create/Get/Update/Delete
+        not_found="Deal category not found",
+        delete_missing=(422, "BITRIX_ERROR", "Not found."),
+        protected_field="isDefault",
+        protected_value=True,
+        protected_message="Not found.",
+        create_returns_id=True,
+    ),
 )
 
 CURRENCIES = Entity(
@@ -607,6 +643,16 @@ CURRENCIES = Entity(
         "decimals": Field("integer", label="Знаков после запятой"),
     },
     batch_actions=(),
+    legacy=Legacy(  # Currencies: Create/Get/Update/Delete
+        not_found="Currency not found",
+        delete_missing=(404, "NOT_FOUND", "Currency not found"),
+        protected_field="base",
+        protected_value=True,
+        protected_message="Нельзя удалить базовую валюту.",
+        duplicate_key=("id",),
+        duplicate_message="Currency already exists",
+        create_returns_id=True,
+    ),
     id_kind="str",
 )
 

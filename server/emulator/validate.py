@@ -85,8 +85,8 @@ def _scalar(field: Field, value: object) -> object:
     elif kind == "money":
         result = _money(value)
     elif kind == "boolean":
-        if isinstance(value, str) and value in ("Y", "N"):
-            return value == "Y"
+        if isinstance(value, str) and value in ("Y", "N", "true", "false"):
+            return value in ("Y", "true")  # Bitrix "Y"/"N"; the Workgroups page sends "true"
         if not isinstance(value, bool):
             raise BadValue(f"Expected boolean, received {type_name(value)}")
         return value

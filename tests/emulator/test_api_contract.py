@@ -124,10 +124,10 @@ def test_singular_entity_path_is_404_route_not_found(small: Api) -> None:
 
 
 def test_operation_the_entity_lacks_is_404_route_not_found(small: Api) -> None:
-    """Users: "Disabled operations: delete" — a disabled route is not generated, so it is not found."""
-    status, error = small.error("DELETE", "/v1/users/1")
+    """Statuses pages: no search operation — a route that is not generated is not found."""
+    status, error = small.error("POST", "/v1/statuses/search", body={})
     assert (status, error["code"]) == (404, "ROUTE_NOT_FOUND")
-    assert "delete" not in error["hint"]
+    assert "search" not in error["hint"] and "list" in error["hint"]
 
 
 def test_non_integer_id_is_400_invalid_params(small: Api) -> None:
@@ -149,7 +149,11 @@ def test_currencies_are_addressed_by_string_code(small: Api) -> None:
     assert small.ok("GET", "/v1/currencies/RUB")["data"]["base"] is True
     created = small.ok("POST", "/v1/currencies", body={"id": "KZT", "amount": 0.2, "amountCnt": 1}, status=201)
     assert created["data"]["id"] == "KZT"
-    assert small.error("POST", "/v1/currencies", body={"id": "KZT", "amount": 1, "amountCnt": 1})[0] == 409
+    # Currencies: Create L23769: a second create of one code is `422 BITRIX_ERROR "Currency already exists"`.
+    assert small.error("POST", "/v1/currencies", body={"id": "KZT", "amount": 1, "amountCnt": 1}) == (
+        422,
+        {"code": "BITRIX_ERROR", "message": "Currency already exists"},
+    )
 
 
 def test_unknown_top_level_list_parameter_is_invalid_filter_field(small: Api) -> None:

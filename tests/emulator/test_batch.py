@@ -97,9 +97,9 @@ def test_call_ids_default_to_their_index(small: Api) -> None:
 
 
 def test_unsupported_action_and_malformed_call(small: Api) -> None:
-    """Пакетные вызовы, errors: ACTION_NOT_SUPPORTED (users have no delete), INVALID_CALL (no entity)."""
+    """Пакетные вызовы, errors: ACTION_NOT_SUPPORTED (statuses have no search), INVALID_CALL (no entity)."""
     calls = [
-        {"id": "a", "entity": "users", "action": "delete", "entityId": 1},
+        {"id": "a", "entity": "statuses", "action": "search"},
         {"id": "b", "action": "list"},
         {"id": "c", "entity": "deals", "action": "list"},
     ]

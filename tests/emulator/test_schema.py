@@ -51,10 +51,11 @@ def test_operations_are_known_and_batch_actions_only_exist_with_batch(name: str)
     assert set(entity.batch_actions) <= {"create", "update", "delete"}
 
 
-def test_crm_entities_and_tasks_support_every_operation_but_users_cannot_be_deleted() -> None:
+def test_crm_entities_and_tasks_support_every_operation_and_users_all_but_entity_batch() -> None:
     for name in ("deals", "contacts", "companies", "leads", "tasks"):
         assert ENTITIES[name].operations == ALL_OPERATIONS, name
-    assert ENTITIES["users"].operations == {"list", "get", "create", "update", "fields", "search", "aggregate"}
+    # Users: DELETE is the documented soft delete (deactivation), see test_docs_reference.
+    assert ENTITIES["users"].operations == ALL_OPERATIONS - {"batch"}
     for name in ("statuses", "deal-categories", "currencies"):
         assert ENTITIES[name].operations == {"list", "get", "create", "update", "delete", "fields"}
 
