@@ -244,3 +244,23 @@ async def test_stateless_serving_keeps_no_sessions_and_checks_host_and_origin() 
                 nxt = await c.call_tool("deals_search", {"limit": 1, "cursor": r.structured_content["next_cursor"]})
                 assert not nxt.is_error
         clean_log(s)
+
+
+async def test_stateless_replicas_sharing_a_cursor_secret_answer_each_others_requests() -> None:
+    env = {"VIBECODE_CURSOR_SECRET": "one-secret-for-every-replica-2026"}
+    with served(env, args=("--stateless",)) as a, served(env, args=("--stateless",)) as b:
+        async with httpx.AsyncClient(timeout=20) as raw:
+            # A 2025-era client initializes on one replica and calls the other: no session ties them.
+            assert (await raw.post(a.url, json=INIT, headers=MCP_HEADERS)).status_code == 200
+            call = {"jsonrpc": "2.0", "id": 2, "method": "tools/call"}
+            call["params"] = {"name": "deals_search", "arguments": {"limit": 2}}
+            legacy = {**MCP_HEADERS, "mcp-protocol-version": "2025-11-25"}
+            r = await raw.post(b.url, json=call, headers=legacy)
+            assert r.status_code == 200 and '"returned":2' in r.text.replace(" ", "")
+        async with Client(a.url) as ca, Client(b.url) as cb:
+            first = await ca.call_tool("deals_search", {"limit": 2})
+            assert first.structured_content is not None
+            second = await cb.call_tool("deals_search", {"limit": 2, "cursor": first.structured_content["next_cursor"]})
+        assert not second.is_error and second.structured_content is not None
+        seen = {r["id"] for r in first.structured_content["items"]}
+        assert {r["id"] for r in second.structured_content["items"]}.isdisjoint(seen)
