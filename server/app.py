@@ -165,7 +165,9 @@ def call_context(
         return _accepted(result.action, result.content)
 
     deadline = time.monotonic() + call_timeout if call_timeout is not None else None
-    return CallContext(tool=params.name, deadline=deadline, progress=progress, confirm=confirm)
+    info = ctx.session.client_params.client_info if ctx.session.client_params else None
+    client = f"{info.name} {info.version}" if info else ""
+    return CallContext(tool=params.name, client=client, deadline=deadline, progress=progress, confirm=confirm)
 
 
 def input_required(ask: InputRequired) -> types.InputRequiredResult:

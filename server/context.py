@@ -52,6 +52,7 @@ class CallContext:
     """One tool call's deadline, progress reporter, confirmation requester, audit sink and write policy."""
 
     tool: str = ""
+    client: str = ""  # the MCP client's name and version, when it said (who, in the audit log)
     deadline: float | None = None  # time.monotonic() by which the call should have answered
     progress: Progress = no_progress
     confirm: Confirm = refuse

@@ -184,6 +184,7 @@ def audit(
 ) -> None:
     """One audit record of this write attempt (result: done, partial, failed, outcome_unknown, refused, dry_run)."""
     entry: dict[str, Any] = {
+        "client": ctx.client or None,
         "tool": plan.tool,
         "entity": plan.entity,
         "action": plan.action,

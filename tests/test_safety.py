@@ -113,6 +113,7 @@ async def test_a_delete_happens_only_when_the_human_accepts(
     assert not await exists(recorder, "deals", deal)
     [entry] = [r for r in audit(tmp_path) if r["action"] == "delete"]
     assert (entry["result"], entry["confirmation"], entry["ids"]) == ("done", "confirmed", [deal])
+    assert entry["client"].startswith("mcp") and entry["changes"][0]["id"] == deal
 
 
 @pytest.mark.parametrize("mode", MODES)
