@@ -8,11 +8,11 @@ Calls cannot use each other's results (the API has no references between calls).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from server import guard
-from server.catalog import EntitySpec
+from server.catalog import EntitySpec, FieldSpec
 from server.context import CallContext
 from server.errors import InvalidArguments, VibeCodeError
 from server.filters import compile_filter
@@ -42,11 +42,20 @@ def _audit(ctx: CallContext, target: Target, call: Mapping[str, Any], outcome: s
     ctx.audit(record)
 
 
+FieldsOf = Callable[[EntitySpec], Mapping[str, FieldSpec]]
+
+
+def static_fields(entity: EntitySpec) -> Mapping[str, FieldSpec]:
+    return entity.fields
+
+
 def _bad(index: int, message: str, hint: str) -> InvalidArguments:
     return InvalidArguments(f"calls[{index}]: {message}", hint=hint)
 
 
-def check_call(index: int, raw: Mapping[str, Any], entities: Mapping[str, EntitySpec]) -> dict[str, Any]:
+def check_call(
+    index: int, raw: Mapping[str, Any], entities: Mapping[str, EntitySpec], fields_of: FieldsOf = static_fields
+) -> dict[str, Any]:
     """One call in the upstream shape, or InvalidArguments naming what is wrong and how to fix it."""
     name, action = str(raw["entity"]), str(raw["action"])
     entity = entities.get(name)
@@ -81,25 +90,27 @@ def check_call(index: int, raw: Mapping[str, Any], entities: Mapping[str, Entity
             known = ", ".join(entity.include) or "none"
             raise _bad(index, f"{name} cannot include {wrong[0]!r}.", f"include: {known}.")
     if "filter" in params:
-        params["filter"] = _checked_filter(index, params["filter"], entity)
+        params["filter"] = _checked_filter(index, params["filter"], fields_of(entity))
     if params:
         call["params"] = params
     return call
 
 
-def _checked_filter(index: int, raw: Any, entity: EntitySpec) -> dict[str, Any]:
+def _checked_filter(index: int, raw: Any, fields: Mapping[str, FieldSpec]) -> dict[str, Any]:
     """A call's filter checked against its entity's fields and sent as syntax 1 (no `$or` in a batch)."""
     try:
-        return compile_filter(raw, entity.fields, allow_or=False).upstream()
+        return compile_filter(raw, fields, allow_or=False).upstream()
     except InvalidArguments as exc:
         raise InvalidArguments(
             f"calls[{index}].params.{exc.message}", code=exc.code, hint=exc.hint, suggestions=exc.suggestions
         ) from None
 
 
-def check_calls(raw_calls: Sequence[Mapping[str, Any]], entities: Mapping[str, EntitySpec]) -> list[dict[str, Any]]:
+def check_calls(
+    raw_calls: Sequence[Mapping[str, Any]], entities: Mapping[str, EntitySpec], fields_of: FieldsOf = static_fields
+) -> list[dict[str, Any]]:
     """Every call checked, ids given (the index where the caller set none) and unique."""
-    calls = [check_call(i, raw, entities) for i, raw in enumerate(raw_calls)]
+    calls = [check_call(i, raw, entities, fields_of) for i, raw in enumerate(raw_calls)]
     seen: dict[str, int] = {}
     for i, call in enumerate(calls):
         if call["id"] in seen:
@@ -145,7 +156,7 @@ async def plan_calls(
 async def batch(ops: Operations, target: Target, args: Mapping[str, Any], ctx: CallContext) -> Output:
     """Run the calls in one request; per-call results and errors, in the order given."""
     entities = {e.name: e for e in target.exposed}
-    calls = check_calls(args["calls"], entities)
+    calls = check_calls(args["calls"], entities, lambda e: ops.meta(e).fields)
     writes = [c for c in calls if c["action"] in WRITES]
     for call in writes:
         ctx.policy.check(target.tool, call["action"])

@@ -126,6 +126,7 @@ def input_schema(
     props: dict[str, Any] = {}
     for name in spec.arguments:
         frag = copy.deepcopy(dict(catalog.arguments[name]))
+        either = frag.pop("or_description", "")  # $or runs only where pages are merged by id (list, search)
         if entity is not None:
             meta = meta or EntityMeta.static(entity)
             if "description" in frag:
@@ -143,7 +144,9 @@ def input_schema(
             elif name in ("order", "sort"):
                 frag = {**order_schema(meta.fields), "description": frag["description"]}
             elif name == "filter":
-                frag["description"] += f" Names and values: {entity.tool_prefix}_fields."
+                frag["description"] += (either if spec.handler == "page" else "") + (
+                    f" Names and values: {entity.tool_prefix}_fields."
+                )
             elif name == "fields":
                 frag = {**writable_fields_schema(meta.fields, create=spec.name == "create"), **frag}
                 frag.pop("type", None)

@@ -225,3 +225,13 @@ async def test_batch_calls_check_their_filters_and_send_syntax_1(built: Assemble
     out = await built.dispatcher.call("batch", {"calls": [call]})
     expected, _ = await ids(built, "deals_search", flt)
     assert [r["id"] for r in out.structured["calls"][0]["items"]] == expected
+
+
+async def test_the_filter_argument_offers_or_only_where_it_runs(built: Assembled) -> None:
+    def described(tool: str) -> str:
+        return str(built.tools[tool].input_schema["properties"]["filter"]["description"])
+
+    for tool in ("deals_search", "deals_list"):
+        assert "$or" in described(tool) and '{">=amount": 1000}' in described(tool)
+    assert "$or" not in described("deals_aggregate") and '{">=amount": 1000}' in described("deals_aggregate")
+    assert len(described("deals_search")) < 400, "the tools/list budget is shared"
