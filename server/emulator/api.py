@@ -253,7 +253,7 @@ class Portal:
             with self.store.atomic():  # writes run without awaiting, as in every write route
                 for _ in plan.steps(self.ops):
                     pass
-        return json_response(200, {"success": True, "data": plan.data()})
+        return Response(200, {"Content-Type": JSON_TYPE}, plan.encode())
 
     async def _me(self, request: Request, found: Match) -> Response:
         return json_response(200, {"success": True, "data": self.describe_key()})

@@ -11,7 +11,8 @@ from typing import TypeVar
 from .errors import ApiError, internal_error
 from .ops import Operations, describe_fields
 from .schema import Entity
-from .values import type_name
+from .store import Row, Table
+from .values import dump, type_name
 
 logger = logging.getLogger("server.emulator")
 T = TypeVar("T")
@@ -63,6 +64,18 @@ def run_calls(ops: Operations, entities: Mapping[str, Entity], body: object) -> 
     return plan.data()
 
 
+@dataclass(frozen=True, slots=True)
+class Rows:
+    """A list/search result of whole stored rows: written from the table's per-row JSON cache."""
+
+    table: Table
+    rows: tuple[Row, ...]
+    records: list[dict[str, object]]
+
+    def encode(self) -> bytes:
+        return b"[" + b",".join([self.table.encoded(row) for row in self.rows]) + b"]"
+
+
 @dataclass(slots=True)
 class Plan:
     """A validated /v1/batch: run `steps()` (one call per step) then read `data()`."""
@@ -71,6 +84,7 @@ class Plan:
     total: int
     errors: dict[str, object]
     results: dict[str, object] = field(default_factory=dict)
+    encoded: dict[str, bytes] = field(default_factory=dict)
     totals: dict[str, object] = field(default_factory=dict)
     meta: dict[str, object] = field(default_factory=dict)
 
@@ -79,18 +93,37 @@ class Plan:
         return all(call.action not in WRITE_ACTIONS for call in self.calls)
 
     def steps(self, ops: Operations) -> Iterator[None]:
-        """Runs the calls in order, pausing after each (a read-only batch lets other requests in)."""
+        """Runs the calls in order, pausing after each (a read-only batch lets other requests in).
+
+        Each result is written to JSON in its own step, so no single step serialises them all."""
         for call in self.calls:
             outcome = _isolated(ops, partial(_execute, ops, call, self.totals, self.meta))
             if isinstance(outcome, ApiError):
                 self.errors[call.id] = outcome.error_object()
             else:
                 self.results[call.id] = outcome
+                self.encoded[call.id] = outcome.encode() if isinstance(outcome, Rows) else dump(outcome)
             yield
 
     def data(self) -> dict[str, object]:
+        """The response `data` as objects (the entity batch's read actions answer with it)."""
         return {
-            "results": self.results,
+            "results": {k: v.records if isinstance(v, Rows) else v for k, v in self.results.items()},
+            **self._rest(),
+        }
+
+    def encode(self) -> bytes:
+        """The whole `/v1/batch` response body, from the results encoded step by step."""
+        parts = [b'{"success":true,"data":{"results":{']
+        for key, value in self.encoded.items():
+            parts += (dump(key), b":", value, b",")
+        if self.encoded:
+            parts.pop()  # the last comma
+        parts += (b"},", dump(self._rest())[1:], b"}")
+        return b"".join(parts)  # one copy of the (possibly megabytes of) results
+
+    def _rest(self) -> dict[str, object]:
+        return {
             "totals": self.totals,
             "errors": self.errors,
             "summary": {"total": self.total, "succeeded": len(self.results), "failed": len(self.errors)},
@@ -168,6 +201,8 @@ def _execute(ops: Operations, call: Call, totals: dict[str, object], meta: dict[
             "hasMore": page.has_more,
             "truncated": page.truncated,
         }
+        if page.rows:
+            return Rows(ops.store.table(entity.name), page.rows, page.records)
         return page.records
     if call.action == "get":
         record = ops.get(entity, call.entity_id, include=params.get("include"), select=params.get("select"))

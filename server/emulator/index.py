@@ -38,6 +38,7 @@ class Text:
     joined: str
     starts: list[int]
     present: list[int]  # positions of rows with a value (what an empty needle matches)
+    texts: list[str]  # each row's case-folded text ("" without a value)
 
 
 def matching(table: Table, conditions: Sequence[Condition], entity: Entity) -> Sequence[int]:
@@ -233,7 +234,7 @@ def _text(table: Table, name: str) -> Text:
             starts.append(offset)
             parts.append(text)
             offset += len(text) + 1
-        return Text(SEPARATOR.join(parts), starts, present)
+        return Text(SEPARATOR.join(parts), starts, present, parts)
 
     return table.derived(("text", name), build)
 
@@ -245,13 +246,19 @@ def _contains(table: Table, name: str, needle: str) -> list[int] | None:
     if not needle:
         return list(index.present)
     found: list[int] = []
-    joined, starts = index.joined, index.starts
+    joined, starts, texts = index.joined, index.starts, index.texts
     last = len(starts) - 1
+    # Jumping from match to match wins while matches are rare; once they are common a row-by-row
+    # test of the rest costs less than one jump per match.
+    budget = max(64, len(starts) // 32)
     at = joined.find(needle)
     while at >= 0:
         position = bisect.bisect_right(starts, at) - 1
         found.append(position)
         if position == last:
+            break
+        if len(found) > budget:
+            found.extend([i for i in range(position + 1, last + 1) if needle in texts[i]])
             break
         at = joined.find(needle, starts[position + 1])
     return found

@@ -115,3 +115,15 @@ def test_an_index_follows_writes_and_their_undo(small: Api) -> None:
     assert small.search("deals", by_amount)["data"] == [{"id": 1}]
     contains = {"filter": {"title": {"$contains": "нов"}}, "select": ["id"]}
     assert small.search("deals", contains)["data"] == [{"id": 5}]
+
+
+def test_contains_on_a_large_table_switches_to_row_tests_and_finds_the_same_rows() -> None:
+    """Frequent needles stop jumping from match to match after a budget; rare ones never do."""
+    words = ["Поставка", "внедрение CRM", "аудит", None, "", {"value": "поставка"}, 7]
+    table = Table(DEALS, [{"id": i + 1, "title": words[(i * 7919) % len(words)]} for i in range(5000)])
+    for needle in ("поставка", "crm", "а", "7", "zzz", ""):
+        conditions = parse_filter({"title": {"$contains": needle}}, DEALS)
+        predicate = compile_filter(conditions, DEALS)
+        assert predicate is not None
+        expected = [i for i, row in enumerate(table.scan()) if predicate(row)]
+        assert list(matching(table, conditions, DEALS)) == expected, needle

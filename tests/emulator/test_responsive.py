@@ -6,6 +6,7 @@ import asyncio
 import json
 
 from server.emulator import Portal
+from server.emulator.batch import plan_calls
 
 from .conftest import FIXED_NOW, KEY, SMALL_DATA
 
@@ -42,3 +43,22 @@ def test_a_batch_with_writes_runs_in_one_piece() -> None:
         {"id": "write", "entity": "deals", "action": "create", "params": {"title": "Новая"}},
     ]
     assert asyncio.run(_finishing_order(portal, {"calls": calls})) == ["batch", "get"]
+
+
+def test_the_batch_body_written_step_by_step_equals_its_data() -> None:
+    portal = Portal(data=SMALL_DATA, clock=lambda: FIXED_NOW)
+    calls = [
+        {"id": "whole", "entity": "deals", "action": "search", "params": {"filter": {"amount": {"$gte": 1}}}},
+        {"id": "some", "entity": "deals", "action": "list", "params": {"select": ["id", "title"], "limit": 2}},
+        {"id": "одна", "entity": "contacts", "action": "get", "entityId": 71},
+        {"id": "schema", "entity": "leads", "action": "fields"},
+        {"id": "gone", "entity": "deals", "action": "get", "entityId": 999},
+        {"id": "bad", "entity": "nope", "action": "list"},
+    ]
+    plan = plan_calls(portal.entities, {"calls": calls})
+    for _ in plan.steps(portal.ops):
+        pass
+    body = json.loads(plan.encode())
+    assert body == {"success": True, "data": json.loads(json.dumps(plan.data()))}
+    assert [r["id"] for r in body["data"]["results"]["whole"]] == [1, 2, 3, 4]
+    assert set(body["data"]["errors"]) == {"gone", "bad"}
