@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/filters.py
 	$(BIN)/python bench/serving.py
 	$(BIN)/python bench/emulator.py
+	$(BIN)/python bench/aggregate.py
 
 clean:
 	rm -rf $(VENV) .inspector .node22 .conformance .pytest_cache .mypy_cache .ruff_cache

@@ -11,6 +11,7 @@ currency are counted and reported, never mixed in. Plain data in, `Output` out.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -160,7 +161,7 @@ class Aggregator:
             )
         if any(_meta(p).get("groupsTruncated") for p in parts):
             notes.append("The portal returned only part of the groups: group by fewer fields or narrow the filter.")
-        return self._output(entity, total, split_on, totals, groups, truncated, notes)
+        return self._output(entity, total, split_on, totals, groups, group_by, truncated, notes)
 
     def _specs(self, entity: EntitySpec, meta: EntityMeta, raw: Sequence[Any]) -> list[tuple[str, str]]:
         allowed = measures(entity, meta)
@@ -339,6 +340,7 @@ class Aggregator:
         split_on: str | None,
         totals: list[dict[str, Any]],
         groups: list[dict[str, Any]] | None,
+        group_by: Sequence[str],
         truncated: bool,
         notes: list[str],
     ) -> Output:
@@ -371,8 +373,7 @@ class Aggregator:
             "truncated": truncated,
             "summary": summary,
         }
-        lines = [summary, *("total " + _line(t) for t in totals), *(_line(g) for g in shown or [])]
-        return Output(structured=structured, text="\n".join(lines))
+        return Output(structured=structured, text="\n".join([summary, *_text(totals, shown or [], group_by)]))
 
 
 def _meta(part: _Part) -> Mapping[str, Any]:
@@ -384,11 +385,29 @@ def _cost(value: Any) -> int:
     return estimate_tokens(dumps(value))
 
 
-def _line(row: Mapping[str, Any]) -> str:
-    parts: list[str] = []
-    for key, value in row.items():
-        if isinstance(value, Mapping):
-            parts.extend(f"{key}.{fn}={render_value(v)}" for fn, v in value.items())
-        elif value is not None:
-            parts.append(f"{key}={render_value(value)}")
-    return " ".join(parts)
+def _figures(row: Mapping[str, Any]) -> str:
+    """`RUB 27, 26054000`: the currency (if split), the count, then each function's value."""
+    values = [render_value(row.get("count"))]
+    values += [render_value(v) for agg in row.values() if isinstance(agg, Mapping) for v in agg.values()]
+    head = f"{row['currency']} " if row.get("currency") else ""
+    return head + ", ".join(values)
+
+
+def _text(
+    totals: Sequence[Mapping[str, Any]], groups: Sequence[Mapping[str, Any]], group_by: Sequence[str]
+) -> list[str]:
+    """A legend, the totals, then one line per group (`NEW Новая (Общая): RUB 27, 26054000 · USD 5, 46600`)."""
+    sample = totals[0] if totals else groups[0] if groups else {}
+    columns = ["count", *(f"{k}.{fn}" for k, agg in sample.items() if isinstance(agg, Mapping) for fn in agg)]
+    lines = [f"figures: {'currency ' if 'currency' in sample else ''}{', '.join(columns)}"]
+    lines.append("total: " + " · ".join(_figures(t) for t in totals))
+    for _, same in itertools.groupby(groups, key=lambda g: [g.get(f) for f in group_by]):
+        rows = list(same)
+        first = rows[0]
+        parts = []
+        for f in group_by:
+            label = first.get(name_key(f))
+            parts.append(render_value(first.get(f)) + (f" {render_value(label)}" if label is not None else ""))
+        where = f" ({render_value(first['pipelineName'])})" if first.get("pipelineName") else ""
+        lines.append(f"{' / '.join(parts)}{where}: " + " · ".join(_figures(r) for r in rows))
+    return lines

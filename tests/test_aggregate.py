@@ -52,7 +52,10 @@ async def test_open_deals_by_stage_with_names_and_totals_per_currency_in_one_cal
         groups = [g for g in data["groups"] if g["currency"] == total["currency"]]
         assert total["amount"]["sum"] == pytest.approx(sum(g["amount"]["sum"] for g in groups))
     assert data["currency_field"] == "currency" and "per currency" in data["summary"]
-    assert "never add them up" in out.text.splitlines()[0]
+    lines = out.text.splitlines()
+    assert "never add them up" in lines[0] and lines[1] == "figures: currency count, amount.sum"
+    new_rub = want[("NEW", "RUB")]
+    assert any(line.startswith(f"NEW Новая (Общая): RUB {new_rub[0]}, ") for line in lines)  # currencies side by side
 
 
 async def test_groups_follow_the_funnel_and_name_the_pipeline_when_several_appear() -> None:
