@@ -264,3 +264,75 @@ async def test_stateless_replicas_sharing_a_cursor_secret_answer_each_others_req
         assert not second.is_error and second.structured_content is not None
         seen = {r["id"] for r in first.structured_content["items"]}
         assert {r["id"] for r in second.structured_content["items"]}.isdisjoint(seen)
+
+
+class Hostile(BaseHTTPRequestHandler):
+    """An upstream that trickles its answers one byte a second, or sends 200 MB of junk."""
+
+    mode = "trickle"
+    requests = 0
+
+    def _answer(self) -> None:
+        type(self).requests += 1
+        if self.path.startswith("/v1/me"):
+            raw = json.dumps({"success": True, "data": {"portal": "p", "owner": {"name": "o"}}}).encode()
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(raw)))
+            self.end_headers()
+            self.wfile.write(raw)
+            return
+        size = 200 * 1024 * 1024
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()  # no Content-Length: the body runs until the connection closes
+        try:
+            if self.mode == "trickle":
+                for _ in range(120):
+                    self.wfile.write(b" ")
+                    self.wfile.flush()
+                    time.sleep(1)
+            else:
+                chunk = b"x" * (1 << 20)
+                for _ in range(size // len(chunk)):
+                    self.wfile.write(chunk)
+        except OSError:
+            pass  # the server hung up, as it should
+
+    do_GET = do_POST = _answer
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.mark.parametrize("mode", ["trickle", "huge"])
+def test_a_trickling_or_huge_upstream_answer_is_cut_off(mode: str) -> None:
+    handler = type("H", (Hostile,), {"mode": mode, "requests": 0})
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    env = {
+        "VIBECODE_API_KEY": KEY,
+        "VIBECODE_BASE_URL": f"http://127.0.0.1:{httpd.server_address[1]}",
+        "VIBECODE_CALL_TIMEOUT": "3",
+        "VIBECODE_TIMEOUT": "2",
+        "VIBECODE_MAX_RESPONSE_BYTES": str(8 * 1024 * 1024),
+    }
+    try:
+        with served(env) as s:
+            before = s.rss_mb()
+            headers, body = tool_call("deals_get", {"id": 1})
+            start = time.monotonic()
+            with httpx.Client(timeout=60) as client:
+                answer = client.post(s.url, json=body, headers=headers)
+                took = time.monotonic() - start
+                assert s.probe(timeout=PROBE_BOUND) < PROBE_BOUND
+            result = answer.json()["result"]
+            assert result["isError"] and took < 10, (took, str(result)[:500])
+            assert len(answer.content) < 8000 and KEY not in answer.text
+            assert s.rss_mb() - before < 60, (before, s.rss_mb())
+            if mode == "huge":
+                assert handler.requests <= 2  # /v1/me at start, then one try: a body too big is not retried
+            clean_log(s)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
