@@ -48,7 +48,7 @@ VALUE_TYPES: Mapping[str, type] = MappingProxyType(
         "char": str,
         "date": str,
         "datetime": str,
-        "enumeration": str,
+        "enumeration": int,  # the value's id, as live records show it (`[493]`)
         "crm_status": str,
         "crm_currency": str,
         "money": str,

@@ -402,6 +402,11 @@ def _ids_of_items(items: Sequence[tuple[str, str]]) -> tuple[str, ...]:
     return tuple(i for i, _ in items)
 
 
+def _enum_ids(items: Sequence[tuple[str, str]]) -> tuple[int, ...]:
+    """Enumeration user-field values are stored as numeric ids, as live records show them."""
+    return tuple(int(i) for i, _ in items)
+
+
 # --- reference entities -----------------------------------------------------------------------------------
 
 
@@ -563,8 +568,8 @@ def _company_name(rng: random.Random, english: bool) -> tuple[str, str, str]:
     return title, title, translit(base) + ".ru"
 
 
-_SEGMENT_BY_EMPLOYEES = {"EMPLOYEES_1": "70", "EMPLOYEES_2": "71", "EMPLOYEES_3": "72", "EMPLOYEES_4": "72"}
-_CONTACT_SEGMENTS = _ids_of_items(CONTACT_SEGMENT_ITEMS)
+_SEGMENT_BY_EMPLOYEES = {"EMPLOYEES_1": 70, "EMPLOYEES_2": 71, "EMPLOYEES_3": 72, "EMPLOYEES_4": 72}
+_CONTACT_SEGMENTS = _enum_ids(CONTACT_SEGMENT_ITEMS)
 _EMPLOYEES = _ids_of_items(tuple((s, n) for s, n, _ in STATUS_LISTS["EMPLOYEES"]))
 _REVENUE_RANGES = {  # RUB per year, by headcount band
     "EMPLOYEES_1": (5e6, 8e7),
@@ -640,7 +645,7 @@ def _contacts(
     """Contacts plus, per company index, the ids of its contacts."""
     out: list[Record] = []
     by_company: list[list[int]] = [[] for _ in companies]
-    loyalty = _ids_of_items(CONTACT_LOYALTY_ITEMS)
+    loyalty = _enum_ids(CONTACT_LOYALTY_ITEMS)
     for i in range(1, n + 1):
         company_idx = rng.randrange(len(companies)) if rng.random() < 0.8 else None
         english = companies[company_idx][2] if company_idx is not None else rng.random() < 0.05
@@ -783,8 +788,8 @@ _STAGE_PROBABILITY = {
     "FINAL_INVOICE": 80,
 }
 _DEAL_TYPES = tuple(s for s, _, _ in STATUS_LISTS["DEAL_TYPE"])
-_PRIORITY_IDS = _ids_of_items(DEAL_PRIORITY_ITEMS)
-_PRODUCT_IDS = _ids_of_items(DEAL_PRODUCT_ITEMS)
+_PRIORITY_IDS = _enum_ids(DEAL_PRIORITY_ITEMS)
+_PRODUCT_IDS = _enum_ids(DEAL_PRODUCT_ITEMS)
 _CATEGORY_IDS = tuple(c for c, _, _ in DEAL_CATEGORIES)
 _STAGE_IDS = {cat: tuple(s for s, _, _ in stages) for cat, stages in DEAL_STAGES.items()}
 

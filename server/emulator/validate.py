@@ -10,7 +10,7 @@ from .schema import Entity, Field
 from .values import NUMERIC_TYPES, BadValue, format_instant, parse_instant, plain_number, type_name
 
 INTEGER_TYPES = NUMERIC_TYPES - {"double"}
-TEXT_TYPES = frozenset({"string", "text", "char", "url", "file", "enumeration", "crm_status", "crm_currency"})
+TEXT_TYPES = frozenset({"string", "text", "char", "url", "file", "crm_status", "crm_currency"})
 MONEY = re.compile(r"^-?\d+(\.\d+)?(\|[A-Z]{3})?$")
 DEFAULT_CURRENCY = "RUB"
 # Integers beyond 2^53 lose precision in the upstream's JavaScript; Bitrix stores amounts as DECIMAL(18,2).
@@ -97,9 +97,14 @@ def _scalar(field: Field, value: object) -> object:
             result = format_instant(parse_instant(value))
         except BadValue:
             raise BadValue(f"Invalid {kind}, expected ISO 8601, received '{value}'") from None
+    elif kind == "enumeration":
+        # Records hold the value's numeric id, as live captures show (`[493]`); "45" is read as 45.
+        if isinstance(value, str) and value.isascii() and value.isdigit():
+            value = int(value)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise BadValue(f"Expected number, received {type_name(value)}")
+        result = value
     elif kind in TEXT_TYPES:
-        if isinstance(value, int) and not isinstance(value, bool) and kind == "enumeration":
-            value = str(value)
         if not isinstance(value, str):
             raise BadValue(f"Expected string, received {type_name(value)}")
         result = value

@@ -85,8 +85,8 @@ SMALL_DATA: dict[str, list[dict[str, object]]] = {
             createdAt="2026-01-15T10:00:00.000Z",
             observers=[2, 3],
             UF_CRM_BUDGET="1500.50|RUB",
-            UF_CRM_PRIORITY="45",
-            UF_CRM_PRODUCTS=["50", "51"],
+            UF_CRM_PRIORITY=45,
+            UF_CRM_PRODUCTS=[50, 51],
         ),
         deal(
             2,
@@ -99,8 +99,8 @@ SMALL_DATA: dict[str, list[dict[str, object]]] = {
             createdAt="2026-02-01T00:00:00.000Z",
             observers=[],
             UF_CRM_BUDGET="2000|RUB",
-            UF_CRM_PRIORITY="46",
-            UF_CRM_PRODUCTS=["52"],
+            UF_CRM_PRIORITY=46,
+            UF_CRM_PRODUCTS=[52],
         ),
         deal(
             3,
@@ -112,7 +112,7 @@ SMALL_DATA: dict[str, list[dict[str, object]]] = {
             assignedById=1,
             createdAt="2026-01-31T21:30:00.000Z",
             observers=[3],
-            UF_CRM_PRIORITY="45",
+            UF_CRM_PRIORITY=45,
         ),
         deal(
             4,

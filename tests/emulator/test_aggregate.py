@@ -67,7 +67,7 @@ def test_money_user_fields_aggregate_on_their_numeric_part(small: Api) -> None:
     data = small.ok("POST", "/v1/deals/aggregate", body=body)["data"]
     assert data["aggregates"] == {"UF_CRM_BUDGET": {"sum": 3500.5}}
     by_priority = {g["UF_CRM_PRIORITY"]: g["aggregates"]["UF_CRM_BUDGET"]["sum"] for g in data["groups"]}
-    assert by_priority == {"45": 1500.5, "46": 2000, None: 0}
+    assert by_priority == {45: 1500.5, 46: 2000, None: 0}
 
 
 def test_group_by_a_field_outside_aggregatable_answers_the_live_message(small: Api) -> None:

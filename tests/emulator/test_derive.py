@@ -70,17 +70,37 @@ def test_tasks_get_their_default_status_and_priority_and_a_close_date_when_compl
 def test_user_fields_take_both_spellings_in_writes_filters_select_and_sort(small: Api) -> None:
     """Deals: Create/Fields: `ufCrm_*` accepted; Deals: Aggregate filters `UF_CRM_*`; both name one field."""
     data = small.ok("PATCH", "/v1/deals/2", body={"ufCrmPriority": "47", "UF_CRM_1712345678": "Д-1"})["data"]
-    assert (data["UF_CRM_PRIORITY"], data["ufCrm_1712345678"]) == ("47", "Д-1")
+    assert (data["UF_CRM_PRIORITY"], data["ufCrm_1712345678"]) == (47, "Д-1")  # enumeration ids are numbers
     assert small.ids("deals", {"filter": {"ufCrmPriority": "47"}}) == [2]
-    assert small.ids("deals", {"filter": {"UF_CRM_PRIORITY": "47"}}) == [2]
+    assert small.ids("deals", {"filter": {"UF_CRM_PRIORITY": 47}}) == [2]
     assert small.ids("deals", {"filter": {"!UF_CRM_1712345678": None}}) == [2]
     rows = small.search("deals", {"select": ["ufCrmPriority"], "sort": {"ufCrmPriority": "desc"}})["data"]
-    assert rows[0] == {"id": 2, "UF_CRM_PRIORITY": "47"}
+    assert rows[0] == {"id": 2, "UF_CRM_PRIORITY": 47}
     body = {"groupBy": "ufCrmPriority"}
     groups = small.ok("POST", "/v1/deals/aggregate", body=body)["data"]["groups"]
-    assert {g["UF_CRM_PRIORITY"] for g in groups} >= {"45", "47"}
+    assert {g["UF_CRM_PRIORITY"] for g in groups} >= {45, 47}
 
 
 def test_whole_amounts_print_without_a_fraction(small: Api) -> None:
     response = small.call("POST", "/v1/deals", body={"title": "t", "amount": 50000.0})
     assert b'"amount":50000,' in response.body
+
+
+def test_enumeration_values_are_numeric_ids_as_live_records_show(seeded: Api) -> None:
+    """Live captures: enumeration user fields hold the value's id as a number, several as an array (`[493]`);
+    filters take the id as a number or as the string `/fields` lists in `items`."""
+    deal = seeded.search("deals", {"filter": {"UF_CRM_PRIORITY": "45"}, "limit": 1})["data"][0]
+    assert deal["UF_CRM_PRIORITY"] == 45
+    assert all(
+        isinstance(v, int) for r in seeded.ok("GET", "/v1/deals", "limit=100")["data"] for v in r["UF_CRM_PRODUCTS"]
+    )
+    assert (
+        seeded.search("deals", {"filter": {"UF_CRM_PRIORITY": 45}})["total"]
+        == seeded.search("deals", {"filter": {"UF_CRM_PRIORITY": "45"}})["total"]
+    )
+
+
+def test_an_enumeration_value_outside_its_items_is_refused(small: Api) -> None:
+    status, error = small.error("PATCH", "/v1/deals/1", body={"UF_CRM_PRIORITY": "высокий"})
+    assert (status, error["code"]) == (400, "VALIDATION_ERROR")
+    assert small.ok("PATCH", "/v1/deals/1", body={"UF_CRM_PRIORITY": "47"})["data"]["UF_CRM_PRIORITY"] == 47
