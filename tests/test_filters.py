@@ -90,7 +90,11 @@ def test_long_item_lists_are_cut_with_a_pointer_to_the_rest() -> None:
     with pytest.raises(InvalidArguments) as exc:
         compile_filter({"sourceId": "NOPE"}, {"sourceId": spec})
     hint = str(exc.value.hint)
-    assert "S0 (Источник 0)" in hint and "S39" not in hint and "28 more" in hint and "fields" in hint
+    assert "S0 (Источник 0)" in hint and "S39" not in hint and "28 more" in hint and "kind=statuses" in hint
+    many = FieldSpec("UF_CRM_LIST", "enumeration", items=tuple((str(i), f"V{i}") for i in range(20)))
+    with pytest.raises(InvalidArguments) as exc:
+        compile_filter({"UF_CRM_LIST": 99}, {"UF_CRM_LIST": many})
+    assert "8 more: see the fields tool" in str(exc.value.hint)
 
 
 def test_several_unknown_fields_list_the_field_names_once() -> None:

@@ -20,6 +20,12 @@ FALSE = frozenset({"false", "n", "no", "0"})
 PHONE_PUNCTUATION = re.compile(r"[\s\-().]")
 PHONE = re.compile(r"\+?\d+")
 ITEMS_SHOWN = 12
+# Where a model finds every allowed value when the error cannot list them all.
+WHERE_LISTED = {
+    "crm_status": "the reference tool lists them (kind=pipelines for stages, kind=statuses for other lists)",
+    "crm_category": "the reference tool lists them (kind=pipelines)",
+    "crm_currency": "the reference tool lists them (kind=currencies)",
+}
 
 # Local date forms a model may copy from a document, and how to read them.
 _TIME = r"(?:[ T](\d{1,2}):(\d{2})(?::(\d{2}))?)?"
@@ -227,7 +233,7 @@ def _item(spec: FieldSpec, name: str, key: str, got: Coerced, raw: Any) -> Coerc
         raise problem(VALUE, key, wrong, return_fix, [str(i) for i in use])
     listing = ", ".join(f"{i} ({lab})" for i, lab in spec.items[:ITEMS_SHOWN])
     more = len(spec.items) - ITEMS_SHOWN
-    tail = f", … {more} more (see the fields tool)" if more > 0 else ""
+    tail = f", … {more} more: {WHERE_LISTED.get(spec.type, 'see the fields tool')}" if more > 0 else ""
     close = [i for i, _ in spec.items if i.casefold().startswith(folded[:2])][:3] if folded else []
     wrong = f"{show(raw)} is not an allowed value of {name}"
     raise problem(VALUE, key, wrong, f"Allowed: {listing}{tail}.", close)
