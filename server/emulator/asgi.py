@@ -9,7 +9,7 @@ from typing import Any
 from .api import Portal
 from .errors import internal_error
 from .faults import DROP_HEADER
-from .pipeline import error_response
+from .pipeline import MAX_BODY_BYTES, Response, body_too_large, error_response
 
 logger = logging.getLogger("server.emulator")
 
@@ -35,20 +35,12 @@ class App:
             if message["type"] == "http.disconnect":
                 return
             body.extend(message.get("body", b""))
-            if not message.get("more_body", False):
-                break
-        try:
-            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
-            response = await self.portal.handle(
-                scope["method"],
-                scope["path"],
-                scope.get("query_string", b"").decode("latin-1"),
-                headers,
-                bytes(body),
-            )
-        except Exception:  # the last resort: a client sees a JSON envelope, never a bare 500
-            logger.exception("emulator: unhandled error on %s %s", scope.get("method"), scope.get("path"))
-            response = error_response(internal_error())
+            if len(body) > MAX_BODY_BYTES or not message.get("more_body", False):
+                break  # an oversized body is refused without reading (or holding) the rest
+        if len(body) > MAX_BODY_BYTES:
+            response = error_response(body_too_large())
+        else:
+            response = await self._answer(scope, bytes(body))
         if DROP_HEADER in response.headers:
             # Promise a body and send none: the server closes the connection with no usable answer.
             await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"100")]})
@@ -61,6 +53,20 @@ class App:
             }
         )
         await send({"type": "http.response.body", "body": response.body})
+
+    async def _answer(self, scope: Scope, body: bytes) -> Response:
+        try:
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope.get("headers", [])}
+            return await self.portal.handle(
+                scope["method"],
+                scope["path"],
+                scope.get("query_string", b"").decode("latin-1"),
+                headers,
+                body,
+            )
+        except Exception:  # the last resort: a client sees a JSON envelope, never a bare 500
+            logger.exception("emulator: unhandled error on %s %s", scope.get("method"), scope.get("path"))
+            return error_response(internal_error())
 
 
 async def _lifespan(receive: Receive, send: Send) -> None:

@@ -45,7 +45,7 @@ def strict_json(body: bytes) -> object:
     """RFC 8259 JSON only: no NaN/Infinity, no overflowing numbers, no lone surrogates, bounded size
     and depth. Anything else is a 400, so nothing unrepresentable ever reaches the store."""
     if len(body) > MAX_BODY_BYTES:
-        raise _bad_body(f"Body is larger than {MAX_BODY_BYTES} bytes")
+        raise body_too_large()
     try:
         text = body.decode()
     except UnicodeDecodeError:
@@ -99,6 +99,10 @@ def _check_tree(root: object) -> None:
             stack.extend((child, depth + 1) for child in node.values())
         else:
             stack.extend((child, depth + 1) for child in node)
+
+
+def body_too_large() -> ApiError:
+    return _bad_body(f"Body is larger than {MAX_BODY_BYTES} bytes")
 
 
 def _bad_body(message: str) -> ApiError:

@@ -260,3 +260,25 @@ def test_digit_strings_too_long_for_an_integer_are_a_400(small: Api) -> None:
     assert small.error("GET", "/v1/deals", f"limit={digits}")[1]["code"] == "INVALID_PARAMS"
     assert small.error("GET", "/v1/deals", f"offset={digits}")[1]["code"] == "INVALID_PARAMS"
     assert small.error("PATCH", f"/v1/deals/{digits}", body={"title": "x"})[0] == 400
+
+
+@pytest.mark.anyio
+async def test_the_asgi_app_refuses_an_oversized_body_without_reading_it_all() -> None:
+    chunk = b"x" * (1024 * 1024)
+    chunks_read = 0
+
+    async def receive() -> dict[str, Any]:
+        nonlocal chunks_read
+        chunks_read += 1
+        return {"type": "http.request", "body": chunk, "more_body": True}  # an endless body
+
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: Any) -> None:
+        sent.append(dict(message))
+
+    scope = {"type": "http", "method": "POST", "path": "/v1/deals", "query_string": b"", "headers": []}
+    await App(_Broken(data={}))(scope, receive, send)  # the portal is never asked
+    assert sent[0]["status"] == 400
+    assert json.loads(sent[1]["body"])["error"]["code"] == "VALIDATION_ERROR"
+    assert chunks_read == MAX_BODY_BYTES // len(chunk) + 1
