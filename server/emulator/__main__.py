@@ -72,10 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     key_text = args.api_key if args.api_key == DEMO_API_KEY else "(the key given by --api-key)"
     print(f"VibeCode demo portal: base URL http://{shown_host}:{port}", file=sys.stderr)
     print(f"X-Api-Key: {key_text}", file=sys.stderr, flush=True)
-    config = uvicorn.Config(App(portal), log_level="info", lifespan="on", access_log=True)
+
+    def report() -> None:  # one line a harness can read after stopping the portal
+        if stats is not None:
+            print("limits: " + json.dumps(stats.summary()), file=sys.stderr, flush=True)
+
+    config = uvicorn.Config(App(portal, on_shutdown=report), log_level="info", lifespan="on", access_log=True)
     uvicorn.Server(config).run(sockets=[sock])
-    if stats is not None:  # one line a harness can read after stopping the portal
-        print("limits: " + json.dumps(stats.summary()), file=sys.stderr, flush=True)
     return 0
 
 

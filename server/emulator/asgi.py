@@ -20,12 +20,13 @@ Send = Callable[[Message], Awaitable[None]]
 
 
 class App:
-    def __init__(self, portal: Portal) -> None:
+    def __init__(self, portal: Portal, on_shutdown: Callable[[], None] | None = None) -> None:
         self.portal = portal
+        self.on_shutdown = on_shutdown
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await _lifespan(receive, send, self.on_shutdown)
             return
         if scope["type"] != "http":
             return
@@ -69,11 +70,13 @@ class App:
             return error_response(internal_error())
 
 
-async def _lifespan(receive: Receive, send: Send) -> None:
+async def _lifespan(receive: Receive, send: Send, on_shutdown: Callable[[], None] | None) -> None:
     while True:
         message = await receive()
         if message["type"] == "lifespan.startup":
             await send({"type": "lifespan.startup.complete"})
         elif message["type"] == "lifespan.shutdown":
+            if on_shutdown is not None:
+                on_shutdown()
             await send({"type": "lifespan.shutdown.complete"})
             return

@@ -48,12 +48,16 @@ class Fault:
     seconds: float | None = None
     status: int | None = None  # for 5xx: 500, 502 or 503 (None: any of them)
     methods: frozenset[str] = frozenset()  # empty: every method
-    path: str = ""  # a path prefix; empty: every path
+    path: str = ""  # a path, or a prefix ending in *; empty: every path
 
     def matches(self, request: Request) -> bool:
         if self.times is not None and self.times <= 0:
             return False
-        return (not self.methods or request.method in self.methods) and request.path.startswith(self.path)
+        if self.methods and request.method not in self.methods:
+            return False
+        if self.path.endswith("*"):
+            return request.path.startswith(self.path[:-1])
+        return not self.path or request.path == self.path
 
 
 @dataclass
