@@ -124,7 +124,7 @@ def build_limiter(settings: Settings) -> RateLimiter | None:
         from server.ratelimit_redis import RedisStorage
 
         storage = RedisStorage(settings.redis_url)
-    return RateLimiter(settings.rate_limit, settings.key_rate_limit, storage=storage)
+    return RateLimiter(settings.rate_limit, settings.key_rate_limit, storage=storage, margin=settings.rate_margin)
 
 
 def _announce(settings: Settings, n_tools: int) -> None:

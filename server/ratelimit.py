@@ -1,8 +1,9 @@
 """A cost-aware limiter shared by every upstream call: the portal and key budgets as sliding windows.
 
-Each request books its cost in every window at the earliest moment it fits, then sleeps until
-then. Bookings are handed out in time order, so callers are served first come, first served, and a
-caller learns its wait at once: a wait past its deadline fails fast with the time to retry.
+Callers queue first come, first served. The one at the head books its cost in every window the
+moment it fits, stamped with the time it really leaves (a late wake-up never squeezes two requests
+into one upstream window), and hands the head to the next. A caller learns its likely wait when it
+joins: one past its deadline fails at once with the time to retry, and no wait ever outlasts it.
 Windows live behind `Storage`: in this process by default, in Redis when replicas share a budget.
 """
 
@@ -44,8 +45,11 @@ class Booking:
 class Storage(Protocol):
     """Where the windows live; `reserve` must be atomic across everyone sharing the storage."""
 
-    async def reserve(self, windows: Sequence[Window], costs: Sequence[float], max_wait: float | None) -> Booking:
-        """Book `costs[i]` in `windows[i]` at the earliest time all fit, unless that is beyond `max_wait`."""
+    async def reserve(
+        self, windows: Sequence[Window], costs: Sequence[float], max_wait: float | None, *, book: bool = True
+    ) -> Booking:
+        """Book `costs[i]` in `windows[i]` at the earliest time all fit, unless that is beyond `max_wait`
+        (with `book=False` only tell the wait)."""
         ...
 
     async def hold(self, name: str, seconds: float) -> None:
@@ -77,7 +81,9 @@ class MemoryStorage:
         self._entries: dict[str, deque[tuple[float, float]]] = {}
         self._holds: dict[str, float] = {}
 
-    async def reserve(self, windows: Sequence[Window], costs: Sequence[float], max_wait: float | None) -> Booking:
+    async def reserve(
+        self, windows: Sequence[Window], costs: Sequence[float], max_wait: float | None, *, book: bool = True
+    ) -> Booking:
         now = self.clock()
         start = now
         for w in windows:
@@ -86,7 +92,7 @@ class MemoryStorage:
                 entries.popleft()
             start = max(start, entries[-1][0] if entries else now, self._holds.get(w.name, now))
         at = max(earliest_fit(self._entries[w.name], start, w, c) for w, c in zip(windows, costs, strict=True))
-        if max_wait is not None and at - now > max_wait:
+        if not book or (max_wait is not None and at - now > max_wait):
             return Booking(False, at - now)
         for w, c in zip(windows, costs, strict=True):
             self._entries[w.name].append((at, min(c, w.limit)))
@@ -134,44 +140,87 @@ class RateLimiter:
         *,
         storage: Storage | None = None,
         sleep: Sleep = anyio.sleep,
+        clock: Clock = time.monotonic,
         costs: CostTable | None = None,
         spec: Mapping[str, Any] | None = None,
+        margin: float | None = None,
     ) -> None:
         spec = spec if spec is not None else specs.load("rate_limits.json")
-        margin = float(spec["margin_seconds"])
-        self.spans = {name: float(w["span_seconds"]) + margin for name, w in spec["windows"].items()}
+        self.base_margin = self.margin = float(spec["margin_seconds"]) if margin is None else margin
+        self.margin_step = float(spec["margin_step_seconds"])
+        self.max_margin = float(spec["max_margin_seconds"])
+        self.margin_decay_after = int(spec["margin_decay_after"])
+        self._clean = 0  # requests granted since the last 429
+        self.spans = {name: float(w["span_seconds"]) for name, w in spec["windows"].items()}
         self.configured = {"portal": float(rate), "key": float(key_rate)}
         self.limits = dict(self.configured)
         self.storage: Storage = storage if storage is not None else MemoryStorage()
         self.sleep = sleep
+        self.clock = clock
         self.costs = costs if costs is not None else CostTable(spec)
+        self._queue: deque[_Ticket] = deque()
 
     def windows(self) -> list[Window]:
-        return [Window(name, self.limits[name], self.spans[name]) for name in ("portal", "key")]
+        return [Window(name, self.limits[name], self.spans[name] + self.margin) for name in ("portal", "key")]
 
     async def acquire(self, method: str, path: str, body: Any = None, *, max_wait: float | None = None) -> float:
         """Wait for this request's turn; returns the seconds waited.
 
         Raises:
-            WaitTooLong: the turn comes later than `max_wait` seconds from now; nothing was booked.
+            WaitTooLong: the turn would come later than `max_wait` seconds from now; nothing was booked.
         """
         units = self.costs.cost(method, path, body)
-        booking = await self.storage.reserve(self.windows(), [units, 1.0], max_wait)
-        if not booking.granted:
-            raise WaitTooLong(
-                f"The portal's rate budget is taken for the next {booking.wait:.1f} s, longer than this call "
-                f"may wait ({max(max_wait or 0.0, 0.0):.1f} s left before its deadline).",
-                retry_after=booking.wait,
-                hint=f"Retry in {math.ceil(booking.wait)} s, or do fewer calls: batch reads and writes, "
-                "select fewer fields, filter instead of paging.",
-            )
-        if booking.wait > 0:
-            await self.sleep(booking.wait)
-        return booking.wait
+        ticket = _Ticket(units)
+        self._queue.append(ticket)
+        began = self.clock()
+        try:
+            if max_wait is not None:
+                estimate = await self._estimate()
+                if estimate > max_wait:
+                    raise _too_long(estimate, max_wait)
+            while True:
+                left = None if max_wait is None else max_wait - (self.clock() - began)
+                if self._queue[0] is not ticket:
+                    with anyio.move_on_after(left if left is not None else math.inf):
+                        await ticket.turn.wait()
+                    if left is not None and not ticket.turn.is_set():
+                        raise _too_long(await self._estimate(), 0.0)
+                    continue
+                booking = await self.storage.reserve(self.windows(), [units, 1.0], 0.0)
+                if booking.granted:
+                    self._settle()
+                    return self.clock() - began
+                if left is not None and booking.wait > left:
+                    raise _too_long(booking.wait, max(0.0, left))
+                await self.sleep(booking.wait)
+        finally:
+            was_head = self._queue[0] is ticket
+            self._queue.remove(ticket)
+            if was_head and self._queue:
+                self._queue[0].turn.set()
+
+    async def _estimate(self) -> float:
+        """Seconds until everyone queued here, this caller last, would have gone (a close lower bound)."""
+        windows = self.windows()
+        totals = [sum(t.units for t in self._queue), float(len(self._queue))]
+        first = await self.storage.reserve(
+            windows, [min(total, w.limit) for w, total in zip(windows, totals, strict=True)], None, book=False
+        )
+        more = max((math.ceil(total / w.limit) - 1) * w.span for w, total in zip(windows, totals, strict=True))
+        return first.wait + max(0.0, more)
 
     async def penalize(self, retry_after: float, window: str = "portal") -> None:
-        """The upstream said 429: nobody sharing this budget starts a request in `window` for `retry_after` s."""
+        """The upstream said 429: nobody sharing this budget starts a request in `window` for `retry_after` s,
+        and our windows widen a step, since arrival jitter upstream evidently exceeds the margin."""
         await self.storage.hold(window, retry_after)
+        self.margin = min(self.max_margin, self.margin + self.margin_step)
+        self._clean = 0
+
+    def _settle(self) -> None:
+        self._clean += 1
+        if self._clean >= self.margin_decay_after and self.margin > self.base_margin:
+            self.margin = max(self.base_margin, self.margin - self.margin_step)
+            self._clean = 0
 
     def observe_me(self, data: Any) -> None:
         """Adopt GET /v1/me's `rateLimit.requestsPerSecond` when it is below the configured portal budget."""
@@ -192,6 +241,24 @@ class RateLimiter:
 
     async def aclose(self) -> None:
         await self.storage.aclose()
+
+
+class _Ticket:
+    """A caller's place in the queue; `turn` is set when it reaches the head."""
+
+    def __init__(self, units: float) -> None:
+        self.units = units
+        self.turn = anyio.Event()
+
+
+def _too_long(wait: float, left: float) -> WaitTooLong:
+    return WaitTooLong(
+        f"The portal's rate budget is taken for the next {wait:.1f} s, longer than this call may wait "
+        f"({left:.1f} s left before its deadline).",
+        retry_after=wait,
+        hint=f"Retry in {math.ceil(wait)} s, or do fewer calls: batch reads and writes, select fewer fields, "
+        "filter instead of paging.",
+    )
 
 
 def _number(raw: str | None) -> float | None:

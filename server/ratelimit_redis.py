@@ -15,16 +15,17 @@ from server.errors import ConfigError
 from server.ratelimit import Booking, Window
 
 # KEYS: per window its zset, then its hold key; then the sequence counter.
-# ARGV: max_wait (-1: none), then per window limit, span, cost.
+# ARGV: max_wait (-1: none), book (1/0), then per window limit, span, cost.
 RESERVE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 local n = (#KEYS - 1) / 2
 local max_wait = tonumber(ARGV[1])
+local book = tonumber(ARGV[2]) == 1
 local start = now
 local loads = {}
 for i = 1, n do
-  local key, span = KEYS[2 * i - 1], tonumber(ARGV[3 * i])
+  local key, span = KEYS[2 * i - 1], tonumber(ARGV[3 * i + 1])
   redis.call('ZREMRANGEBYSCORE', key, '-inf', string.format('%.6f', now - span))
   local last = redis.call('ZRANGE', key, -1, -1, 'WITHSCORES')
   if #last > 0 and tonumber(last[2]) > start then start = tonumber(last[2]) end
@@ -34,7 +35,7 @@ end
 local at = start
 for i = 1, n do
   local key = KEYS[2 * i - 1]
-  local limit, span, cost = tonumber(ARGV[3 * i - 1]), tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1])
+  local limit, span, cost = tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1]), tonumber(ARGV[3 * i + 2])
   if cost > limit then cost = limit end
   local rows = redis.call('ZRANGEBYSCORE', key, string.format('(%.6f', start - span), '+inf', 'WITHSCORES')
   local load = 0
@@ -48,13 +49,13 @@ for i = 1, n do
   end
   if fit > at then at = fit end
 end
-if max_wait >= 0 and at - now > max_wait then
+if (not book) or (max_wait >= 0 and at - now > max_wait) then
   return {0, string.format('%.6f', at - now)}
 end
 local seq = redis.call('INCR', KEYS[#KEYS])
 for i = 1, n do
   local key = KEYS[2 * i - 1]
-  local limit, span, cost = tonumber(ARGV[3 * i - 1]), tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1])
+  local limit, span, cost = tonumber(ARGV[3 * i]), tonumber(ARGV[3 * i + 1]), tonumber(ARGV[3 * i + 2])
   if cost > limit then cost = limit end
   redis.call('ZADD', key, string.format('%.6f', at), seq .. ':' .. cost)
   redis.call('PEXPIRE', key, math.ceil((at - now + span) * 1000) + 1000)
@@ -90,9 +91,11 @@ class RedisStorage:
         self._reserve: Any = self._redis.register_script(RESERVE)
         self._hold: Any = self._redis.register_script(HOLD)
 
-    async def reserve(self, windows: Sequence[Window], costs: Sequence[float], max_wait: float | None) -> Booking:
+    async def reserve(
+        self, windows: Sequence[Window], costs: Sequence[float], max_wait: float | None, *, book: bool = True
+    ) -> Booking:
         keys: list[str] = []
-        args: list[float] = [-1.0 if max_wait is None else max(0.0, max_wait)]
+        args: list[float] = [-1.0 if max_wait is None else max(0.0, max_wait), 1.0 if book else 0.0]
         for w, cost in zip(windows, costs, strict=True):
             keys += [f"{self.prefix}:{w.name}", f"{self.prefix}:hold:{w.name}"]
             args += [w.limit, w.span, cost]

@@ -93,6 +93,7 @@ class Settings:
     allow_unconfirmed_writes: bool = False  # operator opt-in for clients that cannot ask a human
     audit_log: str | None = None  # JSONL path, "-" for stderr; None: the default file in the state dir
     rate_limit: float = 10.0
+    rate_margin: float | None = None  # seconds added to each rate window for network jitter (tool_specs default)
     key_rate_limit: int = 300
     max_result_tokens: int = DEFAULT_MAX_RESULT_TOKENS
     timeout: float = 30.0
@@ -186,6 +187,7 @@ def _parser() -> argparse.ArgumentParser:
     add("--write-mode", dest="write_mode", help="read-only, safe-write or full (VIBECODE_WRITE_MODE)")
     add("--audit-log", dest="audit_log", help="audit log path, - for stderr (VIBECODE_AUDIT_LOG)")
     add("--rate-limit", dest="rate_limit", help="portal units per second (VIBECODE_RATE_LIMIT)")
+    add("--rate-margin", dest="rate_margin", help="seconds of jitter allowance per rate window (VIBECODE_RATE_MARGIN)")
     add("--key-rate-limit", dest="key_rate_limit", help="key requests per minute (VIBECODE_KEY_RATE_LIMIT)")
     add("--max-result-tokens", dest="max_result_tokens", help="token budget per tool result")
     add("--timeout", help="upstream read/connect timeout in seconds (VIBECODE_TIMEOUT)")
@@ -217,6 +219,7 @@ ENV_NAMES = {
     "allow_unconfirmed_writes": "VIBECODE_ALLOW_UNCONFIRMED_WRITES",
     "audit_log": "VIBECODE_AUDIT_LOG",
     "rate_limit": "VIBECODE_RATE_LIMIT",
+    "rate_margin": "VIBECODE_RATE_MARGIN",
     "key_rate_limit": "VIBECODE_KEY_RATE_LIMIT",
     "max_result_tokens": "VIBECODE_MAX_RESULT_TOKENS",
     "timeout": "VIBECODE_TIMEOUT",
@@ -314,6 +317,8 @@ def _convert(key: str, name: str, value: str) -> object:
         return _parse_number(name, value, int, 64 * 1024, 2**31)
     if key == "redis_url":
         return _parse_redis_url(name, value)
+    if key == "rate_margin":
+        return _parse_number(name, value, float, 0.0, 1.0)
     if key == "rate_limit":
         return _parse_number(name, value, float, 0.1, 1000.0)
     if key == "key_rate_limit":

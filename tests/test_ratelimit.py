@@ -39,7 +39,7 @@ class VirtualTime:
         await event.wait()
 
     async def run(self, tasks: list[Callable[[], Awaitable[None]]]) -> None:
-        """Run `tasks` concurrently, advancing virtual time whenever all of them are waiting."""
+        """Run `tasks` concurrently, advancing virtual time whenever none of them can move."""
         running = len(tasks)
         self.driving = True
 
@@ -54,16 +54,16 @@ class VirtualTime:
             for task in tasks:
                 tg.start_soon(wrap, task)
             while running:
-                for _ in range(5):  # let every runnable task reach its next sleep
+                for _ in range(20):  # let every runnable task reach its next sleep or queue wait
                     await anyio.sleep(0)
-                if len(self.sleepers) >= running and self.sleepers:
+                if self.sleepers:
                     wake_at, _, event = heapq.heappop(self.sleepers)
                     self.now = max(self.now, wake_at)
                     event.set()
 
 
 def limiter_on(vt: VirtualTime, rate: float = 10, key_rate: float = 300) -> RateLimiter:
-    return RateLimiter(rate, key_rate, storage=MemoryStorage(vt.clock), sleep=vt.sleep)
+    return RateLimiter(rate, key_rate, storage=MemoryStorage(vt.clock), sleep=vt.sleep, clock=vt.clock)
 
 
 def max_in_window(sends: list[tuple[float, float]], span: float) -> float:

@@ -70,7 +70,7 @@ async def test_a_full_shared_window_refuses_another_replica_at_once_and_a_429_ho
     b = RateLimiter(5, 10000, storage=RedisStorage(redis_url))
     try:
         for _ in range(5):
-            assert await a.acquire("GET", "/v1/deals", max_wait=0) == 0
+            assert await a.acquire("GET", "/v1/deals", max_wait=0) < 0.5  # no waiting, just the round trip
         started = time.monotonic()
         with pytest.raises(WaitTooLong) as exc:
             await b.acquire("GET", "/v1/deals", max_wait=0.2)
@@ -92,6 +92,8 @@ async def test_two_server_processes_stay_within_one_budget_on_a_limited_portal(r
             "VIBECODE_API_KEY": DEMO_API_KEY,
             "VIBECODE_BASE_URL": emulator.base_url,
             "VIBECODE_REDIS_URL": redis_url,
+            # Room for scheduling stalls on a busy test machine; the default suits an idle one.
+            "VIBECODE_RATE_MARGIN": "0.2",
         }
         with served(env=env) as one, served(env=env) as two:
             results: list[dict[str, object]] = []

@@ -63,6 +63,7 @@ class LimitStats:
     def summary(self) -> dict[str, object]:
         return {
             "admitted": len(self.admitted),
+            "seconds": self.admitted[-1][0] - self.admitted[0][0] if self.admitted else 0.0,
             "units": sum(u for _, u in self.admitted),
             "refused": dict(self.refused),
             "max_units_per_1s": self.max_in_window(1.0),

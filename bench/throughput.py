@@ -1,0 +1,170 @@
+"""Rate-budget throughput against the demo portal with its limits on, measured side by side in one run.
+
+    .venv/bin/python bench/throughput.py [--seconds 20]
+
+The portal (`python -m server.emulator --limits`) enforces 10 units per sliding second and 300
+requests per sliding minute, answering 429 above either; at exit it reports what it admitted. Prints:
+(a) utilisation of the portal budget by 50 concurrent deals_search calls through the whole server
+    in-process (one limiter), with the portal's own count of window violations (429s), per window;
+(b) bulk update of 5000 deals through entity batches (deals_batch, 500 per call, 10 units each)
+    against naive per-record deals_update calls, in records per second against the 500/s allowed;
+(c) (a) again with two `python -m server --transport http` replicas sharing the budget in Redis,
+    next to the same two replicas without Redis (each thinks the whole budget is its own).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from limited import limited_emulator, redis_binary, redis_server
+from served import served, tool_call
+
+from server.__main__ import assemble
+from server.context import CallContext
+from server.emulator import DEMO_API_KEY
+from server.settings import Secret, Settings
+
+RATE, KEY_RATE = 10, 300
+SEARCH = {"limit": 5, "select": ["id", "title"]}
+
+
+def report(label: str, stats: dict[str, Any], calls: int, errors: int) -> float:
+    """Print the portal's view of a run; returns the portal-budget utilisation."""
+    span = float(stats["seconds"]) + 1.0  # the windows the run touched
+    utilisation = float(stats["units"]) / (RATE * span)
+    key_share = stats["max_requests_per_60s"] / KEY_RATE
+    refused = sum(stats["refused"].values())
+    print(
+        f"{label}: {calls} tool calls ({errors} errors) in {span:.1f} s of windows\n"
+        f"    portal window (10 units / 1 s): {stats['units']:.0f} units, utilisation {utilisation:.1%}, "
+        f"max in any 1 s {stats['max_units_per_1s']:.0f}/10, 429s {stats['refused'].get('RATE_LIMITED', 0)}\n"
+        f"    key window (300 requests / 60 s): max in any 60 s {stats['max_requests_per_60s']:.0f}/300 "
+        f"({key_share:.0%}), refusals of any kind {refused} {stats['refused'] or ''}"
+    )
+    return utilisation
+
+
+async def searches_in_process(seconds: float) -> None:
+    """(a) one server process, 50 concurrent searches for `seconds`."""
+    calls = errors = 0
+    with limited_emulator() as emulator:
+        settings = Settings(api_key=Secret(DEMO_API_KEY), base_url=emulator.base_url)
+        async with assemble(settings) as built:
+            end = time.monotonic() + seconds
+
+            async def worker() -> None:
+                nonlocal calls, errors
+                while time.monotonic() < end:
+                    try:
+                        await built.dispatcher.call("deals_search", SEARCH, CallContext(tool="deals_search"))
+                        calls += 1
+                    except Exception as exc:  # counted and shown, the bench goes on
+                        errors += 1
+                        print("    error:", type(exc).__name__, str(exc)[:120])
+
+            async with anyio.create_task_group() as tg:
+                for _ in range(50):
+                    tg.start_soon(worker)
+    report("(a) 50 concurrent deals_search, one process", emulator.stats, calls, errors)
+
+
+async def bulk_update(naive_records: int) -> None:
+    """(b) 5000 deals updated through entity batches, against per-record updates."""
+    with limited_emulator("--scale", "12.5") as emulator:
+        settings = Settings(
+            api_key=Secret(DEMO_API_KEY), base_url=emulator.base_url, allow_unconfirmed_writes=True, call_timeout=120
+        )
+        async with assemble(settings) as built:
+            listed = await built.client.request("GET", "/v1/deals", params={"select": ["id"], "limit": 5000})
+            ids = [row["id"] for row in listed.data][:5000]
+            started = time.monotonic()
+            for i in range(0, len(ids), 500):
+                items = [{"id": d, "comments": f"bulk {d}"} for d in ids[i : i + 500]]
+                await built.dispatcher.call(
+                    "deals_batch", {"action": "update", "items": items}, CallContext(tool="deals_batch")
+                )
+            batched = len(ids) / (time.monotonic() - started)
+
+            naive_ids = ids[:naive_records]
+            started = time.monotonic()
+
+            async def one(record_id: int) -> None:
+                await built.dispatcher.call(
+                    "deals_update", {"id": record_id, "fields": {"comments": "naive"}}, CallContext(tool="deals_update")
+                )
+
+            async with anyio.create_task_group() as tg:
+                for record_id in naive_ids:
+                    tg.start_soon(one, record_id)
+            naive = len(naive_ids) / (time.monotonic() - started)
+    allowed = RATE / 10 * 500  # 10 units buy one 500-item batch
+    print(
+        f"(b) bulk update of {len(ids)} deals: batched {batched:.0f} records/s ({batched / allowed:.1%} of the "
+        f"{allowed:.0f}/s the portal budget allows); naive per-record {naive:.1f} records/s "
+        f"({naive_records} records, all concurrent); batched/naive {batched / naive:.0f}x; "
+        f"portal 429s {emulator.stats['refused'].get('RATE_LIMITED', 0)}, max in any 1 s "
+        f"{emulator.stats['max_units_per_1s']:.0f}/10"
+    )
+
+
+async def searches_two_replicas(seconds: float, redis_url: str | None) -> float:
+    """(c) two HTTP replicas, 50 concurrent searches spread over both, sharing Redis or not."""
+    calls = errors = 0
+    with limited_emulator() as emulator:
+        env = {"VIBECODE_API_KEY": DEMO_API_KEY, "VIBECODE_BASE_URL": emulator.base_url}
+        if redis_url:
+            env["VIBECODE_REDIS_URL"] = redis_url
+        with served(env=env) as one, served(env=env) as two:
+            end = time.monotonic() + seconds
+
+            async def worker(url: str, n: int) -> None:
+                nonlocal calls, errors
+                async with httpx.AsyncClient(timeout=90) as http:
+                    k = 0
+                    while time.monotonic() < end:
+                        headers, body = tool_call("deals_search", SEARCH, n * 100000 + k)
+                        k += 1
+                        result = (await http.post(url, json=body, headers=headers)).json().get("result", {})
+                        if result.get("isError"):
+                            errors += 1
+                        else:
+                            calls += 1
+
+            async with anyio.create_task_group() as tg:
+                for n in range(50):
+                    tg.start_soon(worker, (one, two)[n % 2].url, n)
+    label = "sharing one budget in Redis" if redis_url else "WITHOUT Redis (each keeps its own budget)"
+    return report(f"(c) two replicas {label}", emulator.stats, calls, errors)
+
+
+async def main(seconds: float, naive: int) -> None:
+    print(f"demo portal limits: {RATE} units per sliding second, {KEY_RATE} requests per sliding minute")
+    await searches_in_process(seconds)
+    await bulk_update(naive)
+    if redis_binary() is None:
+        print("(c) skipped: redis-server is not installed (apt-get install redis-server)")
+        return
+    with redis_server() as url:
+        await searches_two_replicas(seconds, url)
+    await searches_two_replicas(seconds / 2, None)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--seconds",
+        type=float,
+        default=20.0,
+        help="length of each search run (≤ 30 keeps the key budget out of the way)",
+    )
+    parser.add_argument("--naive", type=int, default=40, help="records updated one by one for the naive rate")
+    args = parser.parse_args()
+    anyio.run(main, args.seconds, args.naive)
