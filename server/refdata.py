@@ -212,9 +212,14 @@ def label_kind(entity: str, name: str, field: FieldSpec | None) -> str | None:
     ref = spec()
     kind = ref["labels"].get(entity, {}).get(name)
     if kind is None and field is not None:
-        kind = ref["labels_by_type"].get(field.type)
-        if kind is None and field.items:
+        # Live metadata names a status field's crm.status list (statusType), user fields included.
+        status_type = str(getattr(field, "status_type", "") or "")
+        if status_type:
+            kind = "stage" if status_type.startswith("DEAL_STAGE") else f"status:{status_type}"
+        elif field.items:
             kind = "items"
+        else:
+            kind = ref["labels_by_type"].get(field.type)
     return str(kind) if kind else None
 
 

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from portal_rig import rig
 
 from server.client import ApiResponse
 from server.errors import InvalidArguments
-from server.refdata import ReferenceData, semantics
+from server.refdata import ReferenceData, label_kind, semantics
 
 pytestmark = pytest.mark.anyio
 
@@ -133,3 +134,23 @@ async def test_the_default_pipeline_is_kept_when_the_category_list_leaves_it_out
     assert [(p["id"], p["default"]) for p in pipelines] == [(0, True), (3, False)]
     assert pipelines[0]["stages"] == [{"id": "NEW", "name": "Новая", "semantics": "in_progress"}]
     assert pipelines[1]["stages"][0]["semantics"] == "success"
+
+
+@pytest.mark.parametrize(
+    ("entity", "name", "field", "kind"),
+    [
+        ("deals", "stageId", None, "stage"),  # the catalog's own map first
+        (
+            "deals",
+            "UF_CRM_SOURCE2",
+            SimpleNamespace(type="crm_status", items=(), status_type="SOURCE"),
+            "status:SOURCE",
+        ),
+        ("items", "stageId", SimpleNamespace(type="crm_status", items=(), status_type="DEAL_STAGE_3"), "stage"),
+        ("tasks", "status", SimpleNamespace(type="integer", items=(("2", "Ждёт"),)), "items"),
+        ("deals", "assignedById", SimpleNamespace(type="user", items=()), "user"),
+        ("deals", "title", SimpleNamespace(type="string", items=()), None),
+    ],
+)
+def test_where_a_fields_labels_come_from(entity: str, name: str, field: Any, kind: str | None) -> None:
+    assert label_kind(entity, name, field) == kind
