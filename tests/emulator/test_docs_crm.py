@@ -192,8 +192,9 @@ def test_L25189_deals_aggregate_unknown_field(api: Api) -> None:
 
 def test_L25994_products_rows_are_not_served_yet(api: Api) -> None:
     """Deals/Leads: Products * pages: product rows need the products family, absent from the demo portal."""
-    status, error = api.error("GET", "/v1/deals/741/products")
-    assert (status, error["code"]) == (404, "ROUTE_NOT_FOUND")
+    for path in ("/v1/deals/741/products", "/v1/leads/50/products", "/v1/deals/741/products/fields"):
+        status, error = api.error("GET", path)
+        assert (status, error["code"]) == (404, "ROUTE_NOT_FOUND"), path
 
 
 # --- Contacts --------------------------------------------------------------------------------------------

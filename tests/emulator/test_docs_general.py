@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from server.emulator import DEMO_API_KEY
-
 from .conftest import Api
 from .docs_portal import docs_api
 
@@ -619,7 +617,3 @@ def test_L10571_unknown_include(api: Api) -> None:
         400,
         {"code": "INVALID_INCLUDE", "message": "Unknown include 'manager'. Available: contact, company"},
     )
-
-
-def test_api_key_header_is_the_documented_one() -> None:
-    assert DEMO_API_KEY.startswith("vibe_api_")
