@@ -153,6 +153,15 @@ async def test_phones_are_matched_in_the_stored_form(built: Assembled) -> None:
             assert "sent as" in out.structured["summary"]
 
 
+async def test_seed_phones_are_found_however_the_number_is_spaced(built: Assembled) -> None:
+    expected, total = await ids(built, "contacts_search", {"phone": {"$contains": "+7916"}})  # the docs' example
+    assert expected and total == len(expected)
+    for written in ("+7 916", "+7 (916)", "+7-916"):
+        assert await ids(built, "contacts_search", {"phone": {"$contains": written}}) == (expected, total)
+    out = await built.dispatcher.call("contacts_search", {"filter": {"phone": {"$contains": "8 916"}}})
+    assert "write +7 for the leading 8" in out.structured["summary"]
+
+
 async def test_the_summary_echoes_the_applied_filter_with_names(built: Assembled) -> None:
     out = await built.dispatcher.call("tasks_search", {"filter": {"!status": "5", "priority": "2"}, "limit": 1})
     summary = out.structured["summary"]

@@ -201,7 +201,10 @@ def _phone(spec: FieldSpec | None, name: str, value: str) -> Coerced | None:
     compact = PHONE_PUNCTUATION.sub("", value)
     if compact == value or not PHONE.fullmatch(compact):
         return None
-    return Coerced(compact, f"phone {show(value)} sent as {show(compact)}")
+    note = f"phone {show(value)} sent as {show(compact)}"
+    if compact.startswith("8") and len(compact) >= 4:
+        note += "; numbers are stored with the country code: for a Russian number write +7 for the leading 8"
+    return Coerced(compact, note)
 
 
 def item_label(spec: FieldSpec, value: Any) -> str | None:
