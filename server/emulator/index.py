@@ -1,44 +1,24 @@
 """Indexes for the common filters, so a search at 100k records does not test every row.
 
-Per table and field, built on first use and dropped on any write to the table: equality buckets
-(`eq`, `$in`), a sorted key list (`$gt`…`$lte`, bounds on one field combined) and one joined,
-case-folded text for `$contains`. The index narrows the rows to the most selective condition's
-exact matches; the remaining conditions are then tested row by row, as without an index.
+Per table and field (see columns.py): equality buckets (`eq`, `$in`), sorted keys (`$gt`…`$lte`,
+bounds on one field combined) and case-folded text for `$contains`. The index narrows the rows to
+the most selective condition's exact matches; the remaining conditions are then tested row by row,
+as without an index.
 """
 
 from __future__ import annotations
 
 import bisect
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Sequence
 
+from .columns import SEPARATOR, buckets, sort_column, sorted_keys, text, text_column
 from .filters import Condition, compile_filter, operand
-from .query import SortKey, row_sort_key, row_text_key
+from .query import SortKey
 from .schema import Entity, Field
 from .store import Table
-from .values import Key, lenient_normalizer
+from .values import Key
 
 RANGE_OPS = frozenset({"gt", "gte", "lt", "lte"})
-SEPARATOR = "\x00"  # between rows in the joined text; a needle holding it is searched row by row
-
-
-@dataclass(frozen=True, slots=True)
-class Sorted:
-    """Rows with a value, by value: `keys[i]` belongs to the row at position `positions[i]`."""
-
-    keys: list[Key]
-    positions: list[int]
-
-
-@dataclass(frozen=True, slots=True)
-class Text:
-    """Every row's case-folded text joined by SEPARATOR; row i starts at `starts[i]`."""
-
-    joined: str
-    starts: list[int]
-    present: list[int]  # positions of rows with a value (what an empty needle matches)
-    texts: list[str]  # each row's case-folded text ("" without a value)
 
 
 def matching(table: Table, conditions: Sequence[Condition], entity: Entity) -> Sequence[int]:
@@ -66,21 +46,10 @@ def ordered(table: Table, positions: Sequence[int], keys: tuple[SortKey, ...], e
     for key in reversed(keys):
         field = entity.fields[key.field]
         try:
-            out.sort(key=_column(table, "sort", key.field, field).__getitem__, reverse=key.desc)
+            out.sort(key=sort_column(table, key.field, field).__getitem__, reverse=key.desc)
         except TypeError:  # mixed stored types: fall back to text order
-            out.sort(key=_column(table, "text-sort", key.field, field).__getitem__, reverse=key.desc)
+            out.sort(key=text_column(table, key.field).__getitem__, reverse=key.desc)
     return out
-
-
-def _column(table: Table, kind: str, name: str, field: Field) -> list[Any]:
-    def build() -> list[Any]:
-        if kind == "sort":
-            key = row_sort_key(name, lenient_normalizer(field), field.multiple)
-            return [key(row) for row in table.scan()]
-        text = row_text_key(name)
-        return [text(row) for row in table.scan()]
-
-    return table.derived((kind, name), build)
 
 
 def _narrow(table: Table, conditions: Sequence[Condition], entity: Entity) -> tuple[list[int], list[Condition]] | None:
@@ -127,9 +96,9 @@ def _estimate(table: Table, name: str, field: Field, conds: list[Condition]) -> 
     sizes: list[int] = []
     for cond in conds:
         if cond.op in ("eq", "in"):
-            buckets = _buckets(table, name, field)
+            index = buckets(table, name, field)
             targets = _targets(cond, field)
-            sizes.append(sum(len(buckets.get(t, ())) for t in targets))
+            sizes.append(sum(len(index.map.get(t, ())) for t in targets))
         elif cond.op in RANGE_OPS:
             span = _range(table, name, field, conds)
             if span is not None:
@@ -141,11 +110,11 @@ def _estimate(table: Table, name: str, field: Field, conds: list[Condition]) -> 
 
 def _exact(table: Table, name: str, field: Field, cond: Condition, conds: list[Condition]) -> list[int] | None:
     if cond.op in ("eq", "in"):
-        buckets = _buckets(table, name, field)
+        index = buckets(table, name, field)
         targets = _targets(cond, field)
         if len(targets) == 1:
-            return list(buckets.get(targets[0], ()))
-        return sorted({i for t in targets for i in buckets.get(t, ())})
+            return list(index.map.get(targets[0], ()))
+        return sorted({i for t in targets for i in index.map.get(t, ())})
     if cond.op in RANGE_OPS:
         span = _range(table, name, field, conds)
         return None if span is None else sorted(span)
@@ -166,36 +135,10 @@ def _intersect(a: list[int], b: list[int]) -> list[int]:
 # --- the indexes ------------------------------------------------------------------------------------------
 
 
-def _buckets(table: Table, name: str, field: Field) -> Mapping[Key | None, list[int]]:
-    def build() -> dict[Key | None, list[int]]:
-        norm = lenient_normalizer(field)
-        buckets: dict[Key | None, list[int]] = {}
-        for position, row in enumerate(table.scan()):
-            buckets.setdefault(norm(row.get(name)), []).append(position)
-        return buckets
-
-    return table.derived(("eq", name), build)
-
-
-def _sorted(table: Table, name: str, field: Field) -> Sorted | None:
-    def build() -> Sorted | None:
-        norm = lenient_normalizer(field)
-        pairs = [
-            (key, position) for position, row in enumerate(table.scan()) if (key := norm(row.get(name))) is not None
-        ]
-        try:
-            pairs.sort(key=lambda pair: pair[0])
-        except TypeError:  # mixed stored types: no order to bisect, so filters scan
-            return None
-        return Sorted([key for key, _ in pairs], [position for _, position in pairs])
-
-    return table.derived(("range", name), build)
-
-
 def _range(table: Table, name: str, field: Field, conds: list[Condition]) -> list[int] | None:
     """Positions (in key order) meeting every range bound on the field, or None to scan."""
-    index = _sorted(table, name, field)
-    if index is None:
+    index = sorted_keys(table, name, field)
+    if not index.usable:
         return None
     low, high = 0, len(index.keys)
     try:
@@ -218,35 +161,14 @@ def _range(table: Table, name: str, field: Field, conds: list[Condition]) -> lis
     return index.positions[low:high] if low < high else []
 
 
-def _text(table: Table, name: str) -> Text:
-    def build() -> Text:
-        parts: list[str] = []
-        starts: list[int] = []
-        present: list[int] = []
-        offset = 0
-        for position, row in enumerate(table.scan()):
-            value = row.get(name)
-            text = ""
-            if value is not None:
-                present.append(position)
-                inner = value.get("value", value.get("VALUE")) if isinstance(value, dict) else value
-                text = str(inner).casefold()
-            starts.append(offset)
-            parts.append(text)
-            offset += len(text) + 1
-        return Text(SEPARATOR.join(parts), starts, present, parts)
-
-    return table.derived(("text", name), build)
-
-
 def _contains(table: Table, name: str, needle: str) -> list[int] | None:
     if SEPARATOR in needle:
         return None
-    index = _text(table, name)
+    index = text(table, name)
     if not needle:
         return list(index.present)
     found: list[int] = []
-    joined, starts, texts = index.joined, index.starts, index.texts
+    (joined, starts), texts = index.joined(), index.texts
     last = len(starts) - 1
     # Jumping from match to match wins while matches are rare; once they are common a row-by-row
     # test of the rest costs less than one jump per match.

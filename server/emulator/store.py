@@ -11,13 +11,28 @@ from .schema import Entity
 from .values import dump
 
 RecordId = int | str
-T = TypeVar("T")
 Row = Mapping[str, object]
 
 
 def copy_row(row: Row) -> dict[str, object]:
     """A caller-owned copy: the dict and its list values are new, scalars are immutable anyway."""
     return {k: (list(v) if isinstance(v, list) else v) for k, v in row.items()}
+
+
+class Derived:
+    """Something computed from a table's rows (an index) that can follow single-row writes.
+
+    Each hook answers whether it kept itself up to date; one that answers False is dropped and
+    rebuilt on next use. Positions are indexes into `Table.scan()`."""
+
+    def replaced(self, position: int, old: Row, new: Row) -> bool:
+        return False
+
+    def appended(self, position: int, row: Row) -> bool:
+        return False
+
+
+D = TypeVar("D", bound=Derived)
 
 
 class Journal:
@@ -55,7 +70,7 @@ class Table:
         ints = [k for k in self._keys if isinstance(k, int)]
         self._last_id = max(ints, default=0)
         self._cache: list[Row] | None = None
-        self._derived: dict[object, object] = {}
+        self._derived: dict[object, Derived] = {}
         self._encoded: dict[RecordId, tuple[Row, bytes]] = {}
 
     def _key_of(self, row: Mapping[str, object]) -> RecordId:
@@ -81,11 +96,13 @@ class Table:
             self._cache = [rows[k] for k in self._keys]
         return self._cache
 
-    def derived(self, key: object, build: Callable[[], T]) -> T:
-        """A value computed from the rows (an index), kept until the next write to the table."""
-        if key not in self._derived:
-            self._derived[key] = build()
-        return self._derived[key]  # type: ignore[return-value]
+    def derived(self, key: object, build: Callable[[], D]) -> D:
+        """A value computed from the rows (an index), kept up to date by replace and append-at-end
+        writes and dropped by any other write."""
+        found = self._derived.get(key)
+        if found is None:
+            found = self._derived[key] = build()
+        return found  # type: ignore[return-value]
 
     def peek(self, key: RecordId) -> Row | None:
         """The stored row (shared, read-only) or None."""
@@ -130,8 +147,7 @@ class Table:
         previous = self._rows.get(key)
         if previous is None:
             raise KeyError(key)
-        self._rows[key] = dict(row)
-        self._changed()
+        self._swap(key, dict(row))
         self._journal.record(lambda: self._swap(key, previous))
 
     def delete(self, key: RecordId) -> bool:
@@ -147,14 +163,23 @@ class Table:
     def _put(self, key: RecordId, row: Row) -> None:
         self._rows[key] = row
         if not self._keys or self._keys[-1] < key:  # type: ignore[operator]
-            self._keys.append(key)
+            self._keys.append(key)  # the usual case: a new highest id, so no position moves
+            position = len(self._keys) - 1
+            if self._cache is not None:
+                self._cache = [*self._cache, row]  # a new list: earlier readers keep their version
+            self._derived = {k: d for k, d in self._derived.items() if d.appended(position, row)}
         else:
             bisect.insort(self._keys, key)
-        self._changed()
+            self._changed()
 
     def _swap(self, key: RecordId, row: Row) -> None:
+        old = self._rows[key]
         self._rows[key] = row
-        self._changed()
+        position = bisect.bisect_left(self._keys, key)
+        if self._cache is not None:
+            self._cache = self._cache.copy()  # a pointer copy (fast): earlier readers keep their version
+            self._cache[position] = row
+        self._derived = {k: d for k, d in self._derived.items() if d.replaced(position, old, row)}
 
     def _remove(self, key: RecordId) -> None:
         del self._rows[key]

@@ -10,7 +10,7 @@ from server.emulator.filters import compile_filter, parse_filter
 from server.emulator.index import matching, ordered
 from server.emulator.query import SortKey, parse_sort, row_sort_key, row_text_key
 from server.emulator.schema import ENTITIES
-from server.emulator.store import Row, Table
+from server.emulator.store import Row, Store, Table
 from server.emulator.values import lenient_normalizer
 
 from .conftest import Api
@@ -98,6 +98,68 @@ def test_indexed_search_equals_a_row_by_row_scan(rows: list[dict[str, object]], 
     assert [table.scan()[i]["id"] for i in ordered(table, found, keys, DEALS)] == [
         row["id"] for row in _reference_order(scanned, keys)
     ]
+
+
+Write = tuple[str, int, dict[str, object]]
+WRITES = st.lists(
+    st.one_of(
+        st.tuples(st.just("replace"), st.integers(0, 60), ROW),
+        st.tuples(st.just("append"), st.just(0), ROW),
+        st.tuples(st.just("insert"), st.integers(0, 60), ROW),  # an id below the highest: positions move
+        st.tuples(st.just("delete"), st.integers(0, 60), ROW),
+        st.tuples(st.just("undone"), st.integers(0, 60), ROW),  # a replace and an append, then undone
+    ),
+    max_size=8,
+)
+
+
+def _write(store: Store, table: Table, kind: str, pick: int, row: dict[str, object]) -> None:
+    keys = [stored["id"] for stored in table.scan()]
+    key = keys[pick % len(keys)] if keys else None
+    if kind == "append" or key is None:
+        table.insert({**row, "id": table.next_id()})
+    elif kind == "replace":
+        table.replace(key, {**row, "id": key})
+    elif kind == "insert":
+        free = next((k for k in range(1, table.last_id) if k not in table), None)
+        if free is not None:
+            table.insert({**row, "id": free})
+    elif kind == "delete":
+        table.delete(key)
+    else:
+        try:
+            with store.atomic():
+                table.replace(key, {**row, "id": key})
+                table.insert({**row, "id": table.next_id()})
+                raise RuntimeError("undo")
+        except RuntimeError:
+            pass
+
+
+@settings(max_examples=150)
+@given(st.lists(ROW, max_size=30), filter_bodies(), st.sampled_from(["title", "-amount", "createdAt", "-id"]), WRITES)
+def test_indexes_follow_writes_and_undo(
+    rows: list[dict[str, object]], body: object, sort: str, writes: list[Write]
+) -> None:
+    store = Store(ENTITIES, {"deals": [{**row, "id": i + 1} for i, row in enumerate(rows)]})
+    table = store.table("deals")
+    try:
+        conditions = parse_filter(body, DEALS)
+        compile_filter(conditions, DEALS)
+    except ApiError:
+        assume(False)
+        return
+    keys = parse_sort(sort, DEALS)
+    for write in [None, *writes]:  # the first query builds the indexes, the writes must keep them right
+        if write is not None:
+            _write(store, table, *write)
+        predicate = compile_filter(conditions, DEALS)
+        scanned = [row for row in table.scan() if predicate is None or predicate(row)]
+        found = matching(table, conditions, DEALS)
+        assert [table.scan()[i] for i in found] == scanned
+        assert [table.scan()[i]["id"] for i in ordered(table, found, keys, DEALS)] == [
+            r["id"] for r in _reference_order(scanned, keys)
+        ]
 
 
 def test_an_index_follows_writes_and_their_undo(small: Api) -> None:
