@@ -69,6 +69,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/emulator.py
 	$(BIN)/python bench/aggregate.py
 	$(BIN)/python bench/throughput.py
+	$(BIN)/python bench/tools_list.py
 
 clean:
 	rm -rf $(VENV) .inspector .node22 .conformance .pytest_cache .mypy_cache .ruff_cache

@@ -15,13 +15,14 @@ from typing import Any, cast
 
 import anyio
 
-from server import __version__
+from server import __version__, specs
 from server.app import McpServer, build_server, serve_http, serve_stdio
 from server.audit import AuditLog, default_path
 from server.catalog import load_catalog
 from server.client import Transport, VibeCodeClient
 from server.dispatch import Dispatcher
 from server.errors import ConfigError, VibeCodeError
+from server.metadata import MetadataStore
 from server.operations import Operations
 from server.ratelimit import RateLimiter, Storage
 from server.redact import Redactor
@@ -73,18 +74,33 @@ async def assemble(settings: Settings, transport: Transport | None = None) -> As
         limiter=build_limiter(settings),
     )
     async with client:
-        ops = Operations(client, CursorCodec(secret), settings.max_result_tokens, rate_limit=settings.rate_limit)
+        meta_spec = specs.load("metadata.json")
+        metadata = MetadataStore(client, entities, ttl=float(meta_spec["ttl_seconds"]))
+        await metadata.load(timeout=float(meta_spec["start_timeout_seconds"]))
+        ops = Operations(
+            client, CursorCodec(secret), settings.max_result_tokens, metadata, rate_limit=settings.rate_limit
+        )
         policy = write_policy(settings)
         # Every tool is built and dispatchable, so a hidden write named by a stale client gets a clear
         # refusal; tools/list offers only what the write tier allows.
         redactor = redactor_for(settings)
         audit = AuditLog(settings.audit_log or default_path(os.environ), redact=redactor.text)
-        dispatcher = Dispatcher(build_tools(catalog, entities, ops), policy=policy, audit=audit.record)
+        skip = catalog.skipped(settings.toolsets, settings.entities)
+        dispatcher = Dispatcher(
+            build_tools(catalog, entities, ops, skip=skip), policy=policy, audit=audit.record, metadata=metadata
+        )
         tools = dispatcher.listed
+        note = write_note(policy)
+        if metadata.fallback_reason:
+            note += (
+                f"\nField metadata could not be fetched from the portal ({metadata.fallback_reason}): tool schemas"
+                " follow the built-in catalog and may miss the portal's own fields and values; *_fields tools ask"
+                " the portal directly."
+            )
         server = build_server(
             dispatcher,
             demo=settings.demo,
-            instructions_note=write_note(policy),
+            instructions_note=note,
             state_key=secret,
             redactor=redactor,
             call_timeout=settings.call_timeout,

@@ -45,11 +45,14 @@ MAX_ERROR_CHARS = 1000  # an error's message or hint; input quoted in it is clip
 INSTRUCTIONS = """\
 Bitrix24 portal access through the VibeCode API: CRM deals, contacts, companies, leads, tasks, users.
 Tools are named {entity}_{operation}: list and search return pages (pass next_cursor back as cursor),
-get returns one record, fields describes an entity's fields and allowed values, me tells who the key
-belongs to, aggregate counts and totals (money per currency) without listing records, reference turns
-names (pipeline, stage, status, currency, department, workgroup) into ids, batch runs up to 50 calls
-in one request, entities shows what exists beyond the listed tools.
-Filters accept {"amount": {"$gte": 100000}}, {">=amount": 100000} or {"amount": {">=": 100000}}.
+get returns one record, fields describes an entity's fields and allowed values (stage, status and
+pipeline ids with names), create/update/delete change one record, {entity}_batch changes up to 500,
+aggregate counts and totals (money per currency) without listing records, reference turns names
+(pipeline, stage, status, currency, department, workgroup) into ids, batch runs up to 50 calls in one
+request, entities shows what exists beyond the listed tools, me tells who the key belongs to.
+Filters: conditions are AND-ed; three syntaxes mix: {"amount": {"$gte": 1000}} with $gt $gte $lt $lte
+$ne $contains $in $nin; {">=amount": 1000} with prefixes >= > <= < ! != %; {"amount": {">=": 1000}}.
+A plain value means equals, an array means any of. Dates are ISO 8601.
 Results are cut to a token budget; narrow with select, filter and limit.
 Take ids from lookups (search, get, reference tools), never guess them. Before a bulk write,
 run it with dry_run=true and show the user what would change.

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from server import specs
@@ -21,6 +21,8 @@ class FieldSpec:
     multiple: bool = False
     label: str = ""
     items: tuple[tuple[str, str], ...] = ()
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()  # stage ids per pipeline id (stage fields)
+    status_type: str = ""  # the status list a crm_status field draws from (DEAL_STAGE, SOURCE, …)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,18 @@ class Catalog:
     cross_entity: Mapping[str, OperationSpec]  # tools that belong to no entity, such as `me`
     arguments: Mapping[str, Mapping[str, Any]]
     toolsets: Mapping[str, tuple[str, ...]]
+    toolset_skips: Mapping[str, frozenset[str]] = field(default_factory=dict)  # operations a toolset leaves out
+
+    def skipped(self, toolsets: Sequence[str], entities: Sequence[str]) -> frozenset[str]:
+        """Operations left out for this selection: those every chosen toolset skips.
+
+        The default set skips `list` (search does the same over POST) to keep tools/list small;
+        naming another toolset or an entity brings it back.
+        """
+        chosen = list(toolsets or (() if entities else ("default",)))
+        if entities or not chosen:
+            return frozenset()
+        return frozenset.intersection(*(self.toolset_skips.get(ts, frozenset()) for ts in chosen))
 
     def select(self, toolsets: Sequence[str], entities: Sequence[str]) -> list[EntitySpec]:
         """Entities exposed by the toolsets plus the named entities, in catalog order.
@@ -157,4 +171,5 @@ def load_catalog() -> Catalog:
         cross_entity={name: _operation(name, o) for name, o in ops["cross_entity"].items()},
         arguments=ops["arguments"],
         toolsets={name: tuple(t["entities"]) for name, t in sets.items()},
+        toolset_skips={name: frozenset(t.get("skip", ())) for name, t in sets.items()},
     )

@@ -12,6 +12,7 @@ from typing import Any
 
 from server.context import Audit, CallContext, no_audit
 from server.deadline import call_deadline
+from server.metadata import MetadataStore
 from server.operations import Output
 from server.safety import WritePolicy, write_kind
 from server.tools import ToolDef
@@ -24,7 +25,8 @@ class UnknownTool(LookupError):
 class Dispatcher:
     """Runs tools by name under the write policy (which refuses writes even if a caller names a hidden tool).
 
-    `read_only=True` is the same as `policy=WritePolicy("read-only")`; `audit` receives every write attempt.
+    `read_only=True` is the same as `policy=WritePolicy("read-only")`; `audit` receives every write attempt;
+    `metadata` is refreshed when stale before arguments are checked against it.
     """
 
     def __init__(
@@ -34,8 +36,10 @@ class Dispatcher:
         read_only: bool = False,
         policy: WritePolicy | None = None,
         audit: Audit = no_audit,
+        metadata: MetadataStore | None = None,
     ) -> None:
         self.tools = tools
+        self.metadata = metadata  # validation follows its refreshes
         self.policy = WritePolicy("read-only") if read_only else policy or WritePolicy()
         self.audit = audit
 
@@ -59,6 +63,8 @@ class Dispatcher:
         op = tool.target.spec.name if tool.target is not None else name
         if tool.writes:
             self.policy.check(name, write_kind(op, arguments or {}) or "update")  # any write, before validation
+        if self.metadata is not None:
+            await self.metadata.refresh_if_stale()  # validation follows the portal's current metadata
         args = tool.validate(arguments)
         if tool.writes:
             self.policy.check(name, write_kind(op, args))  # the validated action (batch delete in safe-write)

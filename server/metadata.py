@@ -1,16 +1,32 @@
-"""Field metadata per entity: the portal's live `fields` answers, cached, or the static catalog.
+"""Field metadata per entity: the portal's live `fields` answers, cached with a TTL, or the static catalog.
 
-`EntityMeta` is what schemas and validation read: fields as `FieldSpec`s (enumeration, stage,
-pipeline and currency fields with their allowed values), the include relations and bulk
-actions the portal reports.
+`fields` for E entities travel in ⌈E/50⌉ `POST /v1/batch` requests. Fields the portal reports
+without their allowed values (stages and statuses, pipelines, currencies, as Bitrix does) are
+completed from one more batch of `statuses`, `deal-categories` and `currencies` lists, sent only
+when needed. When the portal cannot be reached the static schema in `tool_specs/` stands in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
 
+import anyio
+
+from server import specs
 from server.catalog import EntitySpec, FieldSpec
+from server.client import VibeCodeClient
+from server.errors import VibeCodeError
+from server.redact import clip
+
+log = logging.getLogger(__name__)
+
+MAX_CALLS = 50  # calls per POST /v1/batch
+PIPELINE_PREFIX = re.compile(r"^C(\d+):")
 
 
 @dataclass(frozen=True)
@@ -25,3 +41,202 @@ class EntityMeta:
     def static(entity: EntitySpec) -> EntityMeta:
         """The catalog's own field list (used when the portal cannot be asked)."""
         return EntityMeta(fields=entity.fields, include=entity.include)
+
+
+def _items(raw: Any) -> tuple[tuple[str, str], ...]:
+    """Allowed values as (id, label), from `[{ID, VALUE}]`, `[{id, value}]` or `[[id, label]]`."""
+    out = []
+    for item in raw if isinstance(raw, list) else []:
+        if isinstance(item, Mapping):
+            ident = item.get("ID", item.get("id", item.get("statusId")))
+            label = item.get("VALUE", item.get("value", item.get("name", "")))
+        elif isinstance(item, list | tuple) and len(item) == 2:
+            ident, label = item
+        else:
+            continue
+        if ident is not None:
+            out.append((str(ident), str(label or "")))
+    return tuple(out)
+
+
+def field_spec(name: str, raw: Mapping[str, Any]) -> FieldSpec:
+    """One field from either documented shape: Vibe `{type, readonly, label}` or Bitrix `{type, isReadOnly, title}`."""
+    kind = str(raw.get("type", "string"))
+    multiple = bool(raw.get("multiple", raw.get("isMultiple", False)))
+    if kind.endswith("[]"):  # Vibe spells a multiple field's type "number[]"
+        kind, multiple = kind[:-2], True
+    label = raw.get("label") or raw.get("title") or raw.get("listLabel") or raw.get("formLabel") or ""
+    return FieldSpec(
+        name=name,
+        type=kind,
+        readonly=bool(raw.get("readonly", raw.get("isReadOnly", False))),
+        required=bool(raw.get("required", raw.get("isRequired", False))),
+        multiple=multiple,
+        label=str(label) if label != name else "",
+        items=_items(raw.get("items")),
+        status_type=str(raw.get("statusType") or ""),
+    )
+
+
+def parse_fields(data: Any, entity: EntitySpec) -> EntityMeta:
+    """An entity's `fields` answer as `EntityMeta` (`data.fields` or a bare map; include from `data.include`)."""
+    body: Mapping[str, Any] = data if isinstance(data, Mapping) else {}
+    wrapped = body.get("fields")
+    raw: Mapping[str, Any] = wrapped if isinstance(wrapped, Mapping) else body
+    described = {str(n): d for n, d in raw.items() if isinstance(d, Mapping) and "type" in d}
+    fields = {name: field_spec(name, desc) for name, desc in described.items()}
+    if not any("required" in d or "isRequired" in d for d in described.values()):
+        # The Vibe shape says nothing of required fields: the catalog's documented ones stand.
+        for name, documented in entity.fields.items():
+            if documented.required and name in fields:
+                fields[name] = replace(fields[name], required=True)
+    include = body.get("include")
+    known = tuple(str(i) for i in include) if isinstance(include, list) else entity.include
+    return EntityMeta(fields=fields or dict(entity.fields), include=known, live=bool(fields))
+
+
+def _with_pipelines(fields: dict[str, FieldSpec], stage_field: str) -> None:
+    """Group a stage field's values by pipeline (`C{n}:` prefix; none = pipeline 0)."""
+    stages = fields.get(stage_field)
+    if stages is None or not stages.items:
+        return
+    groups: dict[str, list[str]] = {}
+    for ident, _ in stages.items:
+        m = PIPELINE_PREFIX.match(ident)
+        groups.setdefault(m.group(1) if m else "0", []).append(ident)
+    fields[stage_field] = replace(stages, groups=tuple((k, tuple(v)) for k, v in groups.items()))
+
+
+@dataclass
+class MetadataStore:
+    """Cached metadata for the enabled entities; `refresh_if_stale` re-fetches after the TTL."""
+
+    client: VibeCodeClient | None
+    entities: Sequence[EntitySpec]
+    ttl: float = 300.0
+    clock: Callable[[], float] = time.monotonic
+    version: int = 0  # changes whenever the cached metadata is replaced
+    fallback_reason: str | None = None  # why the static schema stands in, if it does
+    requests: int = 0  # upstream requests spent on metadata (for tests and benchmarks)
+    _cache: dict[str, EntityMeta] = field(default_factory=dict)
+    _fetched_at: float | None = None
+    _lock: anyio.Lock = field(default_factory=anyio.Lock)
+
+    def get(self, entity: EntitySpec) -> EntityMeta:
+        """The entity's current metadata (the static schema until a fetch succeeds)."""
+        return self._cache.get(entity.name) or EntityMeta.static(entity)
+
+    @property
+    def stale(self) -> bool:
+        return self._fetched_at is None or self.clock() - self._fetched_at >= self.ttl
+
+    async def load(self, timeout: float | None = None) -> None:
+        """Fetch everything now; on failure (or after `timeout` s) keep what is cached and log why."""
+        async with self._lock:
+            reason = None
+            with anyio.move_on_after(timeout) as scope:
+                try:
+                    fetched = await self._fetch()
+                except VibeCodeError as exc:
+                    reason = f"{exc.code}: {clip(exc.message, 200)}"  # upstream text: short in logs and instructions
+            if scope.cancelled_caught:
+                reason = f"no answer within {timeout:g} s"
+            self._fetched_at = self.clock()  # a failed fetch is retried after the TTL, not on every call
+            if reason is not None:
+                self.fallback_reason = reason
+                log.warning("field metadata not fetched (%s): %s", reason, self._fallback_note())
+                return
+            self._cache, self.fallback_reason = fetched, None
+            self.version += 1
+
+    def _fallback_note(self) -> str:
+        return "using the cached metadata" if self._cache else "using the static schema from tool_specs"
+
+    async def refresh_if_stale(self) -> None:
+        """Re-fetch when the TTL has passed (one caller fetches; the others use the cache)."""
+        if self.client is not None and self.stale and not self._lock.locked():
+            await self.load()
+
+    async def _batch(self, calls: list[dict[str, Any]]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Results and errors of `calls`, in ⌈len/50⌉ POST /v1/batch requests."""
+        assert self.client is not None
+        results: dict[str, Any] = {}
+        errors: dict[str, Any] = {}
+        for start in range(0, len(calls), MAX_CALLS):
+            self.requests += 1
+            resp = await self.client.request("POST", "/v1/batch", json_body={"calls": calls[start : start + MAX_CALLS]})
+            data = resp.data if isinstance(resp.data, Mapping) else {}
+            results.update(data.get("results") or {})
+            errors.update(data.get("errors") or {})
+        return results, errors
+
+    async def _fetch(self) -> dict[str, EntityMeta]:
+        if self.client is None or not self.entities:
+            return {}
+        calls = [{"id": e.name, "entity": e.name, "action": "fields"} for e in self.entities]
+        results, errors = await self._batch(calls)
+        metas: dict[str, EntityMeta] = {}
+        for entity in self.entities:
+            if entity.name in results:
+                metas[entity.name] = parse_fields(results[entity.name], entity)
+            else:
+                err = errors.get(entity.name) or {}
+                code = clip(str(err.get("code")), 40)
+                log.warning("fields of %s not available (%s); using the static schema", entity.name, code)
+        return await self._complete(metas)
+
+    async def _complete(self, metas: dict[str, EntityMeta]) -> dict[str, EntityMeta]:
+        """Fill allowed values the portal left out, from statuses, pipelines and currencies."""
+        spec = specs.load("metadata.json")
+        missing = [
+            (name, f)
+            for name, meta in metas.items()
+            for f in meta.fields.values()
+            if not f.items and not f.readonly and f.type in ("crm_status", "crm_category", "crm_currency")
+        ]
+        if missing:
+            calls = [
+                {"id": "statuses", "entity": "statuses", "action": "list", "params": {"limit": 5000}},
+                {"id": "pipelines", "entity": "deal-categories", "action": "list", "params": {"limit": 500}},
+                {"id": "currencies", "entity": "currencies", "action": "list", "params": {"limit": 500}},
+            ]
+            results, _ = await self._batch(calls)
+            lists = {k: [r for r in v if isinstance(r, Mapping)] for k, v in results.items() if isinstance(v, list)}
+            metas = {name: _filled(meta, lists, spec["status_types"].get(name, {})) for name, meta in metas.items()}
+        for name, pipeline in spec["pipelines"].items():
+            if name in metas:
+                fields = dict(metas[name].fields)
+                _with_pipelines(fields, pipeline["stages"])
+                metas[name] = replace(metas[name], fields=fields)
+        return metas
+
+
+def _statuses(rows: Iterable[Mapping[str, Any]], wanted: str) -> tuple[tuple[str, str], ...]:
+    """Status ids and names of one list (`DEAL_STAGE` also takes every `DEAL_STAGE_{n}` pipeline)."""
+    pattern = re.compile(rf"^{re.escape(wanted)}(_\d+)?$" if wanted == "DEAL_STAGE" else rf"^{re.escape(wanted)}$")
+    return tuple(
+        (str(r.get("statusId", r.get("STATUS_ID"))), str(r.get("name", r.get("NAME", ""))))
+        for r in rows
+        if pattern.match(str(r.get("entityId", r.get("ENTITY_ID", ""))))
+    )
+
+
+def _filled(
+    meta: EntityMeta, lists: Mapping[str, list[Mapping[str, Any]]], status_types: Mapping[str, str]
+) -> EntityMeta:
+    fields = dict(meta.fields)
+    for fname, f in meta.fields.items():
+        if f.items:
+            continue
+        items: tuple[tuple[str, str], ...] = ()
+        if f.type == "crm_status" and (f.status_type or fname in status_types):
+            items = _statuses(lists.get("statuses", []), f.status_type or status_types[fname])
+        elif f.type == "crm_category":
+            items = tuple((str(r.get("id")), str(r.get("name", ""))) for r in lists.get("pipelines", []))
+        elif f.type == "crm_currency":
+            items = tuple(
+                (str(r.get("id")), str(r.get("fullName", r.get("name", "")))) for r in lists.get("currencies", [])
+            )
+        if items:
+            fields[fname] = replace(f, items=items)
+    return replace(meta, fields=fields)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from server.catalog import EntitySpec
 from server.client import ApiResponse, VibeCodeClient
-from server.metadata import EntityMeta
+from server.metadata import EntityMeta, MetadataStore
 from server.results import CursorCodec
 
 if TYPE_CHECKING:
@@ -44,16 +44,23 @@ class Operations:
     """The services handlers share: one VibeCode client, the cursor codec and the result budget."""
 
     def __init__(
-        self, client: VibeCodeClient, codec: CursorCodec, max_result_tokens: int, *, rate_limit: float = 10.0
+        self,
+        client: VibeCodeClient,
+        codec: CursorCodec,
+        max_result_tokens: int,
+        metadata: MetadataStore | None = None,
+        *,
+        rate_limit: float = 10.0,
     ) -> None:
         self.client = client
         self.codec = codec
         self.max_result_tokens = max_result_tokens
         self.rate_limit = rate_limit  # portal units per second: what a write plan's time estimate uses
+        self.metadata = metadata
 
     def meta(self, entity: EntitySpec) -> EntityMeta:
-        """The entity's current field metadata."""
-        return EntityMeta.static(entity)
+        """The entity's current field metadata (live when fetched, else the static catalog)."""
+        return self.metadata.get(entity) if self.metadata is not None else EntityMeta.static(entity)
 
     async def request(
         self,

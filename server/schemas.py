@@ -24,7 +24,7 @@ MULTIFIELD = {
     },
     "description": "[{value, typeId: WORK|MOBILE|HOME|OTHER…}]",
 }
-ORDER_VALUES = ["asc", "desc", "ASC", "DESC"]
+ORDER_VALUES = ["asc", "desc"]
 
 
 def is_user_field(name: str) -> bool:
@@ -63,8 +63,18 @@ def value_schema(field: FieldSpec) -> dict[str, Any]:
     return schema
 
 
-def field_schema(field: FieldSpec) -> dict[str, Any]:
-    """The schema of `field` in a create/update body: its value type, arrays for multiple fields."""
+def _opaque(items: tuple[tuple[str, str], ...]) -> bool:
+    """Numeric ids (pipelines, list values of user fields) say nothing without their names;
+    WON, CALL or RUB do, and their names stay with the fields and reference tools."""
+    return any(ident.isdigit() for ident, _ in items)
+
+
+def field_schema(field: FieldSpec, *, names: bool = True) -> dict[str, Any]:
+    """The schema of `field` in a create/update body: its value type, arrays for multiple fields.
+
+    `names` adds the allowed values' names to the description (create does; update leaves them
+    to create's schema and the fields tool, to keep tools/list small).
+    """
     if field.type == "crm_multifield":
         schema = dict(MULTIFIELD)
     else:
@@ -72,10 +82,12 @@ def field_schema(field: FieldSpec) -> dict[str, Any]:
         if field.multiple:
             schema = {"type": "array", "items": schema}
     notes = []
-    if field.label and (is_user_field(field.name) or field.items):
+    if field.label and (is_user_field(field.name) or (names and field.items and _opaque(field.items))):
         notes.append(field.label)
-    if field.items and any(label and label != ident for ident, label in field.items):
+    if names and field.items and _opaque(field.items) and any(label and label != ident for ident, label in field.items):
         notes.append(", ".join(f"{ident}={label}" for ident, label in field.items))
+    if len(field.groups) > 1:
+        notes.append("a C{n}: stage belongs to pipeline n; send categoryId with it to move pipelines")
     if notes:
         schema["description"] = ": ".join(notes)
     return schema
@@ -83,7 +95,7 @@ def field_schema(field: FieldSpec) -> dict[str, Any]:
 
 def writable_fields_schema(fields: Mapping[str, FieldSpec], *, create: bool) -> dict[str, Any]:
     """The `fields` argument of create (required fields required) or update (any subset, at least one)."""
-    props = {name: field_schema(f) for name, f in fields.items() if not f.readonly}
+    props = {name: field_schema(f, names=create) for name, f in fields.items() if not f.readonly}
     schema: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
     required = [name for name, f in fields.items() if f.required and not f.readonly]
     if create and required:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import difflib
 import functools
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +28,14 @@ from server.safety import WritePolicy
 from server.schemas import name_enum, order_schema, writable_fields_schema
 
 Run = Callable[[Mapping[str, Any], CallContext], Awaitable[Output]]
+
+
+@dataclass(frozen=True)
+class LiveSchema:
+    """The input schema as the current metadata has it: `version` says when `build` gives a new one."""
+
+    version: Callable[[], int]
+    build: Callable[[], dict[str, Any]]
 
 
 def output_schema(op: str) -> dict[str, Any]:
@@ -65,16 +73,35 @@ class ToolDef:
     annotations: Mapping[str, bool]
     run: Run
     target: Target | None = field(default=None, compare=False)
+    live: LiveSchema | None = field(default=None, compare=False)
+    _compiled: dict[int, tuple[dict[str, Any], Draft202012Validator]] = field(
+        default_factory=dict, compare=False, repr=False
+    )
 
     @property
     def writes(self) -> bool:
         """True for a tool that changes the portal (hidden and refused in read-only mode)."""
         return not self.annotations.get("readOnlyHint", False)
 
-    @functools.cached_property
+    def _current(self) -> tuple[dict[str, Any], Draft202012Validator]:
+        """The schema arguments are checked against now, compiled on first use.
+
+        The advertised schema stays as listed; validation follows the cached field metadata, so a
+        stage added on the portal is accepted once the metadata is refreshed.
+        """
+        version = self.live.version() if self.live is not None else -1
+        compiled = self._compiled.get(version)
+        if compiled is None:
+            schema = self.live.build() if self.live is not None and version > 0 else self.input_schema
+            compiled = (schema, Draft202012Validator(schema))
+            self._compiled.clear()
+            self._compiled[version] = compiled
+        return compiled
+
+    @property
     def validator(self) -> Draft202012Validator:
         """Compiled on first use: start-up does not pay for tools that are never called."""
-        return Draft202012Validator(self.input_schema)
+        return self._current()[1]
 
     def validate(self, arguments: Mapping[str, Any] | None) -> dict[str, Any]:
         """Check arguments against the input schema.
@@ -83,13 +110,14 @@ class ToolDef:
             InvalidArguments: naming the first offending argument and how to fix it.
         """
         args = dict(arguments or {})
-        error = best_match(self.validator.iter_errors(args))
+        schema, validator = self._current()
+        error = best_match(validator.iter_errors(args))
         if error is not None:
-            raise self._explain(error, args)
+            raise self._explain(error, args, schema)
         return args
 
-    def _explain(self, error: ValidationError, args: Mapping[str, Any]) -> InvalidArguments:
-        props: Mapping[str, Any] = self.input_schema.get("properties", {})
+    def _explain(self, error: ValidationError, args: Mapping[str, Any], schema: Mapping[str, Any]) -> InvalidArguments:
+        props: Mapping[str, Any] = schema.get("properties", {})
         if error.validator == "additionalProperties" and not error.path:
             unknown = sorted(set(args) - set(props))
             name = clip(unknown[0] if unknown else "?", 60)
@@ -137,16 +165,13 @@ def input_schema(
             elif name == "include":
                 if not meta.include:
                     continue
-                frag["items"] = {"type": "string", "enum": list(meta.include)}
+                frag["items"] = {"enum": list(meta.include)}
             elif name == "select":
                 frag["items"] = {"enum": name_enum(meta.fields)}
-                frag["description"] += f" Default (concise): {', '.join(entity.key_fields)}."
             elif name in ("order", "sort"):
                 frag = {**order_schema(meta.fields), "description": frag["description"]}
             elif name == "filter":
-                frag["description"] += (either if spec.handler == "page" else "") + (
-                    f" Names and values: {entity.tool_prefix}_fields."
-                )
+                frag["description"] += either if spec.handler == "page" else ""
             elif name == "fields":
                 frag = {**writable_fields_schema(meta.fields, create=spec.name == "create"), **frag}
                 frag.pop("type", None)
@@ -169,24 +194,36 @@ def bind(ops: Operations, target: Target) -> Run:
     return functools.partial(handler_for(target.spec), ops, target)
 
 
+def _live(catalog: Catalog, spec: OperationSpec, entity: EntitySpec, ops: Operations) -> LiveSchema | None:
+    store = ops.metadata
+    if store is None:
+        return None
+    return LiveSchema(
+        version=lambda: store.version, build=lambda: input_schema(catalog, spec, entity, store.get(entity))
+    )
+
+
 def build_tools(
     catalog: Catalog,
     entities: list[EntitySpec],
     ops: Operations,
     *,
+    skip: Collection[str] = (),
     read_only: bool = False,
     policy: WritePolicy | None = None,
 ) -> dict[str, ToolDef]:
     """All tools for the chosen entities plus the cross-entity ones, in a deterministic order.
 
-    An entity operation becomes a tool when operations.json describes it; the write policy leaves
-    out the tools its tier forbids (`read_only`: every tool that writes).
+    An entity operation becomes a tool when operations.json describes it, unless `skip` (the
+    operations the chosen toolsets leave out) names it; the write policy leaves out the tools its
+    tier forbids (`read_only`: every tool that writes). Schemas follow `ops.meta` (live field
+    metadata once fetched).
     """
     tools: dict[str, ToolDef] = {}
     for entity in entities:
         for op in entity.operations:
             spec = catalog.operations.get(op)
-            if spec is None:
+            if spec is None or op in skip:
                 continue  # supported upstream, not offered as a tool (operations.json has no entry)
             name = f"{entity.tool_prefix}_{op}"
             target = Target(name, spec, entity)
@@ -194,11 +231,12 @@ def build_tools(
                 name=name,
                 title=f"{entity.title}: {op}",
                 description=describe(spec, entity),
-                input_schema=input_schema(catalog, spec, entity),
+                input_schema=input_schema(catalog, spec, entity, ops.meta(entity)),
                 output_schema=output_schema(op),
                 annotations=spec.annotations,
                 run=bind(ops, target),
                 target=target,
+                live=_live(catalog, spec, entity, ops),
             )
     for name, spec in catalog.cross_entity.items():
         target = Target(name, spec, exposed=tuple(entities))

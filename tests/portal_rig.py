@@ -46,7 +46,7 @@ def rig(portal: Portal | None = None, entities: Sequence[str] = (), *, read_only
     portal = portal or Portal(seed=42, scale=1.0)
     transport = Recording(portal)
     ops = Operations(VibeCodeClient(DEMO_API_KEY, transport=transport), CursorCodec(b"s"), 6000)
-    chosen = CATALOG.select([], list(entities))
-    tools = build_tools(CATALOG, chosen, ops, read_only=read_only)
+    chosen = CATALOG.select([] if entities else ["all"], list(entities))
+    tools = build_tools(CATALOG, chosen, ops)  # every tool; the dispatcher lists and refuses by policy
     audit: list[dict[str, object]] = []
     return Rig(portal, transport, Dispatcher(tools, read_only=read_only, audit=audit.append), audit)

@@ -36,7 +36,7 @@ CALLS: list[tuple[str, dict[str, Any]]] = [
 
 @pytest.fixture(params=["auto", "legacy"])
 async def client(request: pytest.FixtureRequest) -> AsyncIterator[Client]:
-    async with assemble(Settings()) as built, Client(built.server, mode=request.param) as c:
+    async with assemble(Settings(toolsets=("all",))) as built, Client(built.server, mode=request.param) as c:
         await c.list_tools()  # the client validates structured content only for listed tools
         yield c
 

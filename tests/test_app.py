@@ -44,7 +44,7 @@ def transport(portal: Portal) -> CountingTransport:
 
 @pytest.fixture
 def settings() -> Settings:
-    return Settings()
+    return Settings(toolsets=("all",))
 
 
 @pytest.fixture(params=["auto", "legacy"])

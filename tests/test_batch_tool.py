@@ -89,9 +89,8 @@ async def test_batch_is_a_write_tool_hidden_and_refused_in_read_only_mode() -> N
     assert tool.annotations == {"readOnlyHint": False, "destructiveHint": True, "idempotentHint": False,
                                 "openWorldHint": True}  # fmt: skip
     ro = rig(read_only=True)
-    assert "batch" not in ro.dispatcher.tools
-    ro.dispatcher.tools = {**ro.dispatcher.tools, "batch": tool}  # even if a client names it anyway
-    with pytest.raises(ReadOnlyRefusal):
+    assert "batch" not in ro.dispatcher.listed
+    with pytest.raises(ReadOnlyRefusal):  # even if a client names it anyway
         await ro.dispatcher.call("batch", {"calls": [{"entity": "deals", "action": "delete", "entityId": 1}]})
 
 

@@ -39,7 +39,7 @@ def transport() -> Counting:
 
 @pytest.fixture(scope="module")
 async def built(transport: Counting) -> AsyncIterator[Assembled]:
-    async with assemble(Settings(), transport=transport) as b:
+    async with assemble(Settings(toolsets=("all",)), transport=transport) as b:
         yield b
 
 

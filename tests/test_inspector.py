@@ -41,8 +41,9 @@ def test_inspector_lists_the_tools_with_annotations() -> None:
     code, result = inspector("--method", "tools/list")
     assert code == 0, result
     tools = {t["name"]: t for t in result["tools"]}
-    assert {"deals_search", "deals_get", "deals_list", "me"} <= set(tools)
+    assert {"deals_search", "deals_get", "deals_create", "deals_delete", "me"} <= set(tools)
     assert tools["deals_search"]["annotations"]["readOnlyHint"] is True
+    assert tools["deals_delete"]["annotations"]["destructiveHint"] is True
 
 
 def test_inspector_calls_a_tool_and_sees_a_tool_error_for_bad_input() -> None:
@@ -58,3 +59,14 @@ def test_inspector_calls_a_tool_and_sees_a_tool_error_for_bad_input() -> None:
     )
     assert code == 5 and result["isError"] is True  # the Inspector exits 5 on isError results
     assert result["structuredContent"]["error"]["code"] == "ENTITY_NOT_FOUND"
+
+
+def test_inspector_calls_a_write_tool() -> None:
+    fields = {"title": "Inspector deal", "amount": 1200, "stageId": "PREPARATION"}
+    code, result = inspector(
+        "--method", "tools/call", "--tool-name", "deals_create", "--tool-args-json", json.dumps({"fields": fields})
+    )
+    assert code == 0, result
+    item = result["structuredContent"]["item"]
+    assert item["id"] > 0 and item["title"] == "Inspector deal" and item["stageId"] == "PREPARATION"
+    assert result["content"][0]["text"].startswith(f"Created deal #{item['id']}")

@@ -5,6 +5,7 @@ Every check counts what reached the demo portal, so "nothing was written" is mea
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,14 @@ MODES = ["auto", "legacy"]
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
 
 
+def _reads_only(request: httpx.Request) -> bool:
+    """The field metadata fetch at start (a /v1/batch of `fields` calls): not part of any tool call."""
+    if request.url.path != "/v1/batch":
+        return False
+    calls = json.loads(request.content or b"{}").get("calls", [])
+    return all(c.get("action") == "fields" for c in calls)
+
+
 class Recorder(httpx.AsyncBaseTransport):
     """The demo portal's transport, recording every request; optionally failing writes on purpose."""
 
@@ -36,7 +45,8 @@ class Recorder(httpx.AsyncBaseTransport):
         self.time_out_writes = False
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append((request.method, request.url.path))
+        if not _reads_only(request):
+            self.requests.append((request.method, request.url.path))
         if self.time_out_writes and request.method in ("PATCH", "DELETE"):
             await self.inner.handle_async_request(request)  # the write happens, its answer is lost
             raise httpx.ReadTimeout("no answer", request=request)

@@ -1,20 +1,24 @@
 """Reviewable snapshots of the advertised surface: tools/list as JSON and the README tool table.
 
-Run with UPDATE_SNAPSHOTS=1 to rewrite both after an intended change; the diff is the review.
+The snapshot is the default tools/list as served on a fresh demo portal (schemas from its live
+field metadata). Run with UPDATE_SNAPSHOTS=1 to rewrite both after an intended change; the diff
+is the review.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
+import anyio
+
+from server.__main__ import assemble
 from server.app import to_mcp_tool
 from server.catalog import load_catalog
-from server.client import VibeCodeClient
-from server.operations import Operations
-from server.results import CursorCodec
-from server.tools import build_tools
+from server.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SNAPSHOT = ROOT / "tests" / "snapshots" / "tools_list.json"
@@ -23,24 +27,32 @@ START, END = "<!-- tools:start -->", "<!-- tools:end -->"
 UPDATE = os.environ.get("UPDATE_SNAPSHOTS") == "1"
 
 CATALOG = load_catalog()
-TOOLS = build_tools(CATALOG, CATALOG.select([], []), Operations(VibeCodeClient("k"), CursorCodec(b"s"), 6000))
+
+
+def served(toolsets: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """tools/list of a server on a fresh demo portal, as an MCP client receives it."""
+
+    async def collect() -> list[dict[str, Any]]:
+        async with assemble(Settings(toolsets=tuple(toolsets))) as built:
+            return [
+                to_mcp_tool(t).model_dump(by_alias=True, exclude_none=True, mode="json") for t in built.tools.values()
+            ]
+
+    return anyio.run(collect)
 
 
 def test_tools_list_matches_its_snapshot() -> None:
-    current = json.dumps(
-        [to_mcp_tool(t).model_dump(by_alias=True, exclude_none=True, mode="json") for t in TOOLS.values()],
-        ensure_ascii=False,
-        indent=1,
-    )
+    current = json.dumps(served(), ensure_ascii=False, indent=1)
     if UPDATE:
         SNAPSHOT.write_text(current + "\n", encoding="utf-8")
     assert SNAPSHOT.read_text(encoding="utf-8") == current + "\n", "tools/list changed: UPDATE_SNAPSHOTS=1"
 
 
 def tool_table() -> str:
+    every = [t["name"] for t in served(["all"])]
     rows = ["| Entity | Toolset | Tools |", "|---|---|---|"]
     for entity in CATALOG.select(["all"], []):
-        names = [n for n in TOOLS if n.startswith(entity.tool_prefix + "_")]
+        names = [n for n in every if n.startswith(entity.tool_prefix + "_")]
         rows.append(f"| {entity.name} | {entity.toolset} | {', '.join(f'`{n}`' for n in names)} |")
     rows.append(f"| (any) | always | {', '.join(f'`{n}`' for n in CATALOG.cross_entity)} |")
     return "\n".join(rows)

@@ -27,7 +27,7 @@ def transport() -> CountingTransport:
 @pytest.fixture
 async def built(transport: CountingTransport, tmp_path: Path) -> AsyncIterator[Assembled]:
     # The write mechanics on their own: confirmation and its refusals are tested in test_safety.py.
-    settings = Settings(allow_unconfirmed_writes=True, audit_log=str(tmp_path / "audit.jsonl"))
+    settings = Settings(toolsets=("all",), allow_unconfirmed_writes=True, audit_log=str(tmp_path / "audit.jsonl"))
     async with assemble(settings, transport=transport) as b:
         yield b
 

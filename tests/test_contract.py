@@ -1,0 +1,184 @@
+"""Every generated tool, against a fresh demo portal: well-formed for every client, callable, and
+never promising in its schema what the portal refuses."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from jsonschema import Draft202012Validator
+
+from server.__main__ import Assembled, assemble
+from server.app import to_mcp_tool
+from server.catalog import load_catalog
+from server.emulator import EmulatorTransport, Portal
+from server.settings import Settings
+
+pytestmark = pytest.mark.anyio
+CATALOG = load_catalog()
+ALL = Settings(toolsets=("all",))
+
+
+async def _listed() -> dict[str, dict[str, Any]]:
+    async with assemble(ALL, transport=EmulatorTransport(Portal(seed=5, scale=0.2))) as built:
+        listed = [to_mcp_tool(t) for t in built.tools.values()]
+    dumped = [t.model_dump(by_alias=True, exclude_none=True, mode="json") for t in listed]
+    return {t["name"]: t for t in dumped}
+
+
+LISTED = anyio.run(_listed)
+ERROR = {"error": {"code": "ENTITY_NOT_FOUND", "message": "m", "hint": "h", "retryable": False}}
+
+
+@pytest.fixture
+async def built(tmp_path: Path) -> AsyncIterator[Assembled]:
+    # Confirmation is tested on its own (test_safety.py): here every write runs, and is audited.
+    settings = replace(ALL, allow_unconfirmed_writes=True, audit_log=str(tmp_path / "audit.jsonl"))
+    async with assemble(settings, transport=EmulatorTransport(Portal(seed=5, scale=0.2))) as b:
+        yield b
+
+
+def sample(schema: dict[str, Any], name: str) -> Any:
+    """A valid value for a field schema (the first allowed value, or one of the right type)."""
+    if "enum" in schema:
+        return schema["enum"][0]
+    kind = schema.get("type")
+    if kind == "array":
+        return [sample(schema.get("items", {}), name)] if "items" in schema else []
+    if kind == "integer":
+        return 1
+    if kind == "number":
+        return 1.5
+    if kind == "boolean":
+        return True
+    if schema.get("format") == "date":
+        return "2026-03-01"
+    if schema.get("format") == "date-time":
+        return "2026-03-01T10:00:00Z"
+    if name == "email":
+        return "smoke@example.com"
+    return f"Smoke {name}"
+
+
+def create_fields(tool: dict[str, Any]) -> dict[str, Any]:
+    fields = tool["inputSchema"]["properties"]["fields"]
+    return {name: sample(fields["properties"][name], name) for name in fields.get("required", [])} or {
+        "title" if "title" in fields["properties"] else "name": "Smoke record"
+    }
+
+
+async def some_id(built: Assembled, prefix: str) -> int:
+    page = await built.dispatcher.call(f"{prefix}_search", {"limit": 1})
+    return int(page.structured["items"][0]["id"])
+
+
+async def smoke_args(built: Assembled, name: str) -> dict[str, Any]:
+    """Valid arguments for one call of `name` (creating the records a write needs first)."""
+    prefix, _, op = name.rpartition("_")
+    tool = LISTED[name]
+    if op in ("list", "search"):
+        return {"limit": 2}
+    if op == "get":
+        return {"id": await some_id(built, prefix)}
+    if op == "create":
+        return {"fields": create_fields(tool)}
+    if op in ("update", "delete"):
+        made = await built.dispatcher.call(f"{prefix}_create", {"fields": create_fields(LISTED[f"{prefix}_create"])})
+        record_id = made.structured["item"]["id"]
+        if op == "delete":
+            return {"id": record_id}
+        entity = CATALOG.entities[prefix]
+        return {"id": record_id, "fields": {entity.name_field: "Smoke renamed"}}
+    if op == "batch" and prefix:
+        return {"action": "create", "items": [create_fields(LISTED[f"{prefix}_create"])] * 2}
+    if op == "aggregate":
+        return {"aggregate": [{"function": "count"}]} if "aggregate" in tool["inputSchema"]["properties"] else {}
+    return CROSS_ENTITY.get(name, {})
+
+
+CROSS_ENTITY: dict[str, dict[str, Any]] = {
+    "reference": {"kind": "pipelines"},
+    "batch": {"calls": [{"entity": "deals", "action": "get", "entityId": 1},
+                        {"entity": "deals", "action": "create", "params": {"title": "Smoke batch"}}]},
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("name", LISTED)
+def test_every_tool_is_well_formed_for_every_client(name: str) -> None:
+    tool = LISTED[name]
+    assert re.fullmatch(r"[a-z][a-z0-9_]{0,63}", name)
+    assert tool["description"] and len(tool["description"]) < 1024 and tool["title"]
+    schema = tool["inputSchema"]
+    assert schema["type"] == "object" and not {"anyOf", "oneOf", "allOf", "$ref"} & set(schema)
+    Draft202012Validator.check_schema(schema)
+    Draft202012Validator.check_schema(tool["outputSchema"])
+    assert all(frag.get("description") for frag in schema.get("properties", {}).values()), name
+    a = tool["annotations"]
+    assert set(a) == {"readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"}
+    assert all(isinstance(v, bool) for v in a.values())
+    op = name.rpartition("_")[2]
+    if op in ("create", "update", "delete", "batch"):
+        assert a["readOnlyHint"] is False
+        assert a["destructiveHint"] is (op != "create")
+        assert a["idempotentHint"] is (op in ("update", "delete"))
+    else:
+        assert a["readOnlyHint"] is True and a["destructiveHint"] is False
+
+
+@pytest.mark.parametrize("name", LISTED)
+async def test_every_tool_answers_a_smoke_call_that_its_output_schema_admits(built: Assembled, name: str) -> None:
+    out = await built.dispatcher.call(name, await smoke_args(built, name))
+    validator = Draft202012Validator(LISTED[name]["outputSchema"])
+    assert validator.is_valid(out.structured), list(validator.iter_errors(out.structured))[:1]
+    assert validator.is_valid(ERROR)
+    assert out.text and out.structured.get("summary")
+    if name.endswith("_batch"):
+        assert out.structured["failed"] == 0, out.structured
+
+
+def enum_values(schema: dict[str, Any], key: str) -> list[Any]:
+    prop = schema["properties"].get(key)
+    if prop is None:
+        return []
+    return list(prop.get("items", {}).get("enum") or prop.get("propertyNames", {}).get("enum") or [])
+
+
+@pytest.mark.parametrize("name", [n for n in LISTED if n.endswith(("_search", "_list", "_get"))])
+async def test_every_include_select_and_sort_value_in_a_schema_is_accepted_upstream(
+    built: Assembled, name: str
+) -> None:
+    schema = LISTED[name]["inputSchema"]
+    base = await smoke_args(built, name)
+    for relation in enum_values(schema, "include"):
+        out = await built.dispatcher.call(name, {**base, "include": [relation]})
+        assert out.structured["summary"], relation
+    names = enum_values(schema, "select")
+    assert names, name
+    await built.dispatcher.call(name, {**base, "select": names, "response_format": "detailed"})
+    key = "sort" if "sort" in schema["properties"] else "order" if "order" in schema["properties"] else None
+    for field in enum_values(schema, key) if key else []:
+        await built.dispatcher.call(name, {**base, key: {field: "desc"}})
+
+
+@pytest.mark.parametrize("name", [n for n in LISTED if n.endswith("_update")])
+async def test_every_allowed_value_of_every_field_is_accepted_upstream(built: Assembled, name: str) -> None:
+    prefix = name.rpartition("_")[0]
+    fields = LISTED[name]["inputSchema"]["properties"]["fields"]["properties"]
+    record_id = await some_id(built, prefix)
+    tried = 0
+    for field, schema in fields.items():
+        values = schema.get("enum") or schema.get("items", {}).get("enum") or []
+        for value in values:
+            body = {field: [value] if schema.get("type") == "array" else value}
+            if field == "stageId":  # a stage travels with its pipeline
+                pipeline = re.match(r"C(\d+):", str(value))
+                body["categoryId"] = int(pipeline.group(1)) if pipeline else 0
+            out = await built.dispatcher.call(name, {"id": record_id, "fields": body})
+            assert out.structured["item"]["id"] == record_id
+            tried += 1
+    assert tried or prefix == "users", "every writable entity has fields with allowed values"
