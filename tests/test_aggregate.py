@@ -216,3 +216,21 @@ def test_currency_terms_are_read_and_anded_without_losing_the_callers(
 ) -> None:
     assert pinned_currencies(flt, "currency") == pinned
     assert with_currency(flt, "currency", "RUB") == {**flt, **merged}
+
+
+@pytest.mark.parametrize("entity", list(CATALOG.entities))
+async def test_every_field_the_schema_offers_is_accepted_by_the_portal(entity: str) -> None:
+    r = rig()
+    tool = r.dispatcher.tools[f"{entity}_aggregate"]
+    props = tool.input_schema["properties"]
+    for name in props.get("groupBy", {}).get("items", {}).get("enum", []):
+        out = await r.dispatcher.call(tool.name, {"groupBy": [name]})
+        assert out.structured["groups"] is not None, name
+    numeric = [f for f in props["aggregate"]["items"]["properties"]["field"]["enum"] if f != "*"]
+    for name in numeric:
+        await r.dispatcher.call(tool.name, {"aggregate": [{"function": "count", "field": name}]})
+    for name in [f for f in numeric if f not in props.get("groupBy", {}).get("items", {}).get("enum", [])]:
+        out = await r.dispatcher.call(
+            tool.name, {"aggregate": [{"function": fn, "field": name} for fn in ("sum", "avg", "min", "max")]}
+        )
+        assert out.structured["totals"], name
