@@ -137,3 +137,10 @@ def test_syntax_1_is_what_goes_upstream_and_or_needs_branches() -> None:
     with pytest.raises(ValueError):
         either.upstream()
     assert either.branch_filters() == [{"stageId": "WON"}, {"amount": 1}]
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+def test_non_finite_numbers_never_reach_the_wire(value: float) -> None:
+    for name in ("amount", "title", "UF_CRM_UNLISTED"):
+        with pytest.raises(InvalidArguments, match="finite"):
+            compile_filter({name: value}, FIELDS["leads"])

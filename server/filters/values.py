@@ -55,6 +55,8 @@ def coerce(kind: str, spec: FieldSpec | None, name: str, key: str, op: str, valu
         if op not in ("eq", "ne", "in", "nin"):
             raise problem(VALUE, key, "null with a comparison means nothing", _empty_fix(name))
         return Coerced(None, f"{show(value)} read as empty" if value == "" else None)
+    if isinstance(value, float) and not math.isfinite(value):  # JSON has no NaN or Infinity to send
+        raise problem(VALUE, key, f"{value} is not a finite number", "Give a finite number.")
     if op == "contains":
         return _substring(kind, spec, name, key, value)
     if kind in ("int", "float"):
