@@ -1,4 +1,5 @@
-"""Handlers that change the portal: create, update, delete one record, and entity batch (≤500 items).
+"""Handlers that change the portal: create, update, delete one record, and entity batch (≤5000 items,
+sent 500 per request).
 
 Every write goes through `server.guard`: planned from the records' current values, answered
 with the plan on `dry_run`, confirmed by a human where the write policy says so, and audited
@@ -17,7 +18,7 @@ from jsonschema.exceptions import best_match
 from server import guard
 from server.catalog import EntitySpec
 from server.context import CallContext
-from server.errors import InvalidArguments, NotFound, VibeCodeError
+from server.errors import InvalidArguments, NotFound, OutcomeUnknown, VibeCodeError
 from server.operations import Operations, Output, mapping
 from server.reads import singular
 from server.registry import Target, handles
@@ -26,6 +27,7 @@ from server.schemas import writable_fields_schema
 from server.writeplan import Plan
 
 MAX_LISTED_ERRORS = 20  # failed items listed in full; the rest are counted
+CHUNK = 500  # items per POST /v1/{entity}/batch, the most one request takes
 
 
 async def _send(
@@ -210,7 +212,11 @@ def _narrow(action: str, body: dict[str, Any], plan: Plan) -> tuple[dict[str, An
 
 @handles("entity_batch")
 async def entity_batch(ops: Operations, target: Target, args: Mapping[str, Any], ctx: CallContext) -> Output:
-    """Up to 500 creates, updates or deletes in one request, with each item's outcome (or the plan, dry)."""
+    """Up to 5000 creates, updates or deletes, 500 per request, with each item's outcome (or the plan, dry).
+
+    A request that fails after earlier ones went through ends the run: what was done stays reported as
+    done, that request's items as failed (or of unknown outcome), the rest as not sent.
+    """
     entity, action = target.ent, args["action"]
     body, _ = _bulk_body(ops, target, args)
     plan_args = _plan_args(action, body)
@@ -231,10 +237,29 @@ async def entity_batch(ops: Operations, target: Target, args: Mapping[str, Any],
             {"action": action, "ids": [], "errors": [], "succeeded": 0, "failed": 0, "summary": summary}, summary
         )
     await ctx.progress(0, count, f"{action} {count} {entity.title.lower()}")
-    data, request_id = await _send(ops, target, ctx, plan, approval, json_body=body)
+    key = "ids" if action == "delete" else "items"
+    results: list[Mapping[str, Any]] = []
+    request_id: str | None = None
+    stopped: VibeCodeError | None = None
+    for start in range(0, count, CHUNK):
+        chunk = {**body, key: body[key][start : start + CHUNK]}
+        if start == 0 and count <= CHUNK:  # one request: its failure is the call's, audited and raised
+            data, request_id = await _send(ops, target, ctx, plan, approval, json_body=chunk)
+        else:
+            try:
+                resp = await ops.request(target, json_body=chunk)
+            except VibeCodeError as exc:
+                if start == 0:
+                    guard.audit(ctx, plan, guard.outcome(exc), approval=approval, error=exc)
+                    raise
+                stopped = exc  # the items sent before stay done; this chunk and the rest are reported
+                break
+            data, request_id = resp.data, resp.headers.get("x-request-id") or request_id
+        results += _item_results(data, len(chunk[key]))
+        await ctx.progress(len(results), count, f"{action} {len(results)}/{count} {entity.title.lower()}")
     ids: list[Any] = []
     errors: list[dict[str, Any]] = []
-    for index, (result, before) in enumerate(zip(_item_results(data, count), known, strict=True)):
+    for index, (result, before) in enumerate(zip(results, known, strict=False)):
         item_id = result.get("id", before)
         if result.get("success") is True:
             ids.append(item_id)
@@ -247,23 +272,49 @@ async def entity_batch(ops: Operations, target: Target, args: Mapping[str, Any],
         failure["code"] = err.get("code", "UNKNOWN_OUTCOME" if not result else "ERROR")
         failure["message"] = err.get("message", "the portal did not report this item")
         errors.append(failure)
-    await ctx.progress(count, count, None)
-    succeeded = count - len(errors)
-    ended = "done" if not errors else "partial" if succeeded else "failed"
+    unknown = not_sent = 0
+    tail_note = ""
+    if stopped is not None:
+        first, stop_at = len(results), min(len(results) + CHUNK, count)
+        lost = isinstance(stopped, OutcomeUnknown)
+        unknown = stop_at - first if lost else 0
+        not_sent = count - stop_at
+        for index in range(first, stop_at):
+            ids.append(None)
+            if not lost:
+                errors.append({"index": index, "code": stopped.code, "message": stopped.message})
+        ids += [None] * not_sent
+        tail_note = (
+            f" Items {first}–{stop_at - 1}: "
+            + (f"outcome unknown ({stopped.hint})" if lost else f"refused, {stopped.code}: {stopped.message}")
+            + (f"; items {stop_at}–{count - 1} were not sent." if not_sent else ".")
+        )
+    succeeded = sum(1 for i in ids if i is not None)
+    failed = len(errors)
+    ended = "done" if not errors and not unknown and not not_sent else "partial" if succeeded else "failed"
     done_ids = [i for i in ids if i is not None]
-    guard.audit(ctx, plan, ended, approval=approval, request_id=request_id, ids=done_ids, skipped=changed)
+    guard.audit(
+        ctx, plan, ended, approval=approval, request_id=request_id, ids=done_ids, skipped=changed, error=stopped
+    )
     summary = f"{action.capitalize()}d {succeeded} of {count} {entity.title.lower()}"
-    summary += "." if not errors else f"; {len(errors)} failed (see errors: index, code, message)."
-    summary += skipped
+    summary += "." if not errors else f"; {failed} failed (see errors: index, code, message)."
+    if unknown:
+        summary += f" {unknown} with unknown outcome."
+    if not_sent:
+        summary += f" {not_sent} not sent."
+    summary += tail_note + skipped
     listed = errors[:MAX_LISTED_ERRORS]
     structured = {
         "action": action,
         "ids": ids,
         "errors": listed,
         "succeeded": succeeded,
-        "failed": len(errors),
+        "failed": failed,
         "summary": summary + (f" First {len(listed)} errors listed." if len(errors) > len(listed) else ""),
     }
+    if stopped is not None:
+        structured["unknown"] = unknown
+        structured["not_sent"] = not_sent
     lines = [structured["summary"], f"ids: {dumps(ids)}"]
     lines += [
         f"item {e['index']}{' #' + str(e['id']) if 'id' in e else ''}: {e['code']} {e['message']}" for e in listed
