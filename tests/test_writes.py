@@ -105,7 +105,7 @@ async def test_write_errors_are_tool_errors(client: Client) -> None:
         ("deals_batch", {"action": "update", "items": [{"title": "no id"}]}, "'id' is a required property"),
         ("deals_batch", {"action": "delete", "items": [{"id": 1}]}, "delete takes ids"),
         ("deals_batch", {"action": "create", "ids": [1]}, "create takes items"),
-        ("deals_batch", {"action": "create", "items": [{"title": "t"}] * 501}, "Invalid items"),
+        ("deals_batch", {"action": "create", "items": [{"title": "t"}] * 5001}, "Invalid items"),
     ],
 )
 async def test_bad_writes_are_refused_before_any_upstream_call(
