@@ -149,8 +149,14 @@ class Aggregator:
             total = int(parts[0].data.get("count") or 0)
         else:
             parts, total = await self._per_currency(entity, specs, flt, group_by, split_on, notes)
-        if any(fields.get(f) is not None and fields[f].type == "money" for f, fn in specs if fn in NUMERIC_FUNCTIONS):
-            notes.append("Money user fields hold 'amount|CURRENCY'; the portal adds their numbers across currencies.")
+        mixed = sorted({f for f, fn in specs if fn in NUMERIC_FUNCTIONS and f in fields and fields[f].type == "money"})
+        if mixed:
+            # A money user field keeps its currency inside each value ("1500|RUB"); the API cannot
+            # filter on that part, so its figures cannot be split per currency here.
+            notes.append(
+                f"{', '.join(mixed)} hold 'amount|CURRENCY' values and the portal adds their numbers whatever the "
+                "currency: these figures may mix currencies; do not present them as one currency."
+            )
         totals = [self._row({}, p.currency, p.data) for p in parts if p.currency is None or p.data.get("count")]
         groups = await self._groups(entity, fields, parts, group_by) if group_by else None
         truncated = any(bool(_meta(p).get("truncated")) for p in parts)

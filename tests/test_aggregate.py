@@ -9,10 +9,12 @@ import httpx
 import pytest
 from portal_rig import CATALOG, rig
 
+from server.__main__ import assemble
 from server.aggregate import pinned_currencies, with_currency
 from server.emulator import Portal
 from server.emulator.seed import generate
 from server.errors import InvalidArguments
+from server.settings import Settings
 
 pytestmark = pytest.mark.anyio
 
@@ -234,3 +236,11 @@ async def test_every_field_the_schema_offers_is_accepted_by_the_portal(entity: s
             tool.name, {"aggregate": [{"function": fn, "field": name} for fn in ("sum", "avg", "min", "max")]}
         )
         assert out.structured["totals"], name
+
+
+async def test_money_user_fields_are_flagged_as_possibly_mixing_currencies() -> None:
+    async with assemble(Settings()) as built:  # live metadata: the portal's user fields are offered
+        args = {"aggregate": [{"function": "sum", "field": "UF_CRM_BUDGET"}]}
+        out = await built.dispatcher.call("deals_aggregate", args)
+    assert "UF_CRM_BUDGET hold 'amount|CURRENCY' values" in out.structured["summary"]
+    assert "may mix currencies" in out.text.splitlines()[0]
