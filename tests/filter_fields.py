@@ -20,8 +20,14 @@ def entity_fields() -> dict[str, Mapping[str, FieldSpec]]:
         for field, raw in overlay.get(name, {}).items():
             base = fields.get(field, FieldSpec(field, raw["type"]))
             items = tuple((str(i), str(label)) for i, label in raw.get("items", []))
+            groups = tuple((str(p), tuple(ids)) for p, ids in raw.get("groups", []))
             fields[field] = replace(
-                base, type=raw["type"], label=raw.get("label", ""), multiple=raw.get("multiple", False), items=items
+                base,
+                type=raw["type"],
+                label=raw.get("label", ""),
+                multiple=raw.get("multiple", False),
+                items=items,
+                groups=groups,
             )
         out[name] = fields
     return out

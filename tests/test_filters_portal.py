@@ -244,3 +244,29 @@ async def test_the_filter_argument_offers_or_only_where_it_runs(built: Assembled
         assert "$or" in described(tool) and '{">=amount": 1000}' in described(tool)
     assert "$or" not in described("deals_aggregate") and '{">=amount": 1000}' in described("deals_aggregate")
     assert len(described("deals_search")) < 400, "the tools/list budget is shared"
+
+
+@pytest.mark.parametrize(
+    ("tool", "flt", "fix"),
+    [
+        ("deals_search", {"stageId": "DONE"}, "WON (Сделка успешна)"),
+        ("deals_search", {"stageId": "won"}, 'Use "WON"'),
+        ("deals_list", {"categoryId": 7}, "1 (Тендеры)"),
+        ("tasks_search", {"status": 99}, "5 (Завершена)"),
+        ("deals_search", {"UF_CRM_PRIORITY": "Высокий"}, "Use 45"),
+        ("contacts_search", {"ufCrmLoyalty": "VIP"}, "Use 62"),
+        ("deals_search", {"sourceId": "Звонок"}, 'Use "CALL"'),
+        ("deals_search", {"currency": "rub"}, 'Use "RUB"'),
+        ("deals_search", {"categoryId": 1, "stageId": "WON"}, "C1:WON"),
+    ],
+)
+async def test_list_values_are_checked_against_the_portals_live_metadata(
+    built: Assembled, transport: Counting, tool: str, flt: dict[str, Any], fix: str
+) -> None:
+    """What once answered "No deals match." is now an error naming the value to use."""
+    await built.dispatcher.call(tool, {"limit": 1})  # metadata is loaded by now
+    before = len(transport.paths)
+    with pytest.raises(InvalidArguments) as exc:
+        await built.dispatcher.call(tool, {"filter": flt})
+    assert fix in f"{exc.value.message} {exc.value.hint}"
+    assert len(transport.paths) == before

@@ -10,6 +10,7 @@ from server.catalog import FieldSpec
 
 from .fields import ANY, KIND_NAMES, OPS_BY_KIND, RANGE, kind_of, resolve
 from .merge import Clause, Condition, Contradiction, conditions_of, emit, merge
+from .pipelines import check_stages
 from .problems import OPERATOR, SYNTAX, VALUE, FilterProblem, Problem, problem, show, to_error
 from .render import describe
 from .syntax import Term, parse
@@ -110,6 +111,8 @@ def compile_filter(raw: Any, fields: Mapping[str, FieldSpec], *, allow_or: bool 
     try:
         clause = merge(common, kinds, multiple)
         full_branches = [merge([*common, *b], kinds, multiple) for b in branches]
+        for each in (clause, *full_branches):
+            check_stages(each, fields)
     except FilterProblem as exc:
         raise to_error([exc.problem]) from None
     except Contradiction as exc:
