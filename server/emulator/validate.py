@@ -16,6 +16,7 @@ DEFAULT_CURRENCY = "RUB"
 # Integers beyond 2^53 lose precision in the upstream's JavaScript; Bitrix stores amounts as DECIMAL(18,2).
 MAX_INTEGER = 2**53 - 1
 MAX_NUMBER = 1e15
+MAX_ID_DIGITS = 18
 
 
 def fields_of(body: object, entity: Entity) -> dict[str, object]:
@@ -100,6 +101,8 @@ def _scalar(field: Field, value: object) -> object:
     elif kind == "enumeration":
         # Records hold the value's numeric id, as live captures show (`[493]`); "45" is read as 45.
         if isinstance(value, str) and value.isascii() and value.isdigit():
+            if len(value) > MAX_ID_DIGITS:
+                raise BadValue(f"Expected an enumeration id, received a {len(value)}-digit number")
             value = int(value)
         if isinstance(value, bool) or not isinstance(value, int):
             raise BadValue(f"Expected number, received {type_name(value)}")

@@ -282,3 +282,13 @@ async def test_the_asgi_app_refuses_an_oversized_body_without_reading_it_all() -
     assert sent[0]["status"] == 400
     assert json.loads(sent[1]["body"])["error"]["code"] == "VALIDATION_ERROR"
     assert chunks_read == MAX_BODY_BYTES // len(chunk) + 1
+
+
+def test_an_enumeration_id_of_thousands_of_digits_is_a_validation_error(small: Api) -> None:
+    """Found by the property tests (explore profile): enumeration ids given as digit strings."""
+    before = store_snapshot(small.portal)
+    status, error = small.error("POST", "/v1/contacts", body={"name": "Иван", "UF_CRM_LOYALTY": "9" * 5000})
+    assert (status, error["code"]) == (400, "VALIDATION_ERROR")
+    assert error["message"].startswith("fields.UF_CRM_LOYALTY: ")
+    assert len(error["message"]) < 300
+    assert store_snapshot(small.portal) == before
