@@ -95,7 +95,10 @@ def redacted(result: types.CallToolResult, redactor: Redactor) -> types.CallTool
         return result
     log.warning("a secret was masked in a tool result")
     return types.CallToolResult(
-        content=[types.TextContent(type="text", text=redactor.text(t)) for t in texts],
+        content=[
+            *(types.TextContent(type="text", text=redactor.text(t)) for t in texts),
+            *(c for c in result.content if not isinstance(c, types.TextContent)),
+        ],
         structured_content=redactor.value(result.structured_content),
         is_error=result.is_error,
     )
@@ -233,8 +236,19 @@ def build_server(
                     hint="This is a server bug, not a problem with the arguments; it has been logged.",
                 )
             )
+        links: list[types.TextContent | types.ResourceLink] = [
+            types.ResourceLink(
+                type="resource_link",
+                uri=link.uri,
+                name=link.name,
+                mime_type=link.mime_type,
+                size=link.size,
+                description=link.description,
+            )
+            for link in out.links
+        ]
         return types.CallToolResult(
-            content=[types.TextContent(type="text", text=out.text)],
+            content=[types.TextContent(type="text", text=out.text), *links],
             structured_content=out.structured,
         )
 

@@ -23,6 +23,8 @@ class FieldSpec:
     items: tuple[tuple[str, str], ...] = ()
     groups: tuple[tuple[str, tuple[str, ...]], ...] = ()  # stage ids per pipeline id (stage fields)
     status_type: str = ""  # the status list a crm_status field draws from (DEAL_STAGE, SOURCE, …)
+    pattern: str = ""  # a regular expression every value must match (as in JSON Schema)
+    hint: str = ""  # how to write a value, where the type alone does not say
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class EntitySpec:
     include: tuple[str, ...]
     aggregatable: tuple[str, ...]
     fields: Mapping[str, FieldSpec]
+    link_field: str = ""  # a field holding a download URL: `get` answers it as a resource link too
 
     @property
     def tool_prefix(self) -> str:
@@ -123,6 +126,8 @@ def _field(name: str, raw: Mapping[str, Any]) -> FieldSpec:
         multiple=bool(raw.get("multiple", False)),
         label=str(raw.get("label", "")),
         items=tuple((str(i), str(v)) for i, v in raw.get("items", [])),
+        pattern=str(raw.get("pattern", "")),
+        hint=str(raw.get("hint", "")),
     )
 
 
@@ -162,6 +167,7 @@ def load_catalog() -> Catalog:
             include=tuple(e["include"]),
             aggregatable=tuple(e["aggregatable"]),
             fields={f: _field(f, spec) for f, spec in e["fields"].items()},
+            link_field=str(e.get("link_field", "")),
         )
         for name, e in ents.items()
     }

@@ -16,7 +16,7 @@ from typing import Any
 
 from server.catalog import EntitySpec
 from server.context import CallContext
-from server.errors import InvalidArguments, NotConfirmed, OutcomeUnknown, VibeCodeError
+from server.errors import InvalidArguments, NotConfirmed, NotFound, OutcomeUnknown, VibeCodeError
 from server.operations import Operations, Output
 from server.registry import Target
 from server.results import dumps
@@ -34,10 +34,28 @@ async def current_records(
     if not ids:
         return {}
     select = [f for f in dict.fromkeys(["id", entity.name_field, *fields, *STAMPS]) if f == "id" or f in entity.fields]
+    if "search" not in entity.operations:
+        return await _records_by_id(ops, entity, ids, select)
     body = {"filter": {"id": {"$in": list(ids)}}, "select": select, "limit": len(ids)}
     resp = await ops.client.request("POST", f"/v1/{entity.name}/search", json_body=body)
     rows = resp.data if isinstance(resp.data, list) else []
     return {str(r.get("id")): dict(r) for r in rows if isinstance(r, Mapping)}
+
+
+async def _records_by_id(
+    ops: Operations, entity: EntitySpec, ids: Sequence[Any], select: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    """One GET per id, for entities the portal cannot search (calendar events); a missing record is absent."""
+    found: dict[str, dict[str, Any]] = {}
+    for record_id in ids:
+        try:
+            resp = await ops.client.request("GET", f"/v1/{entity.name}/{record_id}")
+        except NotFound:
+            continue
+        row = resp.data[0] if isinstance(resp.data, list) and resp.data else resp.data
+        if isinstance(row, Mapping):
+            found[str(row.get("id", record_id))] = {k: v for k, v in row.items() if k in select}
+    return found
 
 
 async def plan_write(

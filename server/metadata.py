@@ -90,6 +90,10 @@ def parse_fields(data: Any, entity: EntitySpec) -> EntityMeta:
         for name, documented in entity.fields.items():
             if documented.required and name in fields:
                 fields[name] = replace(fields[name], required=True)
+    for name, documented in entity.fields.items():
+        # How a value must be written (a calendar time's offset) is the catalog's to say, not the portal's.
+        if name in fields and (documented.pattern or documented.hint):
+            fields[name] = replace(fields[name], pattern=documented.pattern, hint=documented.hint)
     include = body.get("include")
     known = tuple(str(i) for i in include) if isinstance(include, list) else entity.include
     return EntityMeta(fields=fields or dict(entity.fields), include=known, live=bool(fields))
@@ -173,10 +177,11 @@ class MetadataStore:
     async def _fetch(self) -> dict[str, EntityMeta]:
         if self.client is None or not self.entities:
             return {}
-        calls = [{"id": e.name, "entity": e.name, "action": "fields"} for e in self.entities]
+        described = [e for e in self.entities if "fields" in e.operations]  # calendar events have no fields route
+        calls = [{"id": e.name, "entity": e.name, "action": "fields"} for e in described]
         results, errors = await self._batch(calls)
         metas: dict[str, EntityMeta] = {}
-        for entity in self.entities:
+        for entity in described:
             if entity.name in results:
                 metas[entity.name] = parse_fields(results[entity.name], entity)
             else:

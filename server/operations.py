@@ -21,11 +21,23 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Link:
+    """A link to content the portal holds (a file's download URL), given to the client instead of the bytes."""
+
+    uri: str
+    name: str
+    mime_type: str | None = None
+    size: int | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
 class Output:
-    """A tool's answer: structured content (matches the output schema) and its text rendering."""
+    """A tool's answer: structured content (matches the output schema), its text rendering, and links."""
 
     structured: dict[str, Any]
     text: str
+    links: tuple[Link, ...] = ()
 
 
 def mapping(value: Any) -> Mapping[str, Any]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import mimetypes
 from collections.abc import Mapping
 from typing import Any
 
+from server.catalog import EntitySpec
 from server.context import CallContext
-from server.operations import Operations, Output, mapping, with_hard_cuts
+from server.operations import Link, Operations, Output, mapping, with_hard_cuts
 from server.registry import Target, handles
 from server.results import (
     ENVELOPE_RESERVE,
@@ -48,9 +50,30 @@ async def get(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Cal
     summary += f" «{label}»." if label else "."
     if fmt == "concise" and not args.get("select"):
         summary += " Key fields only; response_format=detailed shows every field."
+    links = _links(entity, record)
+    if links:
+        summary += " Its content is not inlined: the download link comes as a resource link."
     truncation = {"cut_fields": cut_fields} if cut_fields else None
     structured = {"item": item, "summary": summary, "truncation": truncation}
-    return Output(structured=structured, text=f"{summary}\n{render_record(item)}")
+    return Output(structured=structured, text=f"{summary}\n{render_record(item)}", links=links)
+
+
+def _links(entity: EntitySpec, record: Mapping[str, Any]) -> tuple[Link, ...]:
+    """The record's download URL as a resource link (the client fetches the bytes if it wants them)."""
+    url = record.get(entity.link_field) if entity.link_field else None
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        return ()
+    name = str(record.get(entity.name_field) or f"{entity.name}-{record.get('id')}")
+    size = record.get("size")
+    return (
+        Link(
+            uri=url,
+            name=name,
+            mime_type=mimetypes.guess_type(name)[0],
+            size=size if isinstance(size, int) and not isinstance(size, bool) else None,
+            description=f"{singular(entity.title)} #{record.get('id')} on the portal's drive",
+        ),
+    )
 
 
 def normalise_fields(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:

@@ -79,6 +79,8 @@ def field_schema(field: FieldSpec, *, names: bool = True) -> dict[str, Any]:
         schema = dict(MULTIFIELD)
     else:
         schema = value_schema(field)
+        if field.pattern:
+            schema["pattern"] = field.pattern
         if field.multiple:
             schema = {"type": "array", "items": schema}
     notes = []
@@ -88,6 +90,8 @@ def field_schema(field: FieldSpec, *, names: bool = True) -> dict[str, Any]:
         notes.append(", ".join(f"{ident}={label}" for ident, label in field.items))
     if len(field.groups) > 1:
         notes.append("a C{n}: stage belongs to pipeline n; send categoryId with it to move pipelines")
+    if field.hint:
+        notes.append(field.hint)
     if notes:
         schema["description"] = ": ".join(notes)
     return schema

@@ -130,9 +130,17 @@ class ToolDef:
             )
         where = "/".join(str(p) for p in error.absolute_path) or "arguments"
         arg = str(error.absolute_path[0]) if error.absolute_path else None
-        desc = props.get(arg, {}).get("description") if arg else None
+        # The failing value's own schema explains it best (a field's format), else the argument's.
+        own = error.schema.get("description") if isinstance(error.schema, Mapping) and error.path else None
+        desc = own or (props.get(arg, {}).get("description") if arg else None)
+        # A regular expression says little to a model; the value's description says the form.
+        reason = (
+            f"{clip(repr(error.instance), 80)} is not in the expected form"
+            if own and error.validator == "pattern"
+            else error.message
+        )
         return InvalidArguments(
-            f"Invalid {clip(where, 120)}: {clip(error.message, 200)}.",
+            f"Invalid {clip(where, 120)}: {clip(reason, 200)}.",
             hint=desc or f"Arguments: {', '.join(props) or 'none'}.",
         )
 

@@ -10,14 +10,15 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from . import seed as seed_data
+from . import registry
 from .aggregate import aggregate
 from .batch import MAX_ITEMS, entity_batch, plan_calls
 from .errors import ApiError, internal_error, route_not_found
 from .ops import Operations, Page, describe_fields
 from .pipeline import JSON_TYPE, AuthStage, Request, Response, Stage, error_response, json_response, run_stages
 from .query import list_query, query_pairs
-from .schema import ENTITIES, Entity
+from .registry import ENTITIES
+from .schema import Entity
 from .store import Store, Table
 from .values import dump
 
@@ -119,7 +120,7 @@ class Portal:
         self.api_keys = frozenset(api_keys)
         self.portal = portal
         self.requests_per_second = requests_per_second
-        self.store = Store(self.entities, data if data is not None else seed_data.generate(seed, scale, clock()))
+        self.store = Store(self.entities, data if data is not None else registry.generate(seed, scale, clock()))
         self.ops = Operations(self.store, clock, OWNER_ID)
         self.pipeline: dict[str, Stage | None] = dict.fromkeys(STAGE_ORDER)
         self.pipeline["auth"] = AuthStage(self.api_keys)

@@ -16,7 +16,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from server.emulator import Portal
-from server.emulator.schema import ENTITIES, Entity, Field
+from server.emulator.registry import ENTITIES
+from server.emulator.schema import Entity, Field
 from server.emulator.values import NUMERIC_TYPES
 
 from .conftest import FIXED_NOW, KEY, SMALL_DATA, store_snapshot
