@@ -132,7 +132,12 @@ async def searches_two_replicas(seconds: float, redis_url: str | None) -> float:
                     while time.monotonic() < end:
                         headers, body = tool_call("deals_search", SEARCH, n * 100000 + k)
                         k += 1
-                        result = (await http.post(url, json=body, headers=headers)).json().get("result", {})
+                        answer = await http.post(url, json=body, headers=headers)
+                        if answer.status_code != 200:
+                            errors += 1
+                            print(f"    HTTP {answer.status_code}: {answer.text[:120]}")
+                            continue
+                        result = answer.json().get("result", {})
                         if result.get("isError"):
                             errors += 1
                         else:

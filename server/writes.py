@@ -20,6 +20,7 @@ from server.catalog import EntitySpec
 from server.context import CallContext
 from server.errors import InvalidArguments, NotFound, OutcomeUnknown, VibeCodeError
 from server.operations import Operations, Output, mapping
+from server.paging import checked_filter
 from server.reads import singular
 from server.registry import Target, handles
 from server.results import dumps, project, render_record, render_value
@@ -28,6 +29,7 @@ from server.writeplan import Plan
 
 MAX_LISTED_ERRORS = 20  # failed items listed in full; the rest are counted
 CHUNK = 500  # items per POST /v1/{entity}/batch, the most one request takes
+MAX_BY_FILTER = 5000  # records one call may change; also one select=id page upstream
 
 
 async def _send(
@@ -164,10 +166,59 @@ def _check_items(ops: Operations, entity: EntitySpec, action: str, items: Sequen
         )
 
 
+async def ids_by_filter(ops: Operations, target: Target, raw_filter: Any) -> list[Any]:
+    """The ids of every record `raw_filter` matches (one select=id request; at most MAX_BY_FILTER).
+
+    Raises:
+        InvalidArguments: a bad filter, $or, or more matches than one call may change.
+    """
+    tool = target.tool
+    if isinstance(raw_filter, Mapping) and "$or" in raw_filter:
+        raise InvalidArguments(
+            "A bulk write by filter takes no $or.", hint=f"Call {tool} once per alternative of the $or."
+        )
+    flt = checked_filter(ops.meta(target.ent).fields, raw_filter, tool, keyset=True, offset=0)
+    body = {"filter": flt.upstream(), "select": ["id"], "order": {"id": "asc"}, "limit": MAX_BY_FILTER}
+    resp = await ops.client.request("POST", f"/v1/{target.ent.name}/search", json_body=body)
+    rows = resp.data if isinstance(resp.data, list) else []
+    total = resp.total if resp.total is not None else len(rows)
+    if total > MAX_BY_FILTER or len(rows) > MAX_BY_FILTER:
+        raise InvalidArguments(
+            f"The filter matches {total} {target.ent.title.lower()}; one call changes at most {MAX_BY_FILTER}.",
+            hint="Narrow the filter (e.g. add an id or date range) and call once per part.",
+        )
+    return [r.get("id") for r in rows if isinstance(r, Mapping) and r.get("id") is not None]
+
+
+async def _by_filter(ops: Operations, target: Target, args: Mapping[str, Any]) -> dict[str, Any]:
+    """`args` with the filter resolved to ids (delete) or items (update with fields)."""
+    action, tool = args["action"], target.tool
+    if action not in ("update", "delete") or args.get("items") is not None or args.get("ids") is not None:
+        raise InvalidArguments(
+            "filter selects the records of an update or a delete, instead of items or ids.",
+            hint=f'Call {tool} with action="update", filter and fields, or action="delete" and filter.',
+        )
+    fields = args.get("fields")
+    if (action == "update") != bool(fields):
+        raise InvalidArguments(
+            "An update by filter needs fields (the values to set); a delete takes none.",
+            hint=f'Call {tool} with action="update", filter={{...}}, fields={{...}}.',
+        )
+    ids = await ids_by_filter(ops, target, args["filter"])
+    resolved = {k: v for k, v in args.items() if k not in ("filter", "fields")}
+    if action == "delete":
+        return {**resolved, "ids": ids}
+    return {**resolved, "items": [{"id": i, **fields} for i in ids]}  # type: ignore[dict-item]
+
+
 def _bulk_body(ops: Operations, target: Target, args: Mapping[str, Any]) -> tuple[dict[str, Any], list[Any]]:
     """The request body and the item ids known before sending (update/delete)."""
     action, items, ids = args["action"], args.get("items"), args.get("ids")
     tool = target.tool
+    if args.get("fields") is not None:
+        raise InvalidArguments(
+            "fields go with filter (an update by filter).", hint=f"Put the fields in items of {tool}."
+        )
     if action == "delete":
         if items is not None or ids is None:
             raise InvalidArguments(
@@ -218,6 +269,13 @@ async def entity_batch(ops: Operations, target: Target, args: Mapping[str, Any],
     done, that request's items as failed (or of unknown outcome), the rest as not sent.
     """
     entity, action = target.ent, args["action"]
+    if args.get("filter") is not None:
+        args = await _by_filter(ops, target, args)
+        if not args.get("ids") and not args.get("items"):
+            summary = f"Nothing written: the filter matches no {entity.title.lower()}."
+            return Output(
+                {"action": action, "ids": [], "errors": [], "succeeded": 0, "failed": 0, "summary": summary}, summary
+            )
     body, _ = _bulk_body(ops, target, args)
     plan_args = _plan_args(action, body)
     plan = await guard.plan_write(ops, target, action, **plan_args)

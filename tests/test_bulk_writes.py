@@ -69,3 +69,46 @@ async def test_more_than_5000_items_are_refused_before_anything_is_sent() -> Non
     with pytest.raises(InvalidArguments):
         await r.dispatcher.call("deals_batch", {"action": "delete", "ids": list(range(1, 5002))}, context([]))
     assert not [p for p in r.seen if p[1].endswith("/batch")]
+
+
+async def test_update_by_filter_resolves_ids_with_one_select_id_request_then_batches() -> None:
+    r = rig(Portal(seed=42, scale=3.0))
+    won = sorted(int(row["id"]) for row in r.portal.store.table("deals").scan() if row.get("stageId") == "WON")
+    assert len(won) > 10
+    args = {"action": "update", "filter": {"stageId": "WON"}, "fields": {"comments": "won, checked"}}
+    out = await r.dispatcher.call("deals_batch", args, context([]))
+    assert out.structured["succeeded"] == len(won) and out.structured["ids"] == won
+    assert comments(r.portal, won) == ["won, checked"] * len(won)
+    searches = [p for p in r.seen if p == ("POST", "/v1/deals/search")]
+    assert len(searches) == 3  # the ids (select=id); current values for the plan, and again once confirmed
+    assert ("POST", "/v1/deals/batch") in r.seen
+
+
+async def test_delete_by_filter_and_what_it_refuses() -> None:
+    from server.errors import InvalidArguments
+
+    r = rig(Portal(seed=42, scale=0.5))
+    lost = [int(row["id"]) for row in r.portal.store.table("deals").scan() if row.get("stageId") == "LOSE"]
+    out = await r.dispatcher.call("deals_batch", {"action": "delete", "filter": {"stageId": "LOSE"}}, context([]))
+    assert out.structured["succeeded"] == len(lost)
+    assert not [row for row in r.portal.store.table("deals").scan() if row.get("stageId") == "LOSE"]
+    again = await r.dispatcher.call("deals_batch", {"action": "delete", "filter": {"stageId": "LOSE"}}, context([]))
+    assert again.structured["succeeded"] == 0 and "matches no" in again.structured["summary"]
+    for bad in (
+        {"action": "update", "filter": {"stageId": "WON"}},  # no fields
+        {"action": "create", "filter": {"stageId": "WON"}, "fields": {"title": "x"}},
+        {"action": "delete", "filter": {"stageId": "WON"}, "ids": [1]},
+        {"action": "delete", "filter": {"$or": [{"stageId": "WON"}, {"stageId": "NEW"}]}},
+        {"action": "delete", "filter": {"nosuchfield": 1}},
+    ):
+        with pytest.raises(InvalidArguments):
+            await r.dispatcher.call("deals_batch", bad, context([]))
+
+
+async def test_a_filter_matching_more_than_5000_is_refused_before_any_write() -> None:
+    from server.errors import InvalidArguments
+
+    r = rig(Portal(seed=42, scale=13.0))
+    with pytest.raises(InvalidArguments, match="one call changes at most 5000"):
+        await r.dispatcher.call("deals_batch", {"action": "delete", "filter": {"id": {"$gte": 1}}}, context([]))
+    assert ("POST", "/v1/deals/batch") not in r.seen
