@@ -95,6 +95,8 @@ async def union_page(
         more = more or len(rows) >= limit
     more = more or len(merged) > limit
     total_after = _inclusion_exclusion(data, len(branches), empty) if countable else None
+    if total_after is not None and total_after < len(merged):
+        total_after = None  # counts that contradict the records returned (the live API has sent 0): not used
     records = [merged[k] for k in sorted(merged)][:limit]
     if total_after is not None:
         more = total_after > len(records)
