@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -42,6 +43,16 @@ class EntitySpec:
     aggregatable: tuple[str, ...]
     fields: Mapping[str, FieldSpec]
     link_field: str = ""  # a field holding a download URL: `get` answers it as a resource link too
+    path: str = ""  # the REST path under /v1 when it is not the name: "items/{entityTypeId}"
+
+    @property
+    def path_args(self) -> tuple[str, ...]:
+        """The tool arguments the REST path needs besides the record id ("entityTypeId" for items)."""
+        return tuple(re.findall(r"{(\w+)}", self.path))
+
+    def rest_path(self, values: Mapping[str, object]) -> str:
+        """The entity's REST path under /v1 with its path arguments filled in."""
+        return self.path.format(**values) if self.path else self.name
 
     @property
     def tool_prefix(self) -> str:
@@ -168,6 +179,7 @@ def load_catalog() -> Catalog:
             aggregatable=tuple(e["aggregatable"]),
             fields={f: _field(f, spec) for f, spec in e["fields"].items()},
             link_field=str(e.get("link_field", "")),
+            path=str(e.get("path", "")),
         )
         for name, e in ents.items()
     }

@@ -120,9 +120,20 @@ def is_read(method: str, path: str, body: Any = None) -> bool:
     return False
 
 
+TYPED_FAMILIES = ("items", "categories")  # /v1/items/{entityTypeId}/…: the type is part of the entity
+
+
+def typed_segments(path: str) -> list[str]:
+    """The path's segments with a smart-process type joined to its family: v1, items/1032, 5."""
+    seg = path.strip("/").split("/")
+    if len(seg) >= 3 and seg[1] in TYPED_FAMILIES and seg[2].isdigit():
+        return [seg[0], f"{seg[1]}/{seg[2]}", *seg[3:]]
+    return seg
+
+
 def expected_shape(method: str, path: str) -> str:
     """What `data` must be on success: object, list, container (either) or any."""
-    seg = path.strip("/").split("/")
+    seg = typed_segments(path)
     if method == "DELETE" or len(seg) < 2 or seg[0] != "v1":
         return "any"
     if seg[1] in ("me", "batch") and len(seg) == 2:
@@ -143,7 +154,7 @@ def expected_shape(method: str, path: str) -> str:
 
 def how_to_check(method: str, path: str) -> str:
     """How to find out whether a write whose answer was lost took effect."""
-    seg = path.strip("/").split("/")
+    seg = typed_segments(path)
     entity = seg[1] if len(seg) > 1 else "the entity"
     if method == "POST" and len(seg) == 2 and entity != "batch":
         return f"Search {entity} for the record (e.g. by its title) before creating it again."

@@ -28,28 +28,29 @@ STAMPS = ("updatedAt", "updatedTime", "changedDate")
 
 
 async def current_records(
-    ops: Operations, entity: EntitySpec, ids: Sequence[Any], fields: Sequence[str]
+    ops: Operations, entity: EntitySpec, ids: Sequence[Any], fields: Sequence[str], base: str = ""
 ) -> dict[str, dict[str, Any]]:
     """The records with these ids as the portal has them now (`fields`, the name and update stamps)."""
     if not ids:
         return {}
     select = [f for f in dict.fromkeys(["id", entity.name_field, *fields, *STAMPS]) if f == "id" or f in entity.fields]
+    base = base or f"/v1/{entity.name}"
     if "search" not in entity.operations:
-        return await _records_by_id(ops, entity, ids, select)
+        return await _records_by_id(ops, base, ids, select)
     body = {"filter": {"id": {"$in": list(ids)}}, "select": select, "limit": len(ids)}
-    resp = await ops.client.request("POST", f"/v1/{entity.name}/search", json_body=body)
+    resp = await ops.client.request("POST", f"{base}/search", json_body=body)
     rows = resp.data if isinstance(resp.data, list) else []
     return {str(r.get("id")): dict(r) for r in rows if isinstance(r, Mapping)}
 
 
 async def _records_by_id(
-    ops: Operations, entity: EntitySpec, ids: Sequence[Any], select: Sequence[str]
+    ops: Operations, base: str, ids: Sequence[Any], select: Sequence[str]
 ) -> dict[str, dict[str, Any]]:
     """One GET per id, for entities the portal cannot search (calendar events); a missing record is absent."""
     found: dict[str, dict[str, Any]] = {}
     for record_id in ids:
         try:
-            resp = await ops.client.request("GET", f"/v1/{entity.name}/{record_id}")
+            resp = await ops.client.request("GET", f"{base}/{record_id}")
         except NotFound:
             continue
         row = resp.data[0] if isinstance(resp.data, list) and resp.data else resp.data
@@ -79,7 +80,7 @@ async def plan_write(
     else:
         wanted = updates if action == "update" else [(rid, {}) for rid in ids]
         touched = sorted({k for _, new in wanted for k in new})
-        current = await current_records(ops, entity, [rid for rid, _ in wanted], touched)
+        current = await current_records(ops, entity, [rid for rid, _ in wanted], touched, target.base)
         for rid, new in wanted:
             record = current.get(str(rid))
             if record is None:

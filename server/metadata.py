@@ -177,7 +177,8 @@ class MetadataStore:
     async def _fetch(self) -> dict[str, EntityMeta]:
         if self.client is None or not self.entities:
             return {}
-        described = [e for e in self.entities if "fields" in e.operations]  # calendar events have no fields route
+        # Calendar events have no fields route; items need their type, which a batch call cannot carry.
+        described = [e for e in self.entities if "fields" in e.operations and not e.path_args]
         calls = [{"id": e.name, "entity": e.name, "action": "fields"} for e in described]
         results, errors = await self._batch(calls)
         metas: dict[str, EntityMeta] = {}

@@ -25,6 +25,8 @@ def singular(title: str) -> str:
     """ "Deals" → "Deal", "Companies" → "Company" (the entity titles are English plurals)."""
     if title.endswith("ies"):
         return title[:-3] + "y"
+    if title.endswith("sses"):  # "Smart processes" → "Smart process"
+        return title[:-2]
     return title[:-1] if title.endswith("s") else title
 
 

@@ -24,6 +24,7 @@ class Target:
     spec: OperationSpec
     entity: EntitySpec | None = None
     exposed: tuple[EntitySpec, ...] = ()  # the entities this process serves (for cross-entity tools)
+    bound: tuple[tuple[str, object], ...] = ()  # the call's path arguments (items: entityTypeId)
 
     @property
     def ent(self) -> EntitySpec:
@@ -34,8 +35,13 @@ class Target:
 
     def path(self, **values: object) -> str:
         """The operation's REST path with {entity} and the given placeholders filled in."""
-        entity = self.entity.name if self.entity is not None else ""
+        entity = self.entity.rest_path(dict(self.bound)) if self.entity is not None else ""
         return self.spec.path.format(entity=entity, **values)
+
+    @property
+    def base(self) -> str:
+        """The entity's REST path, "/v1/items/1032" for items of type 1032."""
+        return "/v1/" + self.ent.rest_path(dict(self.bound))
 
 
 Handler = Callable[[Operations, Target, Mapping[str, Any], CallContext], Awaitable[Output]]

@@ -7,6 +7,7 @@ operation's kind names (`server.registry`). Validators compile on first use. Kno
 from __future__ import annotations
 
 import copy
+import dataclasses
 import difflib
 import functools
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
@@ -187,9 +188,13 @@ def input_schema(
         elif name == "calls":
             frag["items"]["properties"]["entity"]["enum"] = [e.name for e in exposed]
         props[name] = frag
+    required = list(spec.required)
+    if entity is not None and entity.path_args:  # items: the type comes first, and always
+        props = {**{a: copy.deepcopy(dict(catalog.arguments[a])) for a in entity.path_args}, **props}
+        required = [*entity.path_args, *required]
     schema: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
-    if spec.required:
-        schema["required"] = list(spec.required)
+    if required:
+        schema["required"] = required
     return schema
 
 
@@ -199,7 +204,18 @@ def bind(ops: Operations, target: Target) -> Run:
     Raises:
         ConfigError: the operation's kind has no registered handler (a start-up error).
     """
-    return functools.partial(handler_for(target.spec), ops, target)
+    handler = handler_for(target.spec)
+    entity = target.entity
+    if entity is None or not entity.path_args:
+        return functools.partial(handler, ops, target)
+    names = entity.path_args
+
+    async def run(args: Mapping[str, Any], ctx: CallContext) -> Output:
+        # Path arguments (entityTypeId) address the records; the handler sees the rest.
+        bound = dataclasses.replace(target, bound=tuple((n, args[n]) for n in names))
+        return await handler(ops, bound, {k: v for k, v in args.items() if k not in names}, ctx)
+
+    return run
 
 
 def _live(catalog: Catalog, spec: OperationSpec, entity: EntitySpec, ops: Operations) -> LiveSchema | None:

@@ -189,14 +189,14 @@ async def test_every_advertised_include_operation_and_field_is_one_the_portal_ac
     api = httpx.AsyncClient(transport=EmulatorTransport(portal), base_url="http://demo")
     async with api:
         for spec in load_catalog().entities.values():
-            assert set(spec.operations) <= portal.entities[spec.name].operations, spec.name
+            name = spec.rest_path({"entityTypeId": 1032})  # smart process items and pipelines: one of the types
+            assert set(spec.operations) <= portal.entities[name].operations, spec.name
             if "fields" not in spec.operations:  # calendar events have no fields route upstream
-                assert set(spec.fields) <= set(portal.entities[spec.name].fields), spec.name
+                assert set(spec.fields) <= set(portal.entities[name].fields), spec.name
                 continue
-            fields = (await api.get(f"/v1/{spec.name}/fields", headers={"X-Api-Key": DEMO_API_KEY})).json()["data"]
+            fields = (await api.get(f"/v1/{name}/fields", headers={"X-Api-Key": DEMO_API_KEY})).json()["data"]
             assert set(spec.include) <= set(fields["include"]), spec.name
             assert set(spec.fields) <= set(fields["fields"]), spec.name
-            assert set(spec.operations) <= portal.entities[spec.name].operations, spec.name
             if spec.include:
                 body = {"include": list(spec.include), "limit": 1}
                 found = await api.post(f"/v1/{spec.name}/search", json=body, headers={"X-Api-Key": DEMO_API_KEY})

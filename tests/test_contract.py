@@ -72,18 +72,30 @@ def create_fields(tool: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def typed(prefix: str) -> dict[str, Any]:
+    """The path arguments a tool family needs: smart process items and pipelines name their type."""
+    tool = LISTED.get(f"{prefix}_get") or LISTED.get(f"{prefix}_list") or {"inputSchema": {"properties": {}}}
+    return {"entityTypeId": 1032} if "entityTypeId" in tool["inputSchema"]["properties"] else {}
+
+
 async def some_id(built: Assembled, prefix: str) -> int:
     """An existing record's id: searched, listed, or (calendar events cannot be listed) created."""
     reader = next((f"{prefix}_{op}" for op in ("search", "list") if f"{prefix}_{op}" in LISTED), None)
     if reader is None:
         made = await built.dispatcher.call(f"{prefix}_create", {"fields": create_fields(LISTED[f"{prefix}_create"])})
         return int(made.structured["item"]["id"])
-    page = await built.dispatcher.call(reader, {"limit": 1})
-    return int(page.structured["items"][0]["id"])
+    page = await built.dispatcher.call(reader, {"limit": 1, **typed(prefix)})
+    key = "entityTypeId" if prefix == "smart_processes" else "id"  # types are addressed by entityTypeId
+    return int(page.structured["items"][0][key])
 
 
 async def smoke_args(built: Assembled, name: str) -> dict[str, Any]:
     """Valid arguments for one call of `name` (creating the records a write needs first)."""
+    prefix = name.rpartition("_")[0]
+    return {**typed(prefix), **await _smoke_args(built, name)} if prefix else await _smoke_args(built, name)
+
+
+async def _smoke_args(built: Assembled, name: str) -> dict[str, Any]:
     prefix, _, op = name.rpartition("_")
     tool = LISTED[name]
     if op in ("list", "search"):
@@ -95,7 +107,7 @@ async def smoke_args(built: Assembled, name: str) -> dict[str, Any]:
     if op in ("update", "delete"):
         if f"{prefix}_create" in LISTED:
             made = await built.dispatcher.call(
-                f"{prefix}_create", {"fields": create_fields(LISTED[f"{prefix}_create"])}
+                f"{prefix}_create", {"fields": create_fields(LISTED[f"{prefix}_create"]), **typed(prefix)}
             )
             record_id = made.structured["item"]["id"]
         else:  # files: no create upstream, so a seeded one is renamed or deleted
@@ -185,11 +197,11 @@ async def test_every_allowed_value_of_every_field_is_accepted_upstream(built: As
         values = schema.get("enum") or schema.get("items", {}).get("enum") or []
         for value in values:
             body = {field: [value] if schema.get("type") == "array" else value}
-            if field == "stageId":  # a stage travels with its pipeline
-                pipeline = re.match(r"C(\d+):", str(value))
+            if field == "stageId":  # a stage travels with its pipeline (deals C1:…, smart processes DT1032_5:…)
+                pipeline = re.match(r"(?:C|DT\d+_)(\d+):", str(value))
                 body["categoryId"] = int(pipeline.group(1)) if pipeline else 0
-            out = await built.dispatcher.call(name, {"id": record_id, "fields": body})
+            out = await built.dispatcher.call(name, {"id": record_id, "fields": body, **typed(prefix)})
             assert out.structured["item"]["id"] == record_id
             tried += 1
-    # Users, folders and files have no field with a fixed list of values (a folder or file is only renamed).
-    assert tried or prefix in ("users", "folders", "files"), "every writable entity has fields with allowed values"
+    # Users, folders, files and the per-type smart process entities (whose values vary by type) list none.
+    assert tried or prefix in ("users", "folders", "files", "items", "categories"), "no field has allowed values"

@@ -10,7 +10,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from . import registry
+from . import families_smart, registry
 from .aggregate import aggregate
 from .batch import MAX_ITEMS, entity_batch, plan_calls
 from .errors import ApiError, internal_error, route_not_found
@@ -70,7 +70,7 @@ class Match:
 
 def match(method: str, path: str, entities: Mapping[str, Entity]) -> Match | None:
     """The first route whose method, shape and entity operation fit, or None."""
-    segments = tuple(path.strip("/").split("/"))
+    segments = families_smart.fold_path(tuple(path.strip("/").split("/")), entities)
     for candidate in ROUTES:
         if candidate.method != method or len(candidate.pattern) != len(segments):
             continue
@@ -212,7 +212,14 @@ class Portal:
 
     async def _get(self, request: Request, found: Match) -> Response:
         query = dict(query_pairs(request.query))
-        record = self.ops.get(_entity(found), found.id, include=query.get("include"), select=query.get("select"))
+        entity = _entity(found)
+        # Types are addressed by entityTypeId (`GET /v1/smart-processes/:entityTypeId`), not by their id.
+        key = (
+            families_smart.type_row(self.store.table(entity.name).scan(), found.id)
+            if entity.name == "smart-processes"
+            else found.id
+        )
+        record = self.ops.get(entity, key, include=query.get("include"), select=query.get("select"))
         return json_response(200, {"success": True, "data": record})
 
     async def _create(self, request: Request, found: Match) -> Response:

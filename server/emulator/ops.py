@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from . import families_a
+from . import families_a, families_smart
 from .derive import apply_defaults, derive
 from .errors import ApiError, invalid_params, not_found, validation_error
 from .filters import compile_filter, parse_filter
@@ -123,6 +123,7 @@ class Operations:
             raise ApiError(409, "ALREADY_EXISTS", f"Record with id '{row['id']}' already exists")
         apply_defaults(entity, row, values, owner_id=self.owner_id, base_currency=self.base_currency())
         families_a.apply_defaults(entity, row, values, owner_id=self.owner_id)
+        families_smart.apply_defaults(entity, row, values, owner_id=self.owner_id)
         families_a.link(entity, row, self.store)
         derive(entity, row, None, values, format_instant(self.clock()))
         if entity.id_kind == "int":

@@ -5,16 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from . import families_a, schema, seed_families_a
+from . import families_a, families_smart, schema, seed_families_a, seed_smart
 from . import seed as seed_data
 from .schema import Entity
 from .seed import Record
 
-ENTITIES: Mapping[str, Entity] = MappingProxyType({**schema.ENTITIES, **families_a.ENTITIES})
+ENTITIES: Mapping[str, Entity] = MappingProxyType({**schema.ENTITIES, **families_a.ENTITIES, **families_smart.ENTITIES})
 
 
 def generate(seed: int = 42, scale: float = 1.0, now: float = seed_data.REFERENCE_TS) -> dict[str, list[Record]]:
     """Demo records for every entity in ENTITIES (see `seed.generate`)."""
     data = seed_data.generate(seed, scale, now)
     data.update(seed_families_a.records(seed, data, now))
+    data.update(seed_smart.records(seed, data, now))
     return data

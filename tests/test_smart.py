@@ -1,0 +1,124 @@
+"""Smart processes as tools, end to end against a fresh demo portal: types, items by entityTypeId,
+pipelines and stages, the funnel count an assistant is asked for, and writes through the safety path."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from mcp import Client
+
+from server.__main__ import Assembled, assemble
+from server.audit import AuditLog
+from server.catalog import load_catalog
+from server.emulator import EmulatorTransport, Portal
+from server.settings import Settings
+from tests.test_app import CountingTransport
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def transport() -> CountingTransport:
+    return CountingTransport(EmulatorTransport(Portal(seed=7, scale=0.3)))
+
+
+@pytest.fixture
+async def built(transport: CountingTransport, tmp_path: Path) -> AsyncIterator[Assembled]:
+    settings = Settings(toolsets=("smart",), allow_unconfirmed_writes=True, audit_log=str(tmp_path / "audit.jsonl"))
+    async with assemble(settings, transport=transport) as b:
+        yield b
+
+
+@pytest.fixture
+async def client(built: Assembled) -> AsyncIterator[Client]:
+    async with Client(built.server) as c:
+        yield c
+
+
+async def ok(client: Client, name: str, args: dict[str, Any]) -> dict[str, Any]:
+    res = await client.call_tool(name, args)
+    assert not res.is_error, res.content
+    assert res.structured_content is not None
+    return res.structured_content
+
+
+def test_the_smart_toolset_is_not_in_the_default_one() -> None:
+    catalog = load_catalog()
+    assert list(catalog.toolsets["smart"]) == ["smart-processes", "items", "categories"]
+    assert not {"smart-processes", "items", "categories"} & {e.name for e in catalog.select([], [])}
+
+
+async def test_count_a_smart_process_by_stage_in_two_calls(client: Client, transport: CountingTransport) -> None:
+    """ "List the smart processes and count the items of the first one by stage"."""
+    before = len(transport.requests)
+    types = await ok(client, "smart_processes_search", {})
+    first = types["items"][0]
+    assert (first["title"], first["entityTypeId"]) == ("Договоры", 1032)
+    funnel = await ok(client, "items_aggregate", {"entityTypeId": first["entityTypeId"], "groupBy": ["stageId"]})
+    assert len(transport.requests) - before == 2
+    counts = {g["stageId"]: g["count"] for g in funnel["groups"]}
+    assert sum(counts.values()) == funnel["count"] == 60
+    assert all(stage.startswith("DT1032_") for stage in counts)
+    assert transport.requests[-1].url.path == "/v1/items/1032/aggregate"
+
+
+async def test_every_item_tool_names_its_type(client: Client) -> None:
+    tools = {t.name: t for t in (await client.list_tools()).tools}
+    for op in ("list", "get", "create", "update", "delete", "search", "aggregate", "fields"):
+        schema = tools[f"items_{op}"].input_schema
+        assert schema["required"][0] == "entityTypeId"
+        assert schema["properties"]["entityTypeId"]["not"] == {"enum": [1, 2, 3, 4, 7, 31]}
+
+
+async def test_reserved_and_unknown_types_are_refused_with_the_way_out(
+    client: Client, transport: CountingTransport
+) -> None:
+    before = len(transport.requests)
+    reserved = await client.call_tool("items_get", {"entityTypeId": 2, "id": 1})
+    assert reserved.is_error and len(transport.requests) == before  # refused before anything is sent
+    assert "deals" in reserved.content[0].text  # type: ignore[union-attr]
+    unknown = await client.call_tool("items_search", {"entityTypeId": 998})
+    assert unknown.is_error and "SMART_PROCESS_NOT_FOUND" in unknown.content[0].text  # type: ignore[union-attr]
+
+
+async def test_an_item_is_created_moved_and_deleted_per_type(client: Client, tmp_path: Path) -> None:
+    made = await ok(client, "items_create", {"entityTypeId": 1036, "fields": {"title": "Внедрение — Альфа"}})
+    item_id = made["item"]["id"]
+    assert (made["item"]["stageId"], made["item"]["categoryId"]) == ("DT1036_7:NEW", 7)
+    dry = await ok(
+        client,
+        "items_update",
+        {"entityTypeId": 1036, "id": item_id, "fields": {"stageId": "DT1036_7:SUCCESS"}, "dry_run": True},
+    )
+    assert dry["plan"]["items"][0]["changes"]["stageId"] == {"from": "DT1036_7:NEW", "to": "DT1036_7:SUCCESS"}
+    moved = await ok(
+        client, "items_update", {"entityTypeId": 1036, "id": item_id, "fields": {"stageId": "DT1036_7:SUCCESS"}}
+    )
+    assert moved["item"]["stageId"] == "DT1036_7:SUCCESS"
+    other = await ok(client, "items_get", {"entityTypeId": 1032, "id": item_id})
+    assert other["item"]["title"] != "Внедрение — Альфа"  # another type's items are another table
+    await ok(client, "items_delete", {"entityTypeId": 1036, "id": item_id})
+    records = AuditLog(tmp_path / "audit.jsonl").read()
+    assert [(r["action"], r["result"]) for r in records] == [
+        ("create", "done"), ("update", "dry_run"), ("update", "done"), ("delete", "done")
+    ]  # fmt: skip
+
+
+async def test_pipelines_and_their_stages(client: Client) -> None:
+    cats = await ok(client, "categories_list", {"entityTypeId": 1032})
+    assert [c["name"] for c in cats["items"]] == ["Договоры с клиентами", "Договоры с поставщиками"]
+    stages = await ok(client, "reference", {"kind": "statuses", "name": "DYNAMIC_1032_STAGE_5"})
+    assert "DT1032_5:SUCCESS" in str(stages) and "Подписан" in str(stages)
+    fields = await ok(client, "items_fields", {"entityTypeId": 1032})
+    assert "ufCrm3_1712000001" in fields["fields"]  # the type's own user fields
+    assert fields["fields"]["stageId"]["values"]["DT1032_5:NEW"] == "Черновик"
+
+
+async def test_a_cursor_pages_through_one_type(client: Client) -> None:
+    first = await ok(client, "items_search", {"entityTypeId": 1032, "limit": 40})
+    rest = await ok(client, "items_search", {"entityTypeId": 1032, "cursor": first["next_cursor"]})
+    ids = [i["id"] for i in first["items"] + rest["items"]]
+    assert ids == list(range(1, 61))
