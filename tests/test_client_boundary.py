@@ -223,7 +223,7 @@ async def test_retries_never_outlast_the_deadline() -> None:
         started = time.monotonic()
         with call_deadline(1.0), pytest.raises(errors.VibeCodeError):
             await c.request("GET", "/v1/deals")
-    assert time.monotonic() - started <= 1.05
+    assert time.monotonic() - started < 1.5  # without the deadline the backed-off retries would take over 3 s
 
 
 async def test_a_body_over_the_size_cap_is_refused_once_without_retry() -> None:
