@@ -44,6 +44,7 @@ class EntitySpec:
     fields: Mapping[str, FieldSpec]
     link_field: str = ""  # a field holding a download URL: `get` answers it as a resource link too
     path: str = ""  # the REST path under /v1 when it is not the name: "items/{entityTypeId}"
+    required_filter: tuple[str, ...] = ()  # fields every list must filter on (timelines: one record's)
 
     @property
     def path_args(self) -> tuple[str, ...]:
@@ -180,6 +181,7 @@ def load_catalog() -> Catalog:
             fields={f: _field(f, spec) for f, spec in e["fields"].items()},
             link_field=str(e.get("link_field", "")),
             path=str(e.get("path", "")),
+            required_filter=tuple(e.get("required_filter", ())),
         )
         for name, e in ents.items()
     }

@@ -189,6 +189,11 @@ def input_schema(
             frag["items"]["properties"]["entity"]["enum"] = [e.name for e in exposed]
         props[name] = frag
     required = list(spec.required)
+    if entity is not None and entity.required_filter and "filter" in props:
+        # The API refuses the list without them (MISSING_REQUIRED_FILTER): say so in the schema.
+        props["filter"]["required"] = list(entity.required_filter)
+        props["filter"]["description"] += f" Required: {' and '.join(entity.required_filter)} (equality)."
+        required.append("filter")
     if entity is not None and entity.path_args:  # items: the type comes first, and always
         props = {**{a: copy.deepcopy(dict(catalog.arguments[a])) for a in entity.path_args}, **props}
         required = [*entity.path_args, *required]

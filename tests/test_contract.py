@@ -62,6 +62,8 @@ def sample(schema: dict[str, Any], name: str) -> Any:
         return "2026-03-01T10:00:00Z"
     if name == "email":
         return "smoke@example.com"
+    if name == "entityType":  # timelines: a CRM type name
+        return "deal"
     return f"Smoke {name}"
 
 
@@ -81,7 +83,7 @@ def typed(prefix: str) -> dict[str, Any]:
 async def some_id(built: Assembled, prefix: str) -> int:
     """An existing record's id: searched, listed, or (calendar events cannot be listed) created."""
     reader = next((f"{prefix}_{op}" for op in ("search", "list") if f"{prefix}_{op}" in LISTED), None)
-    if reader is None:
+    if reader is None or "filter" in LISTED[reader]["inputSchema"].get("required", []):
         made = await built.dispatcher.call(f"{prefix}_create", {"fields": create_fields(LISTED[f"{prefix}_create"])})
         return int(made.structured["item"]["id"])
     page = await built.dispatcher.call(reader, {"limit": 1, **typed(prefix)})
@@ -99,7 +101,11 @@ async def _smoke_args(built: Assembled, name: str) -> dict[str, Any]:
     prefix, _, op = name.rpartition("_")
     tool = LISTED[name]
     if op in ("list", "search"):
-        return {"limit": 2}
+        schema = tool["inputSchema"]
+        if "filter" not in schema.get("required", []):
+            return {"limit": 2}
+        fields = LISTED[f"{prefix}_create"]["inputSchema"]["properties"]["fields"]["properties"]
+        return {"limit": 2, "filter": {k: sample(fields[k], k) for k in schema["properties"]["filter"]["required"]}}
     if op == "get":
         return {"id": await some_id(built, prefix)}
     if op == "create":
@@ -203,5 +209,5 @@ async def test_every_allowed_value_of_every_field_is_accepted_upstream(built: As
             out = await built.dispatcher.call(name, {"id": record_id, "fields": body, **typed(prefix)})
             assert out.structured["item"]["id"] == record_id
             tried += 1
-    # Users, folders, files and the per-type smart process entities (whose values vary by type) list none.
-    assert tried or prefix in ("users", "folders", "files", "items", "categories"), "no field has allowed values"
+    # Users, folders, files, timelines and the per-type smart process entities (values vary by type) list none.
+    assert tried or prefix in ("users", "folders", "files", "items", "categories", "timelines"), "no allowed values"

@@ -23,7 +23,7 @@ from tests.test_app import CountingTransport
 pytestmark = pytest.mark.anyio
 NOW = 1_794_300_000.0  # a fixed portal clock: 2026-11-10T09:20:00Z, a Tuesday
 FAMILY_TOOLSETS = {
-    "crm_extra": ["activities"],
+    "crm_extra": ["activities", "timelines"],
     "calendar": ["calendar-events"],
     "drive": ["storages", "folders", "files"],
 }
@@ -194,3 +194,20 @@ async def test_read_only_mode_leaves_only_the_reads(tmp_path: Path) -> None:
         names = {t.name for t in (await c.list_tools()).tools}
     assert {"calendar_events_get", "files_get", "folders_list", "storages_list"} <= names
     assert not names & {"calendar_events_create", "files_update", "folders_create", "folders_delete"}
+
+
+async def test_a_comment_on_a_deal_and_its_timeline(client: Client, transport: CountingTransport) -> None:
+    """Listing a timeline needs the record: the schema says so and nothing is sent without it."""
+    tools = {t.name: t for t in (await client.list_tools()).tools}
+    schema = tools["timelines_list"].input_schema
+    assert "filter" in schema["required"] and schema["properties"]["filter"]["required"] == ["entityType", "entityId"]
+    before = len(transport.requests)
+    bare = await client.call_tool("timelines_list", {})
+    assert bare.is_error and len(transport.requests) == before
+    made = await ok(
+        client, "timelines_create", {"fields": {"entityType": "deal", "entityId": 5, "comment": "Клиент ждёт КП"}}
+    )
+    listed = await ok(client, "timelines_list", {"filter": {"entityType": "deal", "entityId": 5}})
+    assert made["item"]["id"] in [i["id"] for i in listed["items"]]
+    edited = await ok(client, "timelines_update", {"id": made["item"]["id"], "fields": {"comment": "КП отправлено"}})
+    assert edited["item"]["comment"] == "КП отправлено"

@@ -10,7 +10,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from . import families_smart, registry
+from . import families_a, families_smart, registry
 from .aggregate import aggregate
 from .batch import MAX_ITEMS, entity_batch, plan_calls
 from .errors import ApiError, internal_error, route_not_found
@@ -193,6 +193,7 @@ class Portal:
     async def _list(self, request: Request, found: Match) -> Response:
         entity = _entity(found)
         params = list_query(query_pairs(request.query), entity)
+        families_a.check_list(entity, params.get("filter"))
         return _page(self.ops.list(entity, **params), self.store.table(entity.name), listed=True)
 
     async def _search(self, request: Request, found: Match) -> Response:

@@ -154,9 +154,54 @@ ACTIVITIES = Entity(
     batch_actions=(),
 )
 
-ENTITIES: Mapping[str, Entity] = MappingProxyType(
-    {e.name: e for e in (STORAGES, FOLDERS, FILES, CALENDAR_EVENTS, ACTIVITIES)}
+# Timeline comments: only in the context of one CRM record (entityType + entityId, both fixed at create).
+TIMELINES = Entity(
+    name="timelines",
+    scope="crm",
+    operations=frozenset({"list", "get", "create", "update", "delete", "fields"}),
+    fields={
+        "id": _ID,
+        "entityType": Field("string", required=True, label="Тип записи CRM"),
+        "entityId": Field("integer", required=True, label="ID записи CRM"),
+        "comment": Field("text", required=True, label="Комментарий"),
+        "authorId": _ro("user", "Автор"),
+        "createdAt": _ro("datetime", "Дата создания"),
+    },
+    batch_actions=(),
 )
+TIMELINE_TYPES = ("deal", "lead", "contact", "company")
+
+ENTITIES: Mapping[str, Entity] = MappingProxyType(
+    {e.name: e for e in (STORAGES, FOLDERS, FILES, CALENDAR_EVENTS, ACTIVITIES, TIMELINES)}
+)
+
+
+def check_list(entity: Entity, flt: object) -> None:
+    """Timelines list only one record's comments: 400 MISSING_REQUIRED_FILTER without entityType + entityId."""
+    if entity.name != "timelines":
+        return
+    given = set(flt) if isinstance(flt, Mapping) else set()
+    if not {"entityType", "entityId"} <= given:
+        raise ApiError(
+            400, "MISSING_REQUIRED_FILTER", "filter[entityType] and filter[entityId] are required for timelines"
+        )
+
+
+def check_timeline(entity: Entity, row: dict[str, object], before: Mapping[str, object] | None) -> None:
+    """entityType is a CRM type name (numeric codes are refused, as upstream), kept in lower case; the
+    record a comment belongs to cannot change after create."""
+    if entity.name != "timelines":
+        return
+    kind = str(row.get("entityType") or "")
+    if before is not None:
+        if kind.lower() != str(before.get("entityType")) or row.get("entityId") != before.get("entityId"):
+            raise ApiError(400, "VALIDATION_ERROR", "entityType and entityId cannot be changed after create")
+        return
+    if not str(row.get("comment") or "").strip():  # Timelines: Create, "Empty comment message"
+        raise ApiError(422, "BITRIX_ERROR", "Empty comment message")
+    if not (kind.lower() in TIMELINE_TYPES or (kind.upper().startswith("DYNAMIC_") and kind[8:].isdigit())):
+        raise ApiError(422, "BITRIX_ERROR", "Access denied.")
+    row["entityType"] = kind.lower()
 
 
 def apply_defaults(entity: Entity, row: dict[str, object], given: Mapping[str, object], *, owner_id: int) -> None:
@@ -184,6 +229,8 @@ def apply_defaults(entity: Entity, row: dict[str, object], given: Mapping[str, o
         default("responsibleId", owner_id)
     elif entity.name == "folders":
         default("createdBy", owner_id)
+    elif entity.name == "timelines":
+        row["authorId"] = owner_id
 
 
 def link(entity: Entity, row: dict[str, object], store: Store) -> None:

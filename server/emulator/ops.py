@@ -125,6 +125,7 @@ class Operations:
         families_a.apply_defaults(entity, row, values, owner_id=self.owner_id)
         families_smart.apply_defaults(entity, row, values, owner_id=self.owner_id)
         families_a.link(entity, row, self.store)
+        families_a.check_timeline(entity, row, None)
         derive(entity, row, None, values, format_instant(self.clock()))
         if entity.id_kind == "int":
             row["id"] = table.next_id()  # taken last, so a rejected create leaves the sequence alone
@@ -148,6 +149,7 @@ class Operations:
             raise _missing(entity)
         row = dict(current)
         row.update(values)
+        families_a.check_timeline(entity, row, current)
         derive(entity, row, current, values, format_instant(self.clock()))
         self._stamp(entity, row, created=False)
         table.replace(key, row)

@@ -65,6 +65,7 @@ def records(seed: int, data: Mapping[str, Sequence[Record]], now: float) -> dict
         "files": files,
         "calendar-events": _events(random.Random(f"{seed}:calendar"), tl, users, data["companies"]),
         "activities": _activities(random.Random(f"{seed}:activities"), tl, data),
+        "timelines": _timelines(random.Random(f"{seed}:timelines"), tl, data),
     }
 
 
@@ -226,6 +227,38 @@ def _activities(rng: random.Random, tl: Timeline, data: Mapping[str, Sequence[Re
                     "deadline": iso(end),
                     "createdAt": iso(min(born, tl.now)),
                     "updatedAt": iso(min(end, tl.now)),
+                }  # fmt: skip
+            )
+    return out
+
+
+COMMENTS = (
+    "Клиент просит скидку 5% при оплате до конца месяца",
+    "Согласовали техническое задание, ждём подписи",
+    "Перенесли демо на следующую неделю по просьбе клиента",
+    "Отправили обновлённое КП, цена зафиксирована до конца квартала",
+    "Decision maker is on vacation until the 20th",
+    "Юристы клиента прислали правки к договору",
+)
+
+
+def _timelines(rng: random.Random, tl: Timeline, data: Mapping[str, Sequence[Record]]) -> list[Record]:
+    """Operator comments on deals (most), contacts and companies, after each record was created."""
+    out: list[Record] = []
+    owners = [("deal", d) for d in data["deals"] if rng.random() < 0.5]
+    owners += [("contact", c) for c in data["contacts"] if rng.random() < 0.1]
+    owners += [("company", c) for c in data["companies"] if rng.random() < 0.2]
+    for kind, record in owners:
+        born = int(parse_instant(str(record.get("createdAt") or record.get("createdTime"))))
+        for _ in range(_randint(rng, 1, 3)):
+            out.append(
+                {
+                    "id": len(out) + 1,
+                    "entityType": kind,
+                    "entityId": record["id"],
+                    "comment": _pick(rng, COMMENTS),
+                    "authorId": int(str(record.get("assignedById") or 1)),
+                    "createdAt": iso(tl.later(rng, born, 90)),
                 }  # fmt: skip
             )
     return out

@@ -207,3 +207,36 @@ def test_L20483_activities_fields_name_the_types(api: Api) -> None:
     assert {"typeId", "ownerTypeId", "ownerId", "subject", "responsibleId", "completed", "deadline"} <= set(fields)
     assert [i["VALUE"] for i in fields["typeId"]["items"]] == ["Звонок", "Встреча", "Задача", "Email"]
     assert [i["ID"] for i in fields["ownerTypeId"]["items"]] == ["1", "2", "3", "4"]
+
+
+# --- Timelines ------------------------------------------------------------------------------------------
+
+
+def test_L19713_timelines_list_requires_entity_type_and_id(api: Api) -> None:
+    """ "Запрос без этих полей возвращает 400 MISSING_REQUIRED_FILTER"; with them, one record's comments."""
+    status, error = api.error("GET", "/v1/timelines", "filter[entityType]=deal")
+    assert (status, error["code"]) == (400, "MISSING_REQUIRED_FILTER")
+    deal = api.portal.store.table("timelines").scan()[0]["entityId"]  # a deal the seed commented on
+    rows = api.ok("GET", "/v1/timelines", f"filter[entityType]=deal&filter[entityId]={deal}")["data"]
+    assert rows and all((r["entityType"], r["entityId"]) == ("deal", deal) for r in rows)
+
+
+def test_L40119_timeline_comment_create(api: Api) -> None:
+    """`{"entityType": "deal", "entityId": 741, "comment": "Первый контакт: …"}`: author = the key's owner."""
+    body = {"entityType": "deal", "entityId": 741, "comment": "Первый контакт: клиент заинтересовался предложением"}
+    data = api.ok("POST", "/v1/timelines", body=body, status=201)["data"]
+    assert (data["entityType"], data["entityId"], data["authorId"]) == ("deal", 741, 1)
+    assert data["createdAt"] == "2026-04-14T08:23:59.000Z"
+    status, error = api.error("POST", "/v1/timelines", body={**body, "comment": ""})
+    assert (status, error["code"], error["message"]) == (422, "BITRIX_ERROR", "Empty comment message")
+
+
+def test_L19720_entity_type_is_a_type_name_in_lower_case(api: Api) -> None:
+    """Numeric codes give "BITRIX_ERROR Access denied."; `DYNAMIC_174` comes back as `dynamic_174`."""
+    status, error = api.error("POST", "/v1/timelines", body={"entityType": "2", "entityId": 741, "comment": "x"})
+    assert (status, error["message"]) == (422, "Access denied.")
+    body = {"entityType": "DYNAMIC_1032", "entityId": 1, "comment": "Договор на подписи"}
+    data = api.ok("POST", "/v1/timelines", body=body, status=201)["data"]
+    assert data["entityType"] == "dynamic_1032"
+    moved = api.error("PATCH", f"/v1/timelines/{data['id']}", body={"entityId": 2})
+    assert moved[0] == 400  # "entityType и entityId фиксируются при создании"

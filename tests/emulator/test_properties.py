@@ -192,7 +192,7 @@ def check(portal: Portal, method: str, path: str, body: object = None, query: st
 def _everything_readable(portal: Portal) -> None:
     """What was written can be read back: no stored value breaks a later get or list."""
     for name, table in portal.store.tables.items():
-        if "list" in ENTITIES[name].operations:
+        if "list" in ENTITIES[name].operations and name != "timelines":  # timelines list one record's only
             listed = asyncio.run(portal.handle("GET", f"/v1/{name}", "limit=5000", KEY, b""))
             assert listed.status == 200, listed.body[:500]
             assert json.loads(listed.body)["total"] == len(table)
