@@ -20,13 +20,13 @@ from server.app import McpServer, build_server, serve_http, serve_stdio
 from server.audit import AuditLog, default_path
 from server.catalog import load_catalog
 from server.client import Transport, VibeCodeClient
+from server.cursor import CursorCodec
 from server.dispatch import Dispatcher
 from server.errors import ConfigError, VibeCodeError
 from server.metadata import MetadataStore
 from server.operations import Operations
 from server.ratelimit import RateLimiter, Storage
 from server.redact import Redactor
-from server.results import CursorCodec
 from server.safety import Tier, WritePolicy
 from server.settings import Settings, load_settings
 from server.tools import ToolDef, build_tools
@@ -87,7 +87,11 @@ async def assemble(settings: Settings, transport: Transport | None = None) -> As
         audit = AuditLog(settings.audit_log or default_path(os.environ), redact=redactor.text)
         skip = catalog.skipped(settings.toolsets, settings.entities)
         dispatcher = Dispatcher(
-            build_tools(catalog, entities, ops, skip=skip), policy=policy, audit=audit.record, metadata=metadata
+            build_tools(catalog, entities, ops, skip=skip),
+            policy=policy,
+            audit=audit.record,
+            metadata=metadata,
+            budget=settings.max_result_tokens,
         )
         tools = dispatcher.listed
         note = write_note(policy)

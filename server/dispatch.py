@@ -10,12 +10,15 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from server.budget import enforce
 from server.context import Audit, CallContext, no_audit
 from server.deadline import call_deadline
 from server.metadata import MetadataStore
 from server.operations import Output
 from server.safety import WritePolicy, write_kind
 from server.tools import ToolDef
+
+DEFAULT_BUDGET = 6000
 
 
 class UnknownTool(LookupError):
@@ -37,8 +40,10 @@ class Dispatcher:
         policy: WritePolicy | None = None,
         audit: Audit = no_audit,
         metadata: MetadataStore | None = None,
+        budget: int = DEFAULT_BUDGET,
     ) -> None:
         self.tools = tools
+        self.budget = budget  # tokens per result, text and structured content together
         self.metadata = metadata  # validation follows its refreshes
         self.policy = WritePolicy("read-only") if read_only else policy or WritePolicy()
         self.audit = audit
@@ -70,4 +75,8 @@ class Dispatcher:
             self.policy.check(name, write_kind(op, args))  # the validated action (batch delete in safe-write)
         ctx = dataclasses.replace(ctx or CallContext(tool=name), policy=self.policy, audit=self.audit)
         with call_deadline(at=ctx.deadline):  # every upstream request of this call sees it
-            return await tool.run(args, ctx)
+            out = await tool.run(args, ctx)
+            # One budget for every tool, text and structured content together.
+            allowed = tool.output_schema.get("properties", {})
+            structured, text = enforce(out.structured, out.text, self.budget, allowed_keys=allowed, tokens=out.tokens)
+            return out if structured is out.structured else dataclasses.replace(out, structured=structured, text=text)

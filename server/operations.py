@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 from server.catalog import EntitySpec
 from server.client import ApiResponse, VibeCodeClient
+from server.cursor import CursorCodec
 from server.metadata import EntityMeta, MetadataStore
-from server.results import CursorCodec
+from server.names import Names
 
 if TYPE_CHECKING:
     from server.registry import Target
@@ -37,19 +38,13 @@ class Output:
 
     structured: dict[str, Any]
     text: str
+    tokens: int | None = None  # the estimated cost of both, when the handler measured it already
     links: tuple[Link, ...] = ()
 
 
 def mapping(value: Any) -> Mapping[str, Any]:
     """`value` if it is a mapping, else an empty one (upstream shapes are checked, not trusted)."""
     return value if isinstance(value, Mapping) else {}
-
-
-def with_hard_cuts(cut_fields: list[str], before: list[dict[str, Any]], kept: list[dict[str, Any]]) -> list[str]:
-    """Add the fields `fit_records` cut hard when even the first record alone was over budget."""
-    if not kept or kept[0] is before[0]:
-        return cut_fields
-    return sorted({*cut_fields, *(k for k, v in kept[0].items() if v != before[0].get(k))})
 
 
 class Operations:
@@ -67,6 +62,7 @@ class Operations:
         self.client = client
         self.codec = codec
         self.max_result_tokens = max_result_tokens
+        self.names = Names(client)
         self.rate_limit = rate_limit  # portal units per second: what a write plan's time estimate uses
         self.metadata = metadata
 

@@ -1,7 +1,12 @@
-"""list and search: one page cut to the token budget, and signed cursors that continue it.
+"""Pages of list/search: the upstream request a page needs, the records that fit, the cursor to the next.
 
-The default order (id ascending) pages by keyset (`id > last seen`), so records added or
-deleted while paging neither repeat nor go missing; other orders page by offset.
+Paging is exact and cheap:
+- id order pages by keyset (`id > last seen`, with the id sort sent explicitly), other orders by
+  offset; searches turn windowing off (`autoWindow: false`) on every page, because windowed and
+  flat paging order records differently and offsets would skip or repeat;
+- the cursor continues right after the last record returned, including records dropped for the
+  budget, and remembers how many records fitted, so later pages fetch about that many instead of
+  the whole `limit` again.
 """
 
 from __future__ import annotations
@@ -10,17 +15,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from server.budget import record_cost, result_tokens, row_cost, shrink_record
 from server.catalog import EntitySpec, FieldSpec
 from server.context import CallContext
-from server.errors import InvalidArguments
+from server.errors import InvalidArguments, VibeCodeError
 from server.filters import Condition, Filter, compile_filter
-from server.operations import Operations, Output, with_hard_cuts
+from server.names import name_keys
+from server.operations import Operations, Output
+from server.records import concise_included, money_summary, normalise_keys
 from server.registry import Target, handles
-from server.results import dumps, estimate_tokens, fit_records, project, render_record, shorten_records
+from server.results import project, render_table, shorten_records
 from server.union import union_page
 
 DEFAULT_LIMIT = 50
 QUERY_KEYS = ("filter", "sort", "order", "select", "include")
+ENVELOPE_SLACK = 24  # tokens for what the measured envelope cannot know yet (final counts, cursor id)
 
 
 def sort_is_default(sort: Any) -> bool:
@@ -36,6 +45,15 @@ def sort_is_default(sort: Any) -> bool:
     return False
 
 
+def next_fetch(fetched: int, returned: int, dropped: int, limit: int) -> int:
+    """How many records the next page should ask for: about what fitted, growing back when all fit."""
+    if dropped:
+        return min(limit, returned + max(1, returned // 4))
+    if fetched < limit:
+        return min(limit, max(fetched * 2, 1))
+    return limit
+
+
 @dataclass(frozen=True)
 class PageState:
     """Where a page starts: the query it continues and the paging position."""
@@ -46,6 +64,11 @@ class PageState:
     offset: int
     seen: int  # records before this page in the whole listing (a first offset included)
     after: int | None  # keyset position: the last id already returned
+    fetch: int = 0  # how many records to ask upstream for: about what fitted last time (0: limit)
+
+    @property
+    def asked(self) -> int:
+        return min(self.limit, self.fetch) if self.fetch else self.limit
 
 
 def page_state(ops: Operations, tool: str, args: Mapping[str, Any]) -> PageState:
@@ -67,7 +90,9 @@ def page_state(ops: Operations, tool: str, args: Mapping[str, Any]) -> PageState
             hint=f"Call {tool} with cursor alone (limit and response_format may change).",
         )
     state = ops.codec.decode(cursor, tool)
-    carried: dict[str, Any] = state["q"]
+    carried = state.get("q")
+    if not isinstance(carried, dict):
+        raise InvalidArguments("cursor could not be read.", code="INVALID_CURSOR", hint="Start again without cursor.")
     for key in QUERY_KEYS:
         if key in args and args[key] != carried.get(key):
             raise InvalidArguments(
@@ -83,7 +108,8 @@ def page_state(ops: Operations, tool: str, args: Mapping[str, Any]) -> PageState
         fmt=args.get("response_format", state.get("fmt", "concise")),
         offset=offset,
         seen=int(state.get("seen", offset)),
-        after=int(after) if after is not None else None,
+        after=int(after) if isinstance(after, int) else None,
+        fetch=int(state["n"]) if isinstance(state.get("n"), int) and state["n"] > 0 else 0,
     )
 
 
@@ -103,6 +129,9 @@ class _PageContext:
     upstream_more: bool
     applied: str = ""  # the filter as sent, in one line
     notes: tuple[str, ...] = ()  # how values were read (coercions, phone form)
+    cut_fields: tuple[str, ...] = ()  # fields whose long strings were cut on every page record
+    money: str = ""  # the page's money per currency (and a mixed-currency sort warning)
+    asked: int = 0  # how many records this page asked upstream for
 
 
 def checked_filter(fields: Mapping[str, FieldSpec], raw: Any, tool: str, *, keyset: bool, offset: int) -> Filter:
@@ -134,7 +163,7 @@ async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Ca
     flt: Filter | None = checked
     if keyset and st.after is not None:
         flt = checked.and_also(Condition("id", "gt", st.after))
-    params: dict[str, Any] = {"limit": st.limit}
+    params: dict[str, Any] = {"limit": st.asked}
     if st.offset:
         params["offset"] = st.offset
     if shown is not None:
@@ -145,6 +174,8 @@ async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Ca
     for key in ("sort", "order"):
         if key in query and key in target.spec.arguments:
             params[key] = query[key]
+    if keyset and "order" in target.spec.arguments and "order" not in params:
+        params["order"] = {"id": "asc"}  # keyset paging needs the id order said, not assumed
 
     records: list[Mapping[str, Any]] = []
     page_total: int | None = 0
@@ -153,7 +184,7 @@ async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Ca
         pass  # the cursor's position already excludes every record the filter allows
     elif flt.branches:
         action = "search" if target.spec.method == "POST" else "list"
-        union = await union_page(ops, entity, action, flt, st.limit, params)
+        union = await union_page(ops, entity, action, flt, st.asked, params)
         records, page_total, upstream_more = list(union.records), union.total_after, union.more
     else:
         if not flt.empty:
@@ -175,39 +206,115 @@ async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Ca
         upstream_more = bool(resp.meta.get("hasMore")) or (
             page_total is not None and st.offset + len(records) < page_total
         )
-    shortened, cut_fields = shorten_records([project(r, shown, concise=st.fmt == "concise") for r in records])
+    shortened, cut_fields = shorten_records(await shape_records(ops, entity, records, shown, st.fmt))
     total = page_total
     if total is not None and keyset and st.after is not None:
         total += st.seen  # a keyset page's upstream total counts only what lies after the cursor
+    money = money_summary(entity, shortened, query.get("sort", query.get("order")), query.get("filter"))
     pc = _PageContext(
         entity, tool, query, st.limit, st.fmt, st.seen, st.offset, total, keyset, upstream_more,
-        checked.summary(), checked.notes,
+        checked.summary(), checked.notes, tuple(cut_fields), money, st.asked,
     )  # fmt: skip
 
-    # The envelope (summary, counters, a cursor that carries the whole query) has its own cost.
-    # Estimates add up (to within rounding), so items within `budget - reserve` keep the whole
-    # result within the budget; the slack covers the real cursor id and counts in the summary.
-    reserve = estimate_tokens(dumps(_envelope(ops, pc, [{"id": 0}], 1, cut_fields))) + 20
-    fitted = fit_records(shortened, ops.max_result_tokens - reserve)
-    items = fitted.items
-    cut_fields = with_hard_cuts(cut_fields, shortened, items)
-    structured = _envelope(ops, pc, items, len(records) - len(items), cut_fields)
-    lines = [structured["summary"], *(render_record(r) for r in items)]
-    if structured["next_cursor"]:
+    budget = ops.max_result_tokens
+    structured = _envelope(ops, pc, shortened, len(shortened), [])
+    text = page_text(structured)
+    tokens = result_tokens(structured, text)
+    if tokens <= budget:  # the common case: the whole page fits, measured once
+        return Output(structured=structured, text=text, tokens=tokens)
+    # Measure the envelope with a stand-in record, fit records into the rest, then check the
+    # whole result and give back records (or shrink the only one) until it fits.
+    probe = _envelope(ops, pc, [{"id": 0}], len(shortened), [])
+    available = budget - result_tokens(probe, page_text(probe)) - ENVELOPE_SLACK
+    keep = (*entity.key_fields, *name_keys(entity))
+    fit = fit_page(shortened, available, keep)
+    items = fit.items
+    while True:
+        structured = _envelope(ops, pc, items, len(shortened), fit.dropped_fields)
+        text = page_text(structured)
+        tokens = result_tokens(structured, text)
+        if tokens <= budget or not items:
+            return Output(structured=structured, text=text, tokens=tokens)
+        if len(items) > 1:
+            items = items[:-1]
+            continue
+        if list(items[0]) == ["id"]:
+            raise VibeCodeError(
+                f"even one record does not fit the {budget}-token budget next to this query's cursor and summary.",
+                code="RESULT_TOO_LARGE",
+                hint="Shorten the filter (fewer $in values), or raise VIBECODE_MAX_RESULT_TOKENS.",
+            )
+        over = tokens - budget
+        shrunk = shrink_record(items[0], max(record_cost(items[0]) - over - 8, 1), keep)
+        items = [shrunk.record]
+        fit.dropped_fields = sorted({*fit.dropped_fields, *shrunk.dropped, *shrunk.cut})
+
+
+async def shape_records(
+    ops: Operations, entity: EntitySpec, raw: Any, shown: list[str] | None, fmt: str
+) -> list[dict[str, Any]]:
+    """Upstream records → catalog spelling, projected; concise adds names and concise includes."""
+    concise = fmt == "concise"
+    meta = ops.meta(entity).fields
+    out = [project(normalise_keys(r, meta), shown, concise=concise) for r in raw or [] if isinstance(r, Mapping)]
+    if concise:
+        for rec in out:
+            if "_included" in rec:
+                rec["_included"] = concise_included(rec["_included"])
+        await ops.names.annotate(entity, out, meta)
+    return out
+
+
+@dataclass
+class Fit:
+    """The records a page keeps, and what the budget cost it."""
+
+    items: list[dict[str, Any]]
+    dropped_fields: list[str]
+
+
+def fit_page(records: list[dict[str, Any]], available: int, keep: tuple[str, ...]) -> Fit:
+    """Whole records in order while they fit `available` tokens; a first record over it alone is shrunk."""
+    items: list[dict[str, Any]] = []
+    used = 0
+    for rec in records:
+        cost = row_cost(rec)
+        if used + cost > available:
+            if not items:
+                shrunk = shrink_record(rec, max(available, 1), keep)
+                return Fit([shrunk.record], sorted({*shrunk.dropped, *shrunk.cut}))
+            break
+        items.append(rec)
+        used += cost
+    return Fit(items, [])
+
+
+def page_text(structured: Mapping[str, Any]) -> str:
+    """The page as text: summary, a table of the records (header, one row each), then the cursor."""
+    lines = [structured["summary"], *render_table(structured["items"])]
+    if structured.get("next_cursor"):
         lines.append(f"next_cursor: {structured['next_cursor']}")
-    return Output(structured=structured, text="\n".join(lines))
+    return "\n".join(lines)
+
+
+def fits(structured: Mapping[str, Any], budget: int) -> bool:
+    return result_tokens(structured, page_text(structured)) <= budget
 
 
 def _envelope(
-    ops: Operations, pc: _PageContext, items: list[dict[str, Any]], dropped: int, cut_fields: list[str]
+    ops: Operations, pc: _PageContext, items: list[dict[str, Any]], fetched: int, shrunk_fields: list[str]
 ) -> dict[str, Any]:
     """The list/search result for `items`, with the cursor that continues right after them."""
     returned = len(items)
+    dropped = fetched - returned
     has_more = (dropped > 0 or pc.upstream_more) and returned > 0
     next_cursor = None
     if has_more:
         nxt: dict[str, Any] = {"tool": pc.tool, "q": pc.query, "limit": pc.limit, "fmt": pc.fmt}
         nxt["seen"] = pc.seen + returned
+        n = next_fetch(pc.asked, returned, dropped, pc.limit)
+        if n < pc.limit:
+            nxt["n"] = n
         last_id = items[-1].get("id")
         if pc.keyset and isinstance(last_id, int):
             nxt["after"] = last_id
@@ -215,8 +322,12 @@ def _envelope(
             nxt["offset"] = pc.offset + returned
         next_cursor = ops.codec.encode(nxt)
     truncation = None
-    if dropped or cut_fields:
-        truncation = {"dropped_records": dropped, "cut_fields": cut_fields, "budget_tokens": ops.max_result_tokens}
+    cut = sorted({*pc.cut_fields, *shrunk_fields})
+    if dropped or cut:
+        truncation = {"dropped_records": dropped, "cut_fields": cut, "budget_tokens": ops.max_result_tokens}
+    summary = _summary(ops, pc, returned, has_more, dropped)
+    if pc.money and returned:
+        summary += " " + pc.money
     return {
         "items": items,
         "returned": returned,
@@ -224,7 +335,7 @@ def _envelope(
         "has_more": has_more,
         "next_cursor": next_cursor,
         "truncation": truncation,
-        "summary": _summary(ops, pc, returned, has_more, dropped),
+        "summary": summary,
     }
 
 

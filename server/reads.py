@@ -6,19 +6,14 @@ import mimetypes
 from collections.abc import Mapping
 from typing import Any
 
+from server.budget import record_cost, result_tokens, shrink_record
 from server.catalog import EntitySpec
 from server.context import CallContext
-from server.operations import Link, Operations, Output, mapping, with_hard_cuts
+from server.names import name_keys
+from server.operations import Link, Operations, Output, mapping
+from server.paging import shape_records
 from server.registry import Target, handles
-from server.results import (
-    ENVELOPE_RESERVE,
-    dumps,
-    estimate_tokens,
-    fit_records,
-    project,
-    render_record,
-    shorten_records,
-)
+from server.results import dumps, estimate_tokens, render_record, render_value, shorten_records
 
 
 def singular(title: str) -> str:
@@ -32,7 +27,7 @@ def singular(title: str) -> str:
 
 @handles("get")
 async def get(ops: Operations, target: Target, args: Mapping[str, Any], ctx: CallContext) -> Output:
-    """One record by id, cut to the budget."""
+    """One record by id, shrunk to the budget if it is too big on its own."""
     entity = target.ent
     params: dict[str, Any] = {}
     if args.get("include"):
@@ -43,21 +38,28 @@ async def get(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Cal
     record = resp.data[0] if isinstance(resp.data, list) and resp.data else resp.data
     if not isinstance(record, Mapping):
         record = {"id": args["id"]}
-    shortened, cut_fields = shorten_records([project(record, shown, fmt == "concise")])
-    fitted = fit_records(shortened, ops.max_result_tokens - ENVELOPE_RESERVE)
-    item = fitted.items[0]
-    cut_fields = with_hard_cuts(cut_fields, shortened, fitted.items)
-    label = item.get(entity.name_field) or record.get(entity.name_field)
+    (item,), cut_fields = shorten_records(await shape_records(ops, entity, [record], shown, fmt))
+    label = item.get(entity.name_field)
     summary = f"{singular(entity.title)} #{item.get('id')}"
-    summary += f" «{label}»." if label else "."
+    summary += f" «{str(label)[:120]}»." if label else "."
     if fmt == "concise" and not args.get("select"):
         summary += " Key fields only; response_format=detailed shows every field."
     links = _links(entity, record)
     if links:
         summary += " Its content is not inlined: the download link comes as a resource link."
-    truncation = {"cut_fields": cut_fields} if cut_fields else None
-    structured = {"item": item, "summary": summary, "truncation": truncation}
-    return Output(structured=structured, text=f"{summary}\n{render_record(item)}", links=links)
+
+    def build(it: dict[str, Any], cut: list[str]) -> Output:
+        truncation = {"cut_fields": cut, "budget_tokens": ops.max_result_tokens} if cut else None
+        structured = {"item": it, "summary": summary, "truncation": truncation}
+        return Output(structured=structured, text=f"{summary}\n{render_record(it)}", links=links)
+
+    out = build(item, cut_fields)
+    over = result_tokens(out.structured, out.text) - ops.max_result_tokens
+    if over > 0:
+        keep = (*entity.key_fields, *name_keys(entity))
+        shrunk = shrink_record(item, max(record_cost(item) - over - 40, 1), keep)
+        out = build(shrunk.record, sorted({*cut_fields, *shrunk.dropped, *shrunk.cut}))
+    return out
 
 
 def _links(entity: EntitySpec, record: Mapping[str, Any]) -> tuple[Link, ...]:
@@ -109,31 +111,64 @@ def normalise_fields(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 
 @handles("fields")
 async def fields(ops: Operations, target: Target, args: Mapping[str, Any], ctx: CallContext) -> Output:
-    """Field metadata in one normalised shape, whichever of the two upstream shapes arrived."""
+    """Field metadata in one normalised shape, filtered by name and paged to the budget."""
     entity = target.ent
-    resp = await ops.request(target)
-    data = mapping(resp.data)
-    described = normalise_fields(data)
+    data = mapping((await ops.request(target)).data)
+    names = args.get("names")
+    wanted = {str(n).lower() for n in names} if names else None
+    user_only = bool(args.get("only_user_fields"))
+    described = [
+        (name, desc)
+        for name, desc in normalise_fields(data).items()
+        if (wanted is None or name.lower() in wanted) and (not user_only or name.upper().startswith("UF_"))
+    ]
+    offset = int(args.get("offset", 0))
     include = [str(i) for i in data.get("include", [])] if isinstance(data.get("include"), list) else []
-    structured: dict[str, Any] = {
-        "entity": entity.name,
-        "fields": described,
-        "include": include,
-        "summary": f"{entity.title}: {len(described)} fields"
-        + (f"; include accepts {', '.join(include)}." if include else "."),
-    }
-    lines = [structured["summary"]]
-    for name, desc in described.items():
-        flags = " ".join(f for f in ("readonly", "required", "multiple") if desc.get(f))
-        values = desc.get("values")
-        vals = " values=" + dumps(values) if values else ""
-        lines.append(f"{name}: {desc['type']}{' ' + flags if flags else ''} {desc.get('label', '')}{vals}")
-    text = "\n".join(lines)
-    if estimate_tokens(dumps(structured)) > ops.max_result_tokens:
-        for desc in described.values():
-            desc.pop("label", None)
-        structured["summary"] += " Labels omitted to fit the token budget."
-    return Output(structured=structured, text=text)
+    head = f"{entity.title}: "
+    tail = f"; include accepts {', '.join(include)}." if include else "."
+    budget = ops.max_result_tokens
+    probe_summary = head + "x" * 200 + tail
+    probe = {"entity": entity.name, "fields": {}, "include": include, "summary": probe_summary}
+    available = budget - result_tokens(probe, probe_summary) - 24
+    kept: dict[str, dict[str, Any]] = {}
+    used = 0
+    for name, desc in described[offset:]:
+        cost = estimate_tokens(dumps({name: desc})) + estimate_tokens(field_line(name, desc)) + 2
+        if used + cost > available:
+            if kept:
+                break
+            # A single field with more allowed values than the budget holds: name it, count them.
+            n_values = len(desc.get("values", {}))
+            desc = {k: v for k, v in desc.items() if k != "values"} | {"values_omitted": n_values}
+        kept[name] = desc
+        used += cost
+    end = offset + len(kept)
+    paged = bool(kept) and (offset > 0 or end < len(described))
+    summary = head + (f"fields {offset + 1}–{end} of {len(described)}" if paged else f"{len(kept)} fields")
+    if wanted is not None:
+        summary += " matching names"
+    if user_only:
+        summary += " (user fields only)"
+    summary += tail
+    if end < len(described):
+        summary += f" More: call {target.tool} with offset={end}, or narrow with names or only_user_fields."
+    structured: dict[str, Any] = {"entity": entity.name, "fields": kept, "include": include, "summary": summary}
+    return Output(structured=structured, text="\n".join([summary, *(field_line(n, d) for n, d in kept.items())]))
+
+
+def field_line(name: str, desc: Mapping[str, Any]) -> str:
+    """One field as text: `name: type flags label values={…}`."""
+    flags = " ".join(f for f in ("readonly", "required", "multiple") if desc.get(f))
+    parts = [f"{name}: {desc['type']}"]
+    if flags:
+        parts.append(flags)
+    if desc.get("label"):
+        parts.append(render_value(desc["label"]))
+    if desc.get("values"):
+        parts.append("values=" + dumps(desc["values"]))
+    elif desc.get("values_omitted"):
+        parts.append(f"({desc['values_omitted']} values omitted)")
+    return " ".join(parts)
 
 
 @handles("me")

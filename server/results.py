@@ -1,29 +1,26 @@
 """Shape tool results: token estimates, budgets, long-string cuts, compact text, signed cursors.
 
-Token estimator (documented in the README), over the compact JSON of the structured result:
-`ceil(letters_and_spaces / 3.5 + digits / 1.5 + punctuation / 1.5 + non_ascii / 1.5)`.
-Calibrated against a real BPE tokenizer (cl100k, see tests/test_results.py): it counts 12–40% more
-tokens on pages of CRM records and their text renderings, 20–55% more on prose and ids, ~60% more
-on schema JSON, so a result that fits the estimate fits the budget.
+Token estimator (documented in the README), applied to a result's compact JSON and to its text:
+`ceil(small_letters_and_spaces / 3.5 + capitals / 2 + digits / 1.5 + punctuation / 1.3 + non_ascii / 1.2)`.
+Calibrated against a real BPE tokenizer (cl100k, see tests/test_results.py): on pages of CRM
+records, their text tables, prose, ids and schema JSON it counts between 5% and 80% more tokens
+than cl100k (Cyrillic costs cl100k almost a token per letter), so a result within the estimate is
+within the budget.
 """
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 import math
-import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from server.errors import InvalidArguments
+from server.cursor import CursorCodec as CursorCodec  # re-exported: it used to live here
 
 MAX_STRING_CHARS = 400
+ENVELOPE_RESERVE = 300  # tokens kept for summary, counters and cursor by handlers that fit by JSON alone
 CUT_MARKER = "…[cut {n} chars]"
-ENVELOPE_RESERVE = 300  # tokens kept for summary, counters and cursor
 
 
 def dumps(value: Any) -> str:
@@ -32,10 +29,13 @@ def dumps(value: Any) -> str:
 
 
 def _byte_classes() -> bytes:
-    """A bytes.translate table: d digit, p punctuation, l letter/space/other ASCII, n UTF-8 lead, c continuation."""
+    """A bytes.translate table: d digit, u capital, p punctuation, l other ASCII, n UTF-8 lead, c continuation."""
     table = bytearray(b"l" * 128 + b"c" * 64 + b"n" * 64)
     for ch in b"0123456789":
         table[ch] = ord("d")
+    # Capitals start a new token in camelCase names, ids and cursors: they weigh more than other letters.
+    for ch in b"ABCDEFGHIJKLMNOPQRSTUVWXYZ":
+        table[ch] = ord("u")
     # Spaces stay with letters: tokenizers fold a leading space into the next word.
     for ch in b"\t\n!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~":
         table[ch] = ord("p")
@@ -49,8 +49,8 @@ def estimate_tokens(text: str) -> int:
     """Conservative token count for `text` (see the module docstring)."""
     # One C-speed translate and four counts; a Python loop over the characters would cost 50x more.
     classes = text.encode().translate(BYTE_CLASSES)
-    letters, digits, punctuation, non_ascii = (classes.count(c) for c in (b"l", b"d", b"p", b"n"))
-    return math.ceil(letters / 3.5 + digits / 1.5 + punctuation / 1.5 + non_ascii / 1.5)
+    letters, capitals, digits, punctuation, non_ascii = (classes.count(c) for c in (b"l", b"u", b"d", b"p", b"n"))
+    return math.ceil(letters / 3.5 + capitals / 2 + digits / 1.5 + punctuation / 1.3 + non_ascii / 1.2)
 
 
 def cut_strings(value: Any, limit: int = MAX_STRING_CHARS) -> tuple[Any, bool]:
@@ -109,14 +109,6 @@ def _multifield_value(entry: Any) -> Any:
     return entry
 
 
-@dataclass(frozen=True)
-class Fitted:
-    """Records that fit the budget, and how many were left out."""
-
-    items: list[dict[str, Any]]
-    dropped: int
-
-
 def shorten_records(records: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
     """Records with over-long strings cut, and the names of the fields that were cut."""
     cut_fields: set[str] = set()
@@ -131,6 +123,14 @@ def shorten_records(records: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str
                 cut_fields.add(key)
         out.append(short)
     return out, sorted(cut_fields)
+
+
+@dataclass(frozen=True)
+class Fitted:
+    """Records that fit the budget, and how many were left out."""
+
+    items: list[dict[str, Any]]
+    dropped: int
 
 
 def fit_records(records: Sequence[dict[str, Any]], budget_tokens: int) -> Fitted:
@@ -181,46 +181,29 @@ def render_record(record: Mapping[str, Any]) -> str:
     return " ".join(parts)
 
 
-class CursorCodec:
-    """Opaque, signed, stateless cursors: base64url(JSON payload) + '.' + HMAC-SHA256 tag.
+def render_cell(value: Any) -> str:
+    """A table cell: like `render_value`, but a `|` or a line break forces JSON quoting; empty is blank."""
+    if value is None or value == "" or value == []:
+        return ""
+    if isinstance(value, str):
+        plain = value.isprintable() and "|" not in value and value == value.strip() and not value.startswith('"')
+        return value if plain else json.dumps(value, ensure_ascii=False)
+    return render_value(value)
 
-    The payload carries the whole query, so it is deflated when that makes it shorter (a big
-    filter would otherwise make every page's cursor big); the first character says which.
+
+def render_row(record: Mapping[str, Any]) -> str:
+    """A record's values as one table row (no column names): what a page's text spends per record."""
+    return " | ".join(render_cell(v) for v in record.values())
+
+
+def render_table(records: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Records as a compact table: one header line of field names, then one `|`-separated row each.
+
+    Column names are written once instead of once per record; a field a record lacks is a blank cell.
     """
-
-    def __init__(self, secret: bytes) -> None:
-        self._secret = secret
-
-    def encode(self, payload: Mapping[str, Any]) -> str:
-        raw = dumps(payload).encode()
-        packed = zlib.compress(raw, 9)
-        kind, data = ("z", packed) if len(packed) < len(raw) else ("j", raw)
-        body = kind + base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-        return f"{body}.{self._tag(body)}"
-
-    def decode(self, cursor: str, tool: str) -> dict[str, Any]:
-        """Verify and unpack a cursor made for `tool`.
-
-        Raises:
-            InvalidArguments: tampered, foreign, or made for another tool.
-        """
-        body, _, tag = cursor.partition(".")
-        if not body or not hmac.compare_digest(tag, self._tag(body)):
-            raise InvalidArguments(
-                "cursor is not valid: it was altered, or it comes from another server process.",
-                code="INVALID_CURSOR",
-                hint="Pass next_cursor exactly as returned, or start again without cursor.",
-            )
-        data = base64.urlsafe_b64decode(body[1:] + "=" * (-len(body[1:]) % 4))
-        payload: dict[str, Any] = json.loads(zlib.decompress(data) if body[0] == "z" else data)
-        if payload.get("tool") != tool:
-            raise InvalidArguments(
-                f"cursor belongs to {payload.get('tool')}, not {tool}.",
-                code="INVALID_CURSOR",
-                hint=f"Call {payload.get('tool')} with this cursor, or start {tool} again without cursor.",
-            )
-        return payload
-
-    def _tag(self, body: str) -> str:
-        digest = hmac.new(self._secret, body.encode(), hashlib.sha256).digest()[:18]
-        return base64.urlsafe_b64encode(digest).decode()
+    if not records:
+        return []
+    columns = list(dict.fromkeys(k for r in records for k in r))
+    lines = [" | ".join(columns)]
+    lines.extend(" | ".join(render_cell(r.get(c)) for c in columns) for r in records)
+    return lines

@@ -181,6 +181,8 @@ def input_schema(
                 frag = {**order_schema(meta.fields), "description": frag["description"]}
             elif name == "filter":
                 frag["description"] += either if spec.handler == "page" else ""
+            elif name == "offset" and spec.name == "fields":
+                frag["description"] = "Fields to skip (the summary says where the next part starts)."
             elif name == "fields":
                 frag = {**writable_fields_schema(meta.fields, create=spec.name == "create"), **frag}
                 frag.pop("type", None)

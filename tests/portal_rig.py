@@ -9,10 +9,10 @@ import httpx
 
 from server.catalog import load_catalog
 from server.client import VibeCodeClient
+from server.cursor import CursorCodec
 from server.dispatch import Dispatcher
 from server.emulator import DEMO_API_KEY, EmulatorTransport, Portal
 from server.operations import Operations
-from server.results import CursorCodec
 from server.tools import build_tools
 
 CATALOG = load_catalog()

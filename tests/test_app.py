@@ -15,6 +15,7 @@ from mcp.shared.exceptions import MCPError
 from server.__main__ import assemble
 from server.catalog import load_catalog
 from server.emulator import DEMO_API_KEY, EmulatorTransport, Portal
+from server.names import name_keys
 from server.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -84,7 +85,8 @@ async def test_search_returns_the_envelope_with_only_matching_records(client: Cl
 async def test_concise_returns_key_fields_and_detailed_returns_all(client: Client) -> None:
     concise = (await call(client, "deals_list", {"limit": 3})).structured_content["items"][0]
     detailed = (await call(client, "deals_list", {"limit": 3, "response_format": "detailed"})).structured_content
-    assert set(concise) <= set(load_catalog().entities["deals"].key_fields)
+    deals = load_catalog().entities["deals"]
+    assert set(concise) <= {*deals.key_fields, *name_keys(deals)}
     assert len(detailed["items"][0]) > len(concise)
 
 
@@ -113,12 +115,20 @@ async def test_cursor_walks_every_record_once_while_data_changes(client: Client,
 
 async def test_offset_paging_for_other_sorts_has_no_repeats(client: Client) -> None:
     seen: list[int] = []
-    args: dict[str, Any] = {"sort": {"amount": "desc"}, "limit": 40, "filter": {"currency": "RUB"}}
+    args: dict[str, Any] = {
+        "sort": {"amount": "desc"},
+        "limit": 40,
+        "filter": {"currency": "RUB"},
+        "select": ["amount"],
+    }
+    amounts: list[float] = []
     for _ in range(3):
         page = (await call(client, "deals_search", args)).structured_content
         seen += [r["id"] for r in page["items"]]
+        amounts += [r.get("amount", 0) for r in page["items"]]
         args = {"cursor": page["next_cursor"]}
     assert len(seen) == len(set(seen)) == 120
+    assert amounts == sorted(amounts, reverse=True)
     assert "in the requested order" in page["summary"]
 
 
@@ -284,9 +294,15 @@ async def test_a_cursor_refuses_a_changed_query_or_an_offset(client: Client) -> 
 
 
 @pytest.mark.parametrize("entity", ["deals", "contacts", "companies", "leads", "tasks", "users"])
-async def test_a_default_concise_page_of_50_fits_the_default_budget_whole(client: Client, entity: str) -> None:
-    page = (await call(client, f"{entity}_search", {"limit": 50})).structured_content
-    assert page["returned"] == min(50, page["total"]) and page["truncation"] is None
+async def test_a_default_concise_page_holds_its_budget_in_both_channels(client: Client, entity: str) -> None:
+    from server.results import dumps, estimate_tokens
+
+    res = await call(client, f"{entity}_search", {"limit": 50})
+    page = res.structured_content
+    assert estimate_tokens(dumps(page)) + estimate_tokens(res.content[0].text) <= 6000
+    assert page["returned"] >= min(15, page["total"])
+    if page["returned"] < min(50, page["total"]):
+        assert page["truncation"]["dropped_records"] == 50 - page["returned"]
 
 
 @pytest.mark.parametrize("budget", [1000, 2500, 6000])
@@ -296,14 +312,16 @@ async def test_the_budget_holds_for_the_whole_result_and_paging_loses_nothing(
 ) -> None:
     from server.results import dumps, estimate_tokens
 
-    wanted = list(range(1, 400, 2))  # a big filter: the cursor that carries it is big too
+    wanted = list(range(1, 300, 3))  # a big filter: the cursor that carries it is big too
     args: dict[str, Any] = {"filter": {"id": {"$in": wanted}}, "limit": 80, "response_format": fmt}
     seen: list[int] = []
     async with assemble(Settings(max_result_tokens=budget), transport=transport) as built, Client(built.server) as c:
         await c.list_tools()
         for _ in range(400):
-            page = (await c.call_tool("deals_search", args)).structured_content
-            assert estimate_tokens(dumps(page)) <= budget, (budget, page["returned"], estimate_tokens(dumps(page)))
+            res = await c.call_tool("deals_search", args)
+            page = res.structured_content
+            used = estimate_tokens(dumps(page)) + estimate_tokens(res.content[0].text)
+            assert used <= budget, (budget, page["returned"], used)
             seen += [r["id"] for r in page["items"]]
             if not page["has_more"]:
                 break

@@ -10,9 +10,9 @@ from jsonschema import Draft202012Validator
 
 from server.catalog import load_catalog
 from server.client import VibeCodeClient
+from server.cursor import CursorCodec
 from server.errors import ConfigError
 from server.operations import Operations
-from server.results import CursorCodec
 from server.tools import build_tools
 
 CATALOG = load_catalog()

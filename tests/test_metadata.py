@@ -13,12 +13,12 @@ import pytest
 from server.__main__ import assemble
 from server.catalog import FieldSpec, load_catalog
 from server.client import VibeCodeClient
+from server.cursor import CursorCodec
 from server.dispatch import Dispatcher
 from server.emulator import DEMO_API_KEY, EmulatorTransport, Portal
 from server.errors import InvalidArguments
 from server.metadata import MetadataStore, field_spec, parse_fields
 from server.operations import Operations
-from server.results import CursorCodec
 from server.settings import Settings
 from server.tools import build_tools
 from tests.test_app import CountingTransport

@@ -4,13 +4,10 @@ from typing import Any
 
 import pytest
 
-from server.errors import InvalidArguments
 from server.results import (
-    CursorCodec,
     cut_strings,
     dumps,
     estimate_tokens,
-    fit_records,
     project,
     render_record,
     render_value,
@@ -22,8 +19,8 @@ def test_estimator_weighs_each_character_class() -> None:
     assert estimate_tokens("") == 0
     assert estimate_tokens("abcdefg" * 100) == 200  # letters: 3.5 per token
     assert estimate_tokens("123" * 100) == 200  # digits: 1.5 per token
-    assert estimate_tokens('{"":,}' * 50) == 200  # JSON punctuation: 1.5 per token
-    assert estimate_tokens("абв" * 100) == 200  # Cyrillic: 1.5 per token, counted per character
+    assert estimate_tokens('{"":,}' * 65) == 300  # JSON punctuation: 1.3 per token
+    assert estimate_tokens("абв" * 100) == 250  # Cyrillic: 1.2 per token, counted per character
 
 
 def test_estimator_over_counts_a_typical_crm_record() -> None:
@@ -37,26 +34,6 @@ def test_long_strings_are_cut_with_a_marker_saying_how_much() -> None:
     value, cut = cut_strings({"a": "x" * 1000, "b": ["y" * 10]}, limit=100)
     assert cut and value["a"].startswith("x" * 100) and value["a"].endswith("…[cut 900 chars]")
     assert value["b"] == ["y" * 10]
-
-
-def test_fit_keeps_whole_records_in_order_within_the_budget() -> None:
-    records = [{"id": i, "title": "t" * 90} for i in range(1, 51)]
-    fitted = fit_records(records, budget_tokens=400)
-    assert 0 < len(fitted.items) < 50 and fitted.dropped == 50 - len(fitted.items)
-    assert [r["id"] for r in fitted.items] == list(range(1, len(fitted.items) + 1))
-    assert estimate_tokens(dumps(fitted.items)) <= 400
-
-
-def test_a_page_that_fits_is_kept_whole() -> None:
-    records = [{"id": i, "title": "t"} for i in range(1, 51)]
-    fitted = fit_records(records, budget_tokens=estimate_tokens(dumps(records)))
-    assert fitted.items == records and fitted.dropped == 0
-
-
-def test_fit_never_returns_nothing_when_one_record_is_bigger_than_the_budget() -> None:
-    fitted = fit_records([{"id": 1, "comments": "z" * 5000}, {"id": 2}], budget_tokens=20)
-    assert len(fitted.items) == 1 and fitted.dropped == 1
-    assert len(fitted.items[0]["comments"]) < 100
 
 
 def test_shorten_records_cuts_long_strings_and_names_the_fields() -> None:
@@ -74,20 +51,6 @@ def test_project_keeps_id_first_and_included() -> None:
 def test_render_record_is_one_compact_line_without_nulls() -> None:
     line = render_record({"id": 7, "title": "Поставка оборудования", "stageId": "NEW", "closedAt": None, "x": []})
     assert line == '#7 title="Поставка оборудования" stageId=NEW'
-
-
-def test_cursor_round_trips_and_rejects_tampering_and_other_tools() -> None:
-    codec = CursorCodec(b"k" * 32)
-    cur = codec.encode({"tool": "deals_search", "after": 50})
-    assert codec.decode(cur, "deals_search") == {"tool": "deals_search", "after": 50}
-    body, _, tag = cur.partition(".")
-    forged = CursorCodec(b"other").encode({"tool": "deals_search", "after": 0})
-    for bad in (forged, body[:-2] + "AA." + tag, "garbage"):
-        with pytest.raises(InvalidArguments) as exc:
-            codec.decode(bad, "deals_search")
-        assert exc.value.code == "INVALID_CURSOR"
-    with pytest.raises(InvalidArguments, match="belongs to deals_search"):
-        codec.decode(cur, "contacts_search")
 
 
 def test_concise_projection_leaves_out_empty_values_and_zero_milliseconds() -> None:
@@ -165,14 +128,3 @@ async def test_estimator_never_undercounts_a_real_bpe_tokenizer(cl100k: Any) -> 
 )
 def test_rendered_values_are_unambiguous(value: Any, shown: str) -> None:
     assert render_value(value) == shown
-
-
-def test_big_cursors_are_deflated_and_still_tamper_proof() -> None:
-    codec = CursorCodec(b"k" * 32)
-    payload = {"tool": "deals_search", "q": {"filter": {"id": {"$in": list(range(1, 600, 2))}}}, "after": 9}
-    cur = codec.encode(payload)
-    assert cur.startswith("z") and len(cur) < len(dumps(payload))
-    assert codec.decode(cur, "deals_search") == payload
-    body, _, tag = cur.partition(".")
-    with pytest.raises(InvalidArguments):
-        codec.decode(body[:-3] + "AAA." + tag, "deals_search")

@@ -6,9 +6,9 @@ import pytest
 
 from server.catalog import load_catalog
 from server.client import VibeCodeClient
+from server.cursor import CursorCodec
 from server.errors import InvalidArguments
 from server.operations import Operations
-from server.results import CursorCodec
 from server.tools import ToolDef, build_tools
 
 CATALOG = load_catalog()
