@@ -64,6 +64,7 @@ emulator: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/roundtrip.py
+	$(BIN)/python bench/scenarios.py
 	$(BIN)/python bench/filters.py
 	$(BIN)/python bench/serving.py
 	$(BIN)/python bench/emulator.py

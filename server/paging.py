@@ -130,7 +130,6 @@ class _PageContext:
     applied: str = ""  # the filter as sent, in one line
     notes: tuple[str, ...] = ()  # how values were read (coercions, phone form)
     cut_fields: tuple[str, ...] = ()  # fields whose long strings were cut on every page record
-    money: str = ""  # the page's money per currency (and a mixed-currency sort warning)
     asked: int = 0  # how many records this page asked upstream for
 
 
@@ -210,10 +209,9 @@ async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Ca
     total = page_total
     if total is not None and keyset and st.after is not None:
         total += st.seen  # a keyset page's upstream total counts only what lies after the cursor
-    money = money_summary(entity, shortened, query.get("sort", query.get("order")), query.get("filter"))
     pc = _PageContext(
         entity, tool, query, st.limit, st.fmt, st.seen, st.offset, total, keyset, upstream_more,
-        checked.summary(), checked.notes, tuple(cut_fields), money, st.asked,
+        checked.summary(), checked.notes, tuple(cut_fields), st.asked,
     )  # fmt: skip
 
     budget = ops.max_result_tokens
@@ -326,8 +324,10 @@ def _envelope(
     if dropped or cut:
         truncation = {"dropped_records": dropped, "cut_fields": cut, "budget_tokens": ops.max_result_tokens}
     summary = _summary(ops, pc, returned, has_more, dropped)
-    if pc.money and returned:
-        summary += " " + pc.money
+    # Money of the records returned, per currency (never of records the budget left for later).
+    money = money_summary(pc.entity, items, pc.query.get("sort", pc.query.get("order")), pc.query.get("filter"))
+    if money and returned:
+        summary += " " + money
     return {
         "items": items,
         "returned": returned,
