@@ -43,6 +43,7 @@ class EntitySpec:
     aggregatable: tuple[str, ...]
     fields: Mapping[str, FieldSpec]
     link_field: str = ""  # a field holding a download URL: `get` answers it as a resource link too
+    id_type: str = "integer"  # "string" where the path id is a code (order statuses, bizproc activities)
     path: str = ""  # the REST path under /v1 when it is not the name: "items/{entityTypeId}"
     required_filter: tuple[str, ...] = ()  # fields every list must filter on (timelines: one record's)
 
@@ -182,6 +183,7 @@ def load_catalog() -> Catalog:
             link_field=str(e.get("link_field", "")),
             path=str(e.get("path", "")),
             required_filter=tuple(e.get("required_filter", ())),
+            id_type=str(e.get("id_type", "integer")),
         )
         for name, e in ents.items()
     }

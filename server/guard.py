@@ -33,6 +33,8 @@ async def current_records(
     """The records with these ids as the portal has them now (`fields`, the name and update stamps)."""
     if not ids:
         return {}
+    if "search" not in entity.operations and "get" not in entity.operations:
+        return await listed_records(ops, entity, ids)
     select = [f for f in dict.fromkeys(["id", entity.name_field, *fields, *STAMPS]) if f == "id" or f in entity.fields]
     base = base or f"/v1/{entity.name}"
     if "search" not in entity.operations:
@@ -57,6 +59,18 @@ async def _records_by_id(
         if isinstance(row, Mapping):
             found[str(row.get("id", record_id))] = {k: v for k, v in row.items() if k in select}
     return found
+
+
+async def listed_records(ops: Operations, entity: EntitySpec, ids: Sequence[Any]) -> dict[str, dict[str, Any]]:
+    """The records among `ids` by the entity's plain list (bizproc activities and robots list only codes)."""
+    resp = await ops.client.request("GET", f"/v1/{entity.name}")
+    wanted = {str(i) for i in ids}
+    out: dict[str, dict[str, Any]] = {}
+    for row in resp.data if isinstance(resp.data, list) else []:
+        record = dict(row) if isinstance(row, Mapping) else {"id": row}
+        if str(record.get("id")) in wanted:
+            out[str(record.get("id"))] = record
+    return out
 
 
 async def plan_write(

@@ -198,7 +198,8 @@ async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Ca
             if keyset and "sort" not in params:
                 params["sort"] = "id"
             resp = await ops.request(target, json_body=params)
-        records = [r for r in resp.data or [] if isinstance(r, Mapping)]
+        # Bizproc activities and robots list bare codes, not records: each code is the record's id.
+        records = [r if isinstance(r, Mapping) else {"id": r} for r in resp.data or [] if isinstance(r, Mapping | str)]
         page_total = resp.total
         if page_total == 0 and records:
             page_total = None  # the live API has been seen reporting 0 alongside data

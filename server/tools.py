@@ -168,7 +168,9 @@ def input_schema(
             meta = meta or EntityMeta.static(entity)
             if "description" in frag:
                 frag["description"] = frag["description"].replace("{prefix}", entity.tool_prefix)
-            if name in ("aggregate", "groupBy"):
+            if name == "id" and entity.id_type == "string":
+                frag = {"type": "string", "minLength": 1, "description": "Record id: a string code."}
+            elif name in ("aggregate", "groupBy"):
                 if not aggregate.specialise(name, frag, entity, meta):
                     continue
             elif name == "include":

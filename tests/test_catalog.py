@@ -19,7 +19,7 @@ CATALOG = load_catalog()
 FIELD_TYPES = {
     "integer", "double", "string", "text", "boolean", "char", "date", "datetime", "enumeration", "user",
     "crm_status", "crm_currency", "crm_category", "crm_company", "crm_contact", "crm_lead", "crm_multifield",
-    "money", "url", "file",
+    "money", "url", "file", "object",
 }  # fmt: skip
 OPERATIONS = {"list", "get", "create", "update", "delete", "search", "aggregate", "fields", "batch"}
 
@@ -82,6 +82,7 @@ def test_output_schemas_admit_error_results_and_reject_partial_results(tool: Any
     error = {"error": {"code": "ENTITY_NOT_FOUND", "message": "m", "hint": "h", "retryable": False, "status": 404}}
     assert v.is_valid(error)
     first = next(iter(tool.output_schema["dependentRequired"]))
-    sample = {"array": [], "object": {}, "string": "x", "integer": 1}[tool.output_schema["properties"][first]["type"]]
+    kind = tool.output_schema["properties"][first]["type"]
+    sample = {"array": [], "object": {}, "string": "x", "integer": 1}[kind[0] if isinstance(kind, list) else kind]
     assert not v.is_valid({first: sample}), "a result missing its other required keys must be rejected"
     assert not v.is_valid({})

@@ -51,6 +51,7 @@ async def test_metadata_for_every_entity_costs_one_batch_then_nothing_until_the_
         # Calendar events have no fields route; items are described per type (not in the batch).
         described = [e for e in entities if "fields" in e.operations and not e.path_args]
         assert all(store.get(e).live for e in described) and store.version == 1
+        assert not any(store.get(e).live for e in entities if e not in described)
         clock.now += 299
         await store.refresh_if_stale()
         assert len(transport.requests) == 1

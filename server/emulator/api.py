@@ -14,6 +14,7 @@ from . import families_a, families_smart, registry
 from .aggregate import aggregate
 from .batch import MAX_ITEMS, entity_batch, plan_calls
 from .errors import ApiError, internal_error, route_not_found
+from .families_b import CODE_KEYED
 from .ops import Operations, Page, describe_fields
 from .pipeline import JSON_TYPE, AuthStage, Request, Response, Stage, error_response, json_response, run_stages
 from .query import list_query, query_pairs
@@ -114,10 +115,13 @@ class Portal:
         data: Mapping[str, Iterable[Mapping[str, object]]] | None = None,
         portal: str = DEMO_PORTAL,
         requests_per_second: int = 10,
+        key_scopes: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
         self.entities: Mapping[str, Entity] = ENTITIES
         self.clock = clock
-        self.api_keys = frozenset(api_keys)
+        # Keys issued with only some scopes (the rest answer SCOPE_DENIED); other keys hold every scope.
+        self.key_scopes = {key: frozenset(scopes) for key, scopes in (key_scopes or {}).items()}
+        self.api_keys = frozenset(api_keys) | frozenset(self.key_scopes)
         self.portal = portal
         self.requests_per_second = requests_per_second
         self.store = Store(self.entities, data if data is not None else registry.generate(seed, scale, clock()))
@@ -170,6 +174,9 @@ class Portal:
         found = self.match(request)
         if found is None:
             raise route_not_found(request.method, request.path, hint=self._route_hint(request.path))
+        granted = self.key_scopes.get(str(request.state.get("api_key", "")))
+        if granted is not None and found.entity is not None and found.entity.scope not in granted:
+            raise ApiError(403, "SCOPE_DENIED", f"This endpoint requires '{found.entity.scope}' scope")
         handler = self._handlers[found.route.name]
         if found.route.name not in ATOMIC_ROUTES:
             return await handler(request, found)
@@ -192,6 +199,9 @@ class Portal:
 
     async def _list(self, request: Request, found: Match) -> Response:
         entity = _entity(found)
+        if entity.name in CODE_KEYED:  # bizproc.activity.list / bizproc.robot.list: the codes, no paging
+            codes = [row["id"] for row in self.store.table(entity.name).scan()]
+            return json_response(200, {"success": True, "data": codes, "total": len(codes)})
         params = list_query(query_pairs(request.query), entity)
         families_a.check_list(entity, params.get("filter"))
         return _page(self.ops.list(entity, **params), self.store.table(entity.name), listed=True)
@@ -265,7 +275,16 @@ class Portal:
         return Response(200, {"Content-Type": JSON_TYPE}, plan.encode())
 
     async def _me(self, request: Request, found: Match) -> Response:
-        return json_response(200, {"success": True, "data": self.describe_key()})
+        data = self.describe_key()
+        granted = self.key_scopes.get(str(request.state.get("api_key", "")))
+        if granted is not None:  # a key issued with fewer scopes: only those, and the entities they open
+            data["scopes"] = sorted(granted)
+            api = data["api"]
+            if isinstance(api, dict) and isinstance(api.get("entityApi"), dict):
+                api["entityApi"]["entities"] = {
+                    e.name: f"/v1/{e.name}" for e in self.entities.values() if e.scope in granted
+                }
+        return json_response(200, {"success": True, "data": data})
 
     def describe_key(self) -> dict[str, object]:
         """`GET /v1/me` for the personal key (vibecode-api.md §11.2)."""

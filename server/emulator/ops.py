@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from . import families_a, families_smart
+from . import families_a, families_b, families_smart
 from .derive import apply_defaults, derive
 from .errors import ApiError, invalid_params, not_found, validation_error
 from .filters import compile_filter, parse_filter
@@ -21,8 +21,10 @@ from .validate import check_write, fields_of
 from .values import format_instant
 from .window import auto_window_flag, unstable_offset, window_count
 
-CREATED_AT = ("createdAt", "createdTime", "createdDate", "dateCreate")
-UPDATED_AT = ("updatedAt", "updatedTime", "changedDate", "dateUpdate")
+CREATED_AT = ("createdAt", "createdTime", "createdDate", "dateCreate", "dateInsert", "createTime")
+UPDATED_AT = ("updatedAt", "updatedTime", "changedDate", "dateUpdate", "updateTime", "dateModify", "modified")
+CREATED_BY = ("createdBy", "createdById")
+UPDATED_BY = ("updatedBy", "modifiedBy")
 # Users: "readonly fields ... are rejected up front with 400 READONLY_FIELD" (the Users entity page).
 READONLY_FIELD_ENTITIES = frozenset({"users"})
 # Users: "Delete (soft-delete)" answers `{id, active: false, deactivated: true, user}`; PATCH active=true restores.
@@ -118,6 +120,7 @@ class Operations:
         values = check_write(entity, fields_of(body, entity), create=True)
         row: dict[str, object] = {name: _default(field) for name, field in entity.fields.items()}
         row.update(values)
+        families_b.prepare(entity, row, self.store)
         _check_unique(entity, row, table.scan())
         if entity.id_kind != "int" and row["id"] in table:
             raise ApiError(409, "ALREADY_EXISTS", f"Record with id '{row['id']}' already exists")
@@ -181,7 +184,7 @@ class Operations:
     @staticmethod
     def updated(entity: Entity, record: dict[str, object]) -> object:
         """An update's `data`: the record, or `true` for the legacy reference entities."""
-        return True if entity.legacy is not None else record
+        return True if entity.legacy is not None and entity.legacy.update_returns_true else record
 
     def parse_id(self, entity: Entity, raw: object) -> RecordId:
         if entity.id_kind != "int":
@@ -212,7 +215,7 @@ class Operations:
         for name in names:
             if name in entity.fields:
                 row[name] = now
-        for name in ("createdBy", "updatedBy") if created else ("updatedBy",):
+        for name in (CREATED_BY + UPDATED_BY) if created else UPDATED_BY:
             if name in entity.fields:
                 row[name] = self.owner_id
 

@@ -29,6 +29,7 @@ FIELD_TYPES = frozenset(
         "money",
         "url",
         "file",
+        "object",  # structured values passed through (bizproc activity properties)
     }
 )
 
@@ -56,6 +57,7 @@ VALUE_TYPES: Mapping[str, type] = MappingProxyType(
         "file": str,
         "boolean": bool,
         "crm_multifield": dict,
+        "object": dict,
     }
 )
 
@@ -95,6 +97,7 @@ class Legacy:
     duplicate_key: tuple[str, ...] = ()
     duplicate_message: str = ""
     create_returns_id: bool = False
+    update_returns_true: bool = True
 
 
 @dataclass(frozen=True, slots=True)
