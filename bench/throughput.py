@@ -10,7 +10,10 @@ requests per sliding minute, answering 429 above either; at exit it reports what
     entity batches of 10 units each) against naive per-record deals_update calls, in records per
     second against the 500/s the budget allows;
 (c) (a) again with two `python -m server --transport http` replicas sharing the budget in Redis,
-    next to the same two replicas without Redis (each thinks the whole budget is its own).
+    next to the same two replicas without Redis (each thinks the whole budget is its own). The
+    replicas start side by side: each sends GET /v1/me as it comes up, and the portal's windows are
+    counted from the first request it admits, so starting them one after the other would count the
+    second one's start-up (over a second, with no load yet) as unused budget.
 """
 
 from __future__ import annotations
@@ -18,6 +21,9 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +32,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from limited import limited_emulator, redis_binary, redis_server
-from served import served, tool_call
+from served import Served, served, tool_call
 
 from server.__main__ import assemble
 from server.context import CallContext
@@ -115,6 +121,18 @@ async def bulk_update(naive_records: int) -> None:
     )
 
 
+@contextmanager
+def two_replicas(env: dict[str, str]) -> Iterator[tuple[Served, Served]]:
+    """Two server processes started at the same time (each start-up waits for its port)."""
+    with ExitStack() as stack, ThreadPoolExecutor(2) as pool:
+        managers = [served(env=env), served(env=env)]
+        futures = [pool.submit(m.__enter__) for m in managers]
+        for manager, future in zip(managers, futures, strict=True):
+            if future.exception() is None:  # waits; a replica that came up is stopped however the other fared
+                stack.push(manager.__exit__)
+        yield futures[0].result(), futures[1].result()
+
+
 async def searches_two_replicas(seconds: float, redis_url: str | None) -> float:
     """(c) two HTTP replicas, 50 concurrent searches spread over both, sharing Redis or not."""
     calls = errors = 0
@@ -122,7 +140,7 @@ async def searches_two_replicas(seconds: float, redis_url: str | None) -> float:
         env = {"VIBECODE_API_KEY": DEMO_API_KEY, "VIBECODE_BASE_URL": emulator.base_url}
         if redis_url:
             env["VIBECODE_REDIS_URL"] = redis_url
-        with served(env=env) as one, served(env=env) as two:
+        with two_replicas(env) as (one, two):
             end = time.monotonic() + seconds
 
             async def worker(url: str, n: int) -> None:
