@@ -183,11 +183,16 @@ def render_record(record: Mapping[str, Any]) -> str:
 
 def render_cell(value: Any) -> str:
     """A table cell: like `render_value`, but a `|` or a line break forces JSON quoting; empty is blank."""
-    if value is None or value == "" or value == []:
-        return ""
-    if isinstance(value, str):
-        plain = value.isprintable() and "|" not in value and value == value.strip() and not value.startswith('"')
+    kind = type(value)
+    if kind is str:
+        if not value:
+            return ""
+        plain = value.isprintable() and "|" not in value and value[0] not in ' "' and value[-1] != " "
         return value if plain else json.dumps(value, ensure_ascii=False)
+    if kind is int:
+        return str(value)
+    if value is None or value == []:
+        return ""
     return render_value(value)
 
 

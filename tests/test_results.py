@@ -128,3 +128,17 @@ async def test_estimator_never_undercounts_a_real_bpe_tokenizer(cl100k: Any) -> 
 )
 def test_rendered_values_are_unambiguous(value: Any, shown: str) -> None:
     assert render_value(value) == shown
+
+
+def test_page_text_is_a_table_with_names_once_and_unambiguous_cells() -> None:
+    from server.results import render_table
+
+    rows = [
+        {"id": 1, "title": "Поставка | монтаж", "stageId": "WON", "stage": "Сделка успешна", "amount": 5500.0},
+        {"id": 2, "title": " пробел", "amount": None, "tags": ["a", "b"], "note": 'say "hi"'},
+    ]
+    assert render_table(rows) == [
+        "id | title | stageId | stage | amount | tags | note",
+        '1 | "Поставка | монтаж" | WON | Сделка успешна | 5500 |  | ',
+        '2 | " пробел" |  |  |  | ["a","b"] | say "hi"',  # quotes matter only where a cell starts
+    ]
