@@ -15,7 +15,7 @@ from server.errors import VibeCodeError
 
 pytestmark = pytest.mark.anyio
 
-FAMILIES = ("catalog", "sale", "sites", "documents", "bookings", "bizproc", "comms", "lists")
+FAMILIES = ("products", "catalog", "sale", "sites", "documents", "bookings", "bizproc", "comms", "lists")
 ENTITIES = [name for ts in FAMILIES for name in CATALOG.toolsets[ts]]
 
 
@@ -162,3 +162,16 @@ async def test_a_key_without_the_sale_scope_is_denied_and_me_says_so() -> None:
         assert (await http.get("/v1/catalog-products", headers={"X-Api-Key": limited})).status_code == 200
         full = (await http.get("/v1/me", headers={"X-Api-Key": DEMO_API_KEY})).json()["data"]
         assert {"sale", "catalog", "landing", "bizproc", "telephony", "lists"} <= set(full["scopes"])
+
+
+async def test_crm_product_create_from_the_page_example_and_its_section_include() -> None:
+    """Products page: `POST /v1/products` with `{"name":"value","active":"true","price":1}` (the tool sends
+    the boolean); the product's section comes with include=section."""
+    r = rig(Portal(seed=42, scale=0.2), entities=["products", "product-sections"])
+    out = await r.dispatcher.call(
+        "products_create", {"fields": {"name": "value", "active": True, "price": 1}}, allowed()
+    )
+    row = r.portal.store.table("products").peek(out.structured["item"]["id"])
+    assert row is not None and row["price"] == 1 and row["createdAt"]
+    got = await r.dispatcher.call("products_get", {"id": 2, "include": ["section"], "response_format": "detailed"})
+    assert "Лицензии Битрикс24" in got.text

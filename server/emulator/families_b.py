@@ -435,10 +435,52 @@ LIST_ELEMENTS = Entity(
     batch_actions=(),
 )
 
+PRODUCTS = Entity(
+    name="products",
+    scope="crm",
+    operations=_WITH_FIELDS,
+    fields={
+        "id": _id(),
+        "name": _f("string", "Название", required=True),
+        "active": _f("boolean", "Активен"),
+        "price": _f("double", "Цена"),
+        "currency": _f("crm_currency", "Валюта", items=CURRENCY_ITEMS),
+        "sectionId": _f("integer", "Раздел"),
+        "catalogId": _f("integer", "Каталог"),
+        "measure": _f("integer", "Единица измерения"),
+        "description": _f("text", "Описание"),
+        "sort": _f("integer", "Сортировка"),
+        "xmlId": _f("string", "Внешний код"),
+        "createdAt": _ro("datetime", "Дата создания"),
+        "updatedAt": _ro("datetime", "Дата изменения"),
+    },
+    relations={"section": Relation("product-sections", "sectionId")},
+    aggregatable=("price", "currency", "sectionId", "active"),
+    batch_actions=(),
+)
+
+PRODUCT_SECTIONS = Entity(
+    name="product-sections",
+    scope="crm",
+    operations=_WITH_FIELDS,
+    fields={
+        "id": _id(),
+        "name": _f("string", "Название", required=True),
+        "catalogId": _f("integer", "Каталог"),
+        "sectionId": _f("integer", "Родительский раздел"),
+        "xmlId": _f("string", "Внешний код"),
+        "sort": _f("integer", "Сортировка"),
+    },
+    aggregatable=("sectionId", "catalogId"),
+    batch_actions=(),
+)
+
 ENTITIES: Mapping[str, Entity] = MappingProxyType(
     {
         e.name: e
         for e in (
+            PRODUCTS,
+            PRODUCT_SECTIONS,
             CATALOG_PRODUCTS,
             CATALOG_SECTIONS,
             CATALOG_PRICES,

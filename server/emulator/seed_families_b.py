@@ -225,7 +225,38 @@ def records(seed: int, now: float) -> dict[str, list[Record]]:
                 "stampsEnabled": bool(template["stamps"]),
             }  # fmt: skip
         )
+    crm_products: list[Record] = [
+        {
+            "id": p["id"],
+            "name": p["name"],
+            "active": p["active"],
+            "price": next(float(x["price"]) for x in prices if x["productId"] == p["id"] and x["catalogGroupId"] == 1),  # type: ignore[arg-type]
+            "currency": "RUB",
+            "sectionId": p["iblockSectionId"],
+            "catalogId": CATALOG_IBLOCK,
+            "measure": p["measure"],
+            "description": None,
+            "sort": 100 * i,
+            "xmlId": f"prod-{i}",
+            "createdAt": p["createdAt"],
+            "updatedAt": p["createdAt"],
+        }  # fmt: skip
+        for i, p in enumerate(products, 1)
+    ]
+    crm_sections: list[Record] = [
+        {
+            "id": x["id"],
+            "name": x["name"],
+            "catalogId": CATALOG_IBLOCK,
+            "sectionId": x["iblockSectionId"],
+            "xmlId": x["xmlId"],
+            "sort": x["sort"],
+        }  # fmt: skip
+        for x in sections
+    ]
     return {
+        "products": crm_products,
+        "product-sections": crm_sections,
         "catalog-sections": sections,
         "catalog-products": products,
         "catalog-prices": prices,
