@@ -51,8 +51,9 @@ aggregate counts and totals (money per currency) without listing records, refere
 (pipeline, stage, status, currency, department, workgroup) into ids, batch runs up to 50 calls in one
 request, entities shows what exists beyond the listed tools, me tells who the key belongs to.
 Filters: conditions are AND-ed; three syntaxes mix: {"amount": {"$gte": 1000}} with $gt $gte $lt $lte
-$ne $contains $in $nin; {">=amount": 1000} with prefixes >= > <= < ! != %; {"amount": {">=": 1000}}.
-A plain value means equals, an array means any of. Dates are ISO 8601.
+$ne $contains $in $nin; {">=amount": 1000} with prefixes >= > <= < ! %; {"amount": {">=": 1000}}.
+A plain value means equals, an array any of, null empty. Dates ISO 8601. list and search also take
+{"$or": [{...}, {...}]} for OR across fields.
 Results are cut to a token budget; narrow with select, filter and limit.
 Take ids from lookups (search, get, reference tools), never guess them. Before a bulk write,
 run it with dry_run=true and show the user what would change.
@@ -108,7 +109,7 @@ def to_mcp_tool(tool: ToolDef) -> types.Tool:
     a = tool.annotations
     return types.Tool(
         name=tool.name,
-        title=tool.title,
+        title=tool.title or None,
         description=tool.description,
         input_schema=tool.input_schema,
         output_schema=tool.output_schema,

@@ -15,13 +15,10 @@ STRING_TYPES = frozenset({"string", "text", "url", "crm_currency", "crm_status",
 NUMBER_TYPES = frozenset({"double", "money", "number", "float"})
 ID_TYPES = frozenset({"integer", "user", "employee", "crm_company", "crm_contact", "crm_lead", "crm_quote",
                       "crm_deal", "crm_category", "crm_entity", "crm", "iblock_section", "iblock_element"})  # fmt: skip
+# Phones, e-mails, sites: the documented write shape, said once in the description.
 MULTIFIELD = {
     "type": "array",
-    "items": {
-        "type": "object",
-        "properties": {"value": {"type": "string"}, "typeId": {"type": "string"}},
-        "required": ["value"],
-    },
+    "items": {"type": "object", "required": ["value"]},
     "description": "[{value, typeId: WORK|MOBILE|HOME|OTHER…}]",
 }
 ORDER_VALUES = ["asc", "desc"]
@@ -72,8 +69,8 @@ def _opaque(items: tuple[tuple[str, str], ...]) -> bool:
 def field_schema(field: FieldSpec, *, names: bool = True) -> dict[str, Any]:
     """The schema of `field` in a create/update body: its value type, arrays for multiple fields.
 
-    `names` adds the allowed values' names to the description (create does; update leaves them
-    to create's schema and the fields tool, to keep tools/list small).
+    `names` adds labels (user fields) and the allowed values' names to the description (create
+    does; update leaves them to create's schema, to keep tools/list small).
     """
     if field.type == "crm_multifield":
         schema = dict(MULTIFIELD)
@@ -84,12 +81,12 @@ def field_schema(field: FieldSpec, *, names: bool = True) -> dict[str, Any]:
         if field.multiple:
             schema = {"type": "array", "items": schema}
     notes = []
-    if field.label and (is_user_field(field.name) or (names and field.items and _opaque(field.items))):
+    if names and field.label and (is_user_field(field.name) or (field.items and _opaque(field.items))):
         notes.append(field.label)
     if names and field.items and _opaque(field.items) and any(label and label != ident for ident, label in field.items):
         notes.append(", ".join(f"{ident}={label}" for ident, label in field.items))
     if len(field.groups) > 1:
-        notes.append("a C{n}: stage belongs to pipeline n; send categoryId with it to move pipelines")
+        notes.append("C{n}: stages are pipeline n's; send its categoryId too")
     if field.hint:
         notes.append(field.hint)
     if notes:
@@ -115,9 +112,10 @@ def name_enum(fields: Mapping[str, FieldSpec]) -> list[str]:
 
 
 def order_schema(fields: Mapping[str, FieldSpec]) -> dict[str, Any]:
-    """{"field": "asc"|"desc"} with the entity's field names."""
+    """{"field": "asc"|"desc"} with the names of the entity's single-valued fields (the sortable ones)."""
+    sortable = [name for name, f in fields.items() if not f.multiple and f.type != "crm_multifield"]
     return {
         "type": "object",
-        "propertyNames": {"enum": name_enum(fields)},
+        "propertyNames": {"enum": sortable},
         "additionalProperties": {"enum": ORDER_VALUES},
     }

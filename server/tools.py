@@ -12,10 +12,7 @@ import difflib
 import functools
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError, best_match
+from typing import TYPE_CHECKING, Any
 
 from server import aggregate, calls, discovery, paging, reads, reference, specs, writes  # noqa: F401  (handlers register on import)
 from server.catalog import Catalog, EntitySpec, OperationSpec
@@ -27,6 +24,10 @@ from server.redact import clip
 from server.registry import Target, handler_for
 from server.safety import WritePolicy
 from server.schemas import name_enum, order_schema, writable_fields_schema
+
+if TYPE_CHECKING:  # jsonschema loads on the first tool call, not at start-up
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 Run = Callable[[Mapping[str, Any], CallContext], Awaitable[Output]]
 
@@ -48,7 +49,9 @@ def output_schema(op: str) -> dict[str, Any]:
     result = spec["results"][spec["operations"][op]]
     first, *rest = result["required"]
     props = {**copy.deepcopy(result["properties"]), "error": copy.deepcopy(spec["error"])}
-    dependent = {first: rest}
+    # A result carries every key it declares; requiring the summary with the first is what tells a
+    # result from an error object, at a fraction of the tokens of listing them all.
+    dependent = {first: ["summary"] if "summary" in rest else rest}
     dry = spec["dry_run"]
     if op in dry["operations"]:
         props.update(copy.deepcopy(dry["properties"]))
@@ -94,6 +97,8 @@ class ToolDef:
         compiled = self._compiled.get(version)
         if compiled is None:
             schema = self.live.build() if self.live is not None and version > 0 else self.input_schema
+            from jsonschema import Draft202012Validator
+
             compiled = (schema, Draft202012Validator(schema))
             self._compiled.clear()
             self._compiled[version] = compiled
@@ -112,6 +117,8 @@ class ToolDef:
         """
         args = dict(arguments or {})
         schema, validator = self._current()
+        from jsonschema.exceptions import best_match
+
         error = best_match(validator.iter_errors(args))
         if error is not None:
             raise self._explain(error, args, schema)
@@ -177,6 +184,8 @@ def input_schema(
                 if not meta.include:
                     continue
                 frag["items"] = {"enum": list(meta.include)}
+                if len(meta.include) <= frag.get("maxItems", 0):
+                    del frag["maxItems"]  # unique values of so short a list cannot exceed it
             elif name == "select":
                 frag["items"] = {"enum": name_enum(meta.fields)}
             elif name in ("order", "sort"):
@@ -185,6 +194,9 @@ def input_schema(
                 frag["description"] += either if spec.handler == "page" else ""
             elif name == "offset" and spec.name == "fields":
                 frag["description"] = "Fields to skip (the summary says where the next part starts)."
+            elif name == "fields" and spec.handler == "entity_batch":
+                # The values an update by filter sets: checked by the handler, listed once in _update.
+                frag["description"] = f"With filter, the values to set, as in {entity.tool_prefix}_update."
             elif name == "fields":
                 frag = {**writable_fields_schema(meta.fields, create=spec.name == "create"), **frag}
                 frag.pop("type", None)
@@ -204,7 +216,29 @@ def input_schema(
     schema: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
     if required:
         schema["required"] = required
-    return schema
+    compacted: dict[str, Any] = compact(schema)
+    return compacted
+
+
+JSON_TYPES: dict[type, str] = {str: "string", int: "integer", float: "number", bool: "boolean"}
+
+
+def compact(schema: Any) -> Any:
+    """`schema` without what it says twice: a `type` next to an `enum` whose values all have that type.
+
+    Every tool is listed to the model on every turn, so redundant keywords cost real tokens.
+    """
+    if isinstance(schema, list):
+        return [compact(s) for s in schema]
+    if not isinstance(schema, dict):
+        return schema
+    out = {k: compact(v) if k not in ("enum", "const", "default", "required") else v for k, v in schema.items()}
+    values = out.get("enum")
+    if isinstance(values, list) and values and isinstance(out.get("type"), str):
+        kinds = {JSON_TYPES.get(type(v)) for v in values}
+        if kinds == {out["type"]} or (out["type"] == "number" and kinds <= {"integer", "number"}):
+            del out["type"]
+    return out
 
 
 def bind(ops: Operations, target: Target) -> Run:
@@ -262,7 +296,7 @@ def build_tools(
             target = Target(name, spec, entity)
             tools[name] = ToolDef(
                 name=name,
-                title=f"{entity.title}: {op}",
+                title="",  # the name says it ("deals_search"); no title keeps tools/list small
                 description=describe(spec, entity),
                 input_schema=input_schema(catalog, spec, entity, ops.meta(entity)),
                 output_schema=output_schema(op),

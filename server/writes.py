@@ -12,9 +12,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import best_match
-
 from server import guard
 from server.catalog import EntitySpec
 from server.context import CallContext
@@ -142,13 +139,18 @@ def _short(value: Any) -> str:
     return "∅" if value in (None, "", []) else render_value(value)[:60]
 
 
-def _check_items(ops: Operations, entity: EntitySpec, action: str, items: Sequence[Mapping[str, Any]]) -> None:
+def _check_items(
+    ops: Operations, entity: EntitySpec, action: str, items: Sequence[Mapping[str, Any]], *, label: str = "items"
+) -> None:
     """Every item valid against the entity's field schema, else InvalidArguments naming the first bad ones."""
     fields_schema = writable_fields_schema(ops.meta(entity).fields, create=action == "create")
     if action == "update":
         fields_schema["properties"]["id"] = {"type": "integer", "minimum": 1}
         fields_schema["required"] = ["id"]
         fields_schema["minProperties"] = 2
+    from jsonschema import Draft202012Validator  # loaded on first use, like the tools' validators
+    from jsonschema.exceptions import best_match
+
     validator = Draft202012Validator(fields_schema)
     problems = []
     for index, item in enumerate(items):
@@ -157,12 +159,14 @@ def _check_items(ops: Operations, entity: EntitySpec, action: str, items: Sequen
         error = next((e for e in errors if e.validator == "required"), None) or best_match(errors)
         if error is not None:
             where = "/".join(str(p) for p in error.absolute_path)
-            problems.append(f"items/{index}{'/' + where if where else ''}: {error.message}")
+            place = label if label != "items" else f"items/{index}"
+            problems.append(f"{place}{'/' + where if where else ''}: {error.message}")
     if problems:
         shown = "; ".join(problems[:5]) + (f"; and {len(problems) - 5} more" if len(problems) > 5 else "")
+        what = f"{len(problems)} of {len(items)} items are" if label == "items" else f"{label} is"
         raise InvalidArguments(
-            f"{len(problems)} of {len(items)} items are invalid, nothing was sent: {shown}.",
-            hint=f"Fix those items; field names, types and allowed values: {entity.tool_prefix}_fields.",
+            f"{what} invalid, nothing was sent: {shown}.",
+            hint=f"Field names, types and allowed values are those of {entity.tool_prefix}_create's fields.",
         )
 
 
@@ -204,6 +208,8 @@ async def _by_filter(ops: Operations, target: Target, args: Mapping[str, Any]) -
             "An update by filter needs fields (the values to set); a delete takes none.",
             hint=f'Call {tool} with action="update", filter={{...}}, fields={{...}}.',
         )
+    if fields:
+        _check_items(ops, target.ent, "update", [{"id": 1, **fields}], label="fields")  # before any request
     ids = await ids_by_filter(ops, target, args["filter"])
     resolved = {k: v for k, v in args.items() if k not in ("filter", "fields")}
     if action == "delete":

@@ -152,7 +152,7 @@ CROSS_ENTITY: dict[str, dict[str, Any]] = {
 def test_every_tool_is_well_formed_for_every_client(name: str) -> None:
     tool = LISTED[name]
     assert re.fullmatch(r"[a-z][a-z0-9_]{0,63}", name)
-    assert tool["description"] and len(tool["description"]) < 1024 and tool["title"]
+    assert tool["description"] and len(tool["description"]) < 1024
     schema = tool["inputSchema"]
     assert schema["type"] == "object" and not {"anyOf", "oneOf", "allOf", "$ref"} & set(schema)
     Draft202012Validator.check_schema(schema)

