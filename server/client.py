@@ -32,6 +32,7 @@ from server.errors import (
     BadResponse,
     ConnectError,
     DeadlineExceeded,
+    InvalidArguments,
     OutcomeUnknown,
     ResponseTooLarge,
     VibeCodeError,
@@ -57,6 +58,8 @@ Transport = httpx.AsyncBaseTransport  # what callers may inject (the demo portal
 
 DEFAULT_CALL_TIMEOUT = 60.0
 DEFAULT_MAX_RESPONSE_BYTES = 32 * 1024 * 1024
+# Servers and proxies refuse longer URLs (commonly at 8–64 KiB); better a clear error than an unreachable API.
+MAX_QUERY_BYTES = 16 * 1024
 
 # Every exception class httpx defines, by what it says about a request (tests check none is missing):
 # not_sent - the request never left, a retry is safe even for a write; config - it never can leave
@@ -207,6 +210,13 @@ class VibeCodeClient:
         if read is None:
             read = is_read(method, path, json_body)
         query = encode_query(params) if isinstance(params, Mapping) else list(params or [])
+        size = sum(len(k) + len(v) + 2 for k, v in query)
+        if size > MAX_QUERY_BYTES:
+            raise InvalidArguments(
+                f"The query string would be about {size} bytes; at most {MAX_QUERY_BYTES} can travel in a URL.",
+                code="QUERY_TOO_LARGE",
+                hint="Use the search tool, which sends the filter in the request body, or split a long $in list.",
+            )
         until = deadline_at if deadline_at is not None else deadline.current()
         if until is None:
             until = self._clock() + self.call_timeout

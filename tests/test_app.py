@@ -327,3 +327,15 @@ async def test_the_budget_holds_for_the_whole_result_and_paging_loses_nothing(
                 break
             args = {"cursor": page["next_cursor"]}
     assert seen == wanted
+
+
+async def test_a_list_filter_too_long_for_a_url_is_refused_with_the_search_alternative() -> None:
+    """20,000 ids in a list filter would make a query string no server takes; search carries them in a body."""
+    transport = CountingTransport(EmulatorTransport(Portal(seed=3, scale=0.2)))
+    async with assemble(Settings(toolsets=("all",)), transport=transport) as built, Client(built.server) as c:
+        before = len(transport.requests)
+        res = await c.call_tool("deals_list", {"filter": {"id": list(range(1, 20001))}, "limit": 1})
+    assert res.is_error and res.structured_content is not None
+    err = res.structured_content["error"]
+    assert err["code"] == "QUERY_TOO_LARGE" and "search tool" in err["hint"]
+    assert len(transport.requests) == before  # nothing was sent
