@@ -14,8 +14,10 @@ import anyio
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from mcp.types import TextContent
 
 from server.__main__ import assemble
+from server.app import error_result
 from server.budget import result_tokens
 from server.errors import VibeCodeError
 from server.settings import Settings
@@ -147,3 +149,45 @@ def test_no_result_exceeds_its_budget_and_paging_loses_and_repeats_nothing(
     data: dict[str, Any], budget: int, fmt: str
 ) -> None:
     anyio.run(scenario, data, budget, fmt)
+
+
+@st.composite
+def oversized_calls(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    """Inputs an attacker or an unlucky model sends: huge $in lists, field names, values, cursors, selects."""
+    n = draw(st.integers(1000, 20000))
+    return draw(
+        st.sampled_from(
+            [
+                ("deals_search", {"filter": {"id": {"$in": list(range(1, n + 1))}}, "limit": 5}),
+                ("deals_list", {"filter": {"id": list(range(1, n + 1))}, "limit": 5}),
+                ("deals_search", {"filter": {"x" * (n * 50): 1}}),
+                ("deals_search", {"filter": {"title": {"$contains": "я" * n}}}),
+                ("deals_search", {"cursor": "z" + "A" * n}),
+                ("deals_get", {"id": 1, "select": ["f" * n]}),
+                ("deals_batch", {"action": "delete", "ids": list(range(1, min(n, 5000) + 1)), "dry_run": True}),
+            ]
+        )
+    )
+
+
+async def oversized_scenario(call: tuple[str, dict[str, Any]], budget: int) -> None:
+    tool, args = call
+    config = replace(Settings(), max_result_tokens=budget, entities=("deals",))
+    async with assemble(config) as built:
+        try:
+            out = await built.dispatcher.call(tool, args)
+        except VibeCodeError as exc:
+            assert exc.code != "INTERNAL_ERROR", (tool, exc.message[:200])
+            shown = error_result(exc)  # what reaches the client: clipped at the MCP boundary
+            text = "".join(c.text for c in shown.content if isinstance(c, TextContent))
+            assert result_tokens(shown.structured_content or {}, text) <= min(budget, 2000), tool
+        else:
+            within(out, budget)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(call=oversized_calls(), budget=st.integers(1000, 20000))
+def test_oversized_inputs_get_a_short_error_or_a_result_within_the_budget(
+    call: tuple[str, dict[str, Any]], budget: int
+) -> None:
+    anyio.run(oversized_scenario, call, budget)
