@@ -33,6 +33,14 @@ class CountingTransport(httpx.AsyncBaseTransport):
         return await self.inner.handle_async_request(request)
 
 
+async def ok(client: Client, name: str, args: dict[str, Any]) -> dict[str, Any]:
+    """A tool call that must succeed; its structured result."""
+    res = await client.call_tool(name, args)
+    assert not res.is_error, res.content
+    assert res.structured_content is not None
+    return res.structured_content
+
+
 @pytest.fixture
 def portal() -> Portal:
     return Portal(seed=42, scale=1.0)

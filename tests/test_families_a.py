@@ -8,7 +8,6 @@ import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from mcp import Client, types
@@ -18,7 +17,7 @@ from server.audit import AuditLog
 from server.catalog import load_catalog
 from server.emulator import EmulatorTransport, Portal
 from server.settings import Settings
-from tests.test_app import CountingTransport
+from tests.test_app import CountingTransport, ok
 
 pytestmark = pytest.mark.anyio
 NOW = 1_794_300_000.0  # a fixed portal clock: 2026-11-10T09:20:00Z, a Tuesday
@@ -45,13 +44,6 @@ async def built(transport: CountingTransport, tmp_path: Path) -> AsyncIterator[A
 async def client(built: Assembled) -> AsyncIterator[Client]:
     async with Client(built.server) as c:
         yield c
-
-
-async def ok(client: Client, name: str, args: dict[str, Any]) -> dict[str, Any]:
-    res = await client.call_tool(name, args)
-    assert not res.is_error, res.content
-    assert res.structured_content is not None
-    return res.structured_content
 
 
 def test_toolsets_hold_the_families_and_the_default_does_not() -> None:

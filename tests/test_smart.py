@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from mcp import Client
@@ -15,7 +14,7 @@ from server.audit import AuditLog
 from server.catalog import load_catalog
 from server.emulator import EmulatorTransport, Portal
 from server.settings import Settings
-from tests.test_app import CountingTransport
+from tests.test_app import CountingTransport, ok
 
 pytestmark = pytest.mark.anyio
 
@@ -36,13 +35,6 @@ async def built(transport: CountingTransport, tmp_path: Path) -> AsyncIterator[A
 async def client(built: Assembled) -> AsyncIterator[Client]:
     async with Client(built.server) as c:
         yield c
-
-
-async def ok(client: Client, name: str, args: dict[str, Any]) -> dict[str, Any]:
-    res = await client.call_tool(name, args)
-    assert not res.is_error, res.content
-    assert res.structured_content is not None
-    return res.structured_content
 
 
 def test_the_smart_toolset_is_not_in_the_default_one() -> None:

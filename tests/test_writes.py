@@ -14,7 +14,7 @@ from server.audit import AuditLog
 from server.context import CallContext
 from server.emulator import EmulatorTransport, Portal
 from server.settings import Settings
-from tests.test_app import CountingTransport
+from tests.test_app import CountingTransport, ok
 
 pytestmark = pytest.mark.anyio
 
@@ -37,13 +37,6 @@ async def client(request: pytest.FixtureRequest, built: Assembled) -> AsyncItera
     async with Client(built.server, mode=request.param) as c:
         await c.list_tools()
         yield c
-
-
-async def ok(client: Client, name: str, args: dict[str, Any]) -> dict[str, Any]:
-    res = await client.call_tool(name, args)
-    assert not res.is_error, res.content
-    assert res.structured_content is not None
-    return res.structured_content
 
 
 async def test_write_tools_carry_true_annotations(client: Client) -> None:
