@@ -35,7 +35,8 @@ async def current_records(
         return {}
     if "search" not in entity.operations and "get" not in entity.operations:
         return await listed_records(ops, entity, ids)
-    select = [f for f in dict.fromkeys(["id", entity.name_field, *fields, *STAMPS]) if f == "id" or f in entity.fields]
+    known = ops.meta(entity).fields  # live metadata: user fields are read too, not only the catalog's own
+    select = [f for f in dict.fromkeys(["id", entity.name_field, *fields, *STAMPS]) if f == "id" or f in known]
     base = base or f"/v1/{entity.name}"
     if "search" not in entity.operations:
         return await _records_by_id(ops, base, ids, select)

@@ -328,3 +328,15 @@ async def test_the_cross_entity_batch_tool_plans_and_asks_like_the_others(
     # Two /v1/batch requests reached the portal: each run's read of the current values; nothing else.
     assert recorder.requests.count(("POST", "/v1/batch")) == 2 and await exists(recorder, "deals", b)
     assert [r["result"] for r in audit(tmp_path)] == ["dry_run", "refused"]
+
+
+async def test_a_plan_reads_the_current_value_of_a_user_field(built: Assembled) -> None:
+    """The plan's "from" is the record's value, user fields included (they come from live metadata)."""
+    async with Client(built.server) as c:
+        [deal] = await first_ids(c, 1)
+        await c.call_tool("deals_update", {"id": deal, "fields": {"UF_CRM_SCORE": 12.5}})
+        dry = await c.call_tool("deals_update", {"id": deal, "fields": {"UF_CRM_SCORE": 40}, "dry_run": True})
+        same = await c.call_tool("deals_update", {"id": deal, "fields": {"UF_CRM_SCORE": 12.5}, "dry_run": True})
+    assert dry.structured_content is not None and same.structured_content is not None
+    assert dry.structured_content["plan"]["items"][0]["changes"] == {"UF_CRM_SCORE": {"from": 12.5, "to": 40}}
+    assert same.structured_content["plan"]["unchanged"] == [deal]
