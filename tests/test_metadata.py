@@ -172,3 +172,24 @@ async def test_an_unreachable_portal_falls_back_to_the_static_schema_and_says_so
             instructions = built.server.create_initialization_options().instructions or ""
     assert "Field metadata could not be fetched from the portal (UPSTREAM_UNREACHABLE" in instructions
     assert "using the static schema" in caplog.text
+
+
+async def test_a_stage_added_on_the_demo_portal_without_restart_is_accepted_by_filters_after_refresh() -> None:
+    """The demo portal's `/fields` follow `/v1/statuses`: a new stage is listed there at once, and the
+    server's filter validation takes it once its metadata is refreshed (the TTL has passed)."""
+    portal, clock = Portal(seed=3, scale=0.2), Clock()
+    stage = {"entityId": "DEAL_STAGE_1", "statusId": "C1:NEGOTIATION", "name": "Переговоры", "sort": 25}
+    search = {"filter": {"stageId": "C1:NEGOTIATION"}}
+    async with VibeCodeClient(DEMO_API_KEY, transport=EmulatorTransport(portal)) as client:
+        store = MetadataStore(client, [DEALS], ttl=300, clock=clock)
+        await store.load()
+        tools = build_tools(CATALOG, [DEALS], Operations(client, CursorCodec(b"s"), 6000, store))
+        dispatcher = Dispatcher(tools, metadata=store)
+        with pytest.raises(InvalidArguments, match="C1:NEGOTIATION"):
+            await dispatcher.call("deals_search", search)
+        await client.request("POST", "/v1/statuses", json_body=stage)
+        created = await client.request("POST", "/v1/deals", json_body={"title": "Тендер", "stageId": "C1:NEGOTIATION"})
+        clock.now += 301
+        out = await dispatcher.call("deals_search", search)
+    assert [row["id"] for row in out.structured["items"]] == [created.data["id"]]
+    assert ("C1:NEGOTIATION", "Переговоры") in store.get(DEALS).fields["stageId"].items

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from .errors import invalid_params
+from .errors import echo, invalid_params
 from .filters import compile_filter, parse_filter
 from .index import matching
 from .schema import Entity, Field
@@ -63,7 +63,7 @@ def _parse_specs(raw: object, entity: Entity) -> list[Spec]:
             raise invalid_params("Each aggregate item must be an object {field, function}")
         field, function = entity.field_name(item["field"]), item.get("function")
         if function not in FUNCTIONS:
-            raise invalid_params(f"Invalid aggregate function '{function}'. Supported: {', '.join(FUNCTIONS)}")
+            raise invalid_params(f"Invalid aggregate function '{echo(function)}'. Supported: {', '.join(FUNCTIONS)}")
         if function == "count":
             if field != "*" and field not in entity.fields:
                 raise _field_not_found(field, entity)
@@ -80,16 +80,19 @@ def _check_numeric(name: str, function: object, entity: Entity) -> None:
     if field.user_field:
         if field.type not in UF_NUMERIC_TYPES:
             raise invalid_params(
-                f"Field '{name}' has type '{field.type}'; {function} supports only UF types integer, double, money"
+                f"Field '{echo(name)}' has type '{field.type}'; {function} supports only UF types integer, double, "
+                "money"
             )
     elif field.type not in NUMERIC_TYPES and field.type != "money":
-        raise invalid_params(f"Field '{name}' is not numeric (type '{field.type}'); {function} needs a numeric field")
+        raise invalid_params(
+            f"Field '{echo(name)}' is not numeric (type '{field.type}'); {function} needs a numeric field"
+        )
 
 
 def _field_not_found(name: str, entity: Entity) -> Exception:
     numeric_uf = [n for n, f in entity.fields.items() if f.user_field and f.type in UF_NUMERIC_TYPES]
     available = ", ".join([*entity.aggregatable, *numeric_uf])
-    return invalid_params(f"Field '{name}' not found. Available numeric fields: {available}")
+    return invalid_params(f"Field '{echo(name)}' not found. Available numeric fields: {available}")
 
 
 def _parse_group_by(raw: object, entity: Entity) -> list[str]:
@@ -107,7 +110,7 @@ def _parse_group_by(raw: object, entity: Entity) -> list[str]:
             continue
         if name not in entity.aggregatable:
             raise invalid_params(
-                f"groupBy field '{name}' is not aggregatable on this entity. "
+                f"groupBy field '{echo(name)}' is not aggregatable on this entity. "
                 f"Available: {', '.join(entity.aggregatable)}."
             )
     return list(names)

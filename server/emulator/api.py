@@ -250,7 +250,7 @@ class Portal:
         return Response(204, {}, b"")
 
     async def _fields(self, request: Request, found: Match) -> Response:
-        return json_response(200, {"success": True, "data": describe_fields(_entity(found))})
+        return json_response(200, {"success": True, "data": describe_fields(self.ops.live(_entity(found)))})
 
     async def _aggregate(self, request: Request, found: Match) -> Response:
         entity = _entity(found)

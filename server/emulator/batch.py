@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TypeVar
 
-from .errors import ApiError, internal_error
+from .errors import ApiError, echo, internal_error
 from .ops import Operations, describe_fields
 from .schema import Entity
 from .store import Row, Table
@@ -170,12 +170,14 @@ def _validate_call(call_id: str, raw: object, entities: Mapping[str, Entity]) ->
     name, action = raw["entity"], raw["action"]
     entity = entities.get(name)
     if entity is None:
-        raise ApiError(400, "UNKNOWN_ENTITY", f'Unknown entity "{name}". Check GET /v1/guide for available entities.')
+        message = f'Unknown entity "{echo(name)}". Check GET /v1/guide for available entities.'
+        raise ApiError(400, "UNKNOWN_ENTITY", message)
     if action not in ACTIONS or action not in entity.operations:
-        raise ApiError(400, "ACTION_NOT_SUPPORTED", f'Action "{action}" is not supported for entity "{name}".')
+        message = f'Action "{echo(action)}" is not supported for entity "{echo(name)}".'
+        raise ApiError(400, "ACTION_NOT_SUPPORTED", message)
     entity_id = raw.get("entityId")
     if action in NEEDS_ENTITY_ID and (entity_id is None or entity_id == ""):
-        raise ApiError(400, "MISSING_ENTITY_ID", f'Action "{action}" requires entityId.')
+        raise ApiError(400, "MISSING_ENTITY_ID", f'Action "{echo(action)}" requires entityId.')
     params = raw.get("params") or {}
     if not isinstance(params, dict):
         raise ApiError(400, "INVALID_CALL", f"params must be an object, received {type_name(params)}")
@@ -213,7 +215,7 @@ def _execute(ops: Operations, call: Call, totals: dict[str, object], meta: dict[
         return ops.updated(entity, ops.update(entity, call.entity_id, params))
     if call.action == "delete":
         return ops.delete(entity, call.entity_id) or True
-    return describe_fields(entity)
+    return describe_fields(ops.live(entity))
 
 
 def entity_batch(ops: Operations, entities: Mapping[str, Entity], entity: Entity, body: object) -> dict[str, object]:
@@ -234,7 +236,7 @@ def entity_batch(ops: Operations, entities: Mapping[str, Entity], entity: Entity
         raise ApiError(
             400,
             "ACTION_NOT_SUPPORTED",
-            f'Action "{action}" is not supported by POST /v1/{entity.name}/batch. Available: {available}',
+            f'Action "{echo(action)}" is not supported by POST /v1/{entity.name}/batch. Available: {available}',
         )
     key = "ids" if action == "delete" and "ids" in body else "items"
     items = _array(body, key, MAX_ITEMS, key)

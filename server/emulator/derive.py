@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .errors import validation_error
-from .schema import DEAL_STAGES, STAGE_SEMANTICS, Entity, stage_category
+from .errors import echo, validation_error
+from .lists import Lists, known_stage, stage_of
+from .lists import first_stage as lists_first_stage
+from .schema import DEAL_STAGES, Entity
 
 DEAL_ENTITY_TYPE_ID = 2
 TASK_WAITING, TASK_COMPLETED, TASK_NORMAL_PRIORITY = 2, 5, 1
@@ -20,7 +22,11 @@ DEFAULT_DEAL_TYPE = "SALE"
 DEFAULT_LEAD_STATUS = "NEW"
 
 
-def first_stage(category_id: int) -> str:
+def first_stage(category_id: int, lists: Lists) -> str:
+    """The pipeline's first stage by sort, from the statuses (the built-in list if they hold none)."""
+    listed = lists_first_stage(lists, category_id)
+    if listed is not None:
+        return listed
     stages = DEAL_STAGES.get(category_id)
     return stages[0][0] if stages else f"C{category_id}:NEW"
 
@@ -68,11 +74,13 @@ def derive(
     before: Mapping[str, object] | None,
     given: Mapping[str, object],
     now: str,
+    lists: Lists,
 ) -> None:
-    """Keeps derived fields consistent after a write; `before` is None on create."""
+    """Keeps derived fields consistent after a write; `before` is None on create. A stage's pipeline
+    and semantics come from the statuses (`lists`), so stages added at runtime behave like built-in ones."""
     if entity.name == "deals":
-        _deal_pipeline(row, before, given)
-        _deal_closing(row, before, given, now)
+        _deal_pipeline(row, before, given, lists)
+        _deal_closing(row, before, given, now, lists)
     elif entity.name == "tasks":
         _task_closing(row, before, given, now)
     if "contactId" in given and "contactIds" in entity.fields:
@@ -82,39 +90,42 @@ def derive(
         row["contactIds"] = ([contact] if contact else []) + others
 
 
-def _deal_pipeline(row: dict[str, object], before: Mapping[str, object] | None, given: Mapping[str, object]) -> None:
+def _deal_pipeline(
+    row: dict[str, object], before: Mapping[str, object] | None, given: Mapping[str, object], lists: Lists
+) -> None:
     stage = given.get("stageId")
     category = given.get("categoryId")
     if isinstance(stage, str) and isinstance(category, int):
-        if stage_category(stage) != category:
-            raise validation_error(
-                [f"fields.stageId: Stage '{stage}' belongs to pipeline {stage_category(stage)}, not {category}"]
-            )
+        owner = stage_of(lists, stage).category
+        if owner != category:
+            message = f"fields.stageId: Stage '{echo(stage)}' belongs to pipeline {owner}, not {category}"
+            raise validation_error([message])
     elif isinstance(stage, str):
+        owner = stage_of(lists, stage).category
         current = before.get("categoryId") if before is not None else None
-        if isinstance(current, int) and stage_category(stage) != current:
+        if isinstance(current, int) and owner != current:
             raise validation_error(
                 [
-                    f"fields.stageId: Stage '{stage}' belongs to pipeline {stage_category(stage)}; the deal is in "
-                    f"pipeline {current}. Pass categoryId {stage_category(stage)} with it to move the deal"
+                    f"fields.stageId: Stage '{echo(stage)}' belongs to pipeline {owner}; the deal is in "
+                    f"pipeline {current}. Pass categoryId {owner} with it to move the deal"
                 ]
             )
-        row["categoryId"] = stage_category(stage)
+        row["categoryId"] = owner
     elif isinstance(category, int):
         if before is None or before.get("categoryId") != category:
-            row["stageId"] = first_stage(category)
+            row["stageId"] = first_stage(category, lists)
     elif before is None:
         row["categoryId"] = 0
-        row["stageId"] = first_stage(0)
+        row["stageId"] = first_stage(0, lists)
 
 
 def _deal_closing(
-    row: dict[str, object], before: Mapping[str, object] | None, given: Mapping[str, object], now: str
+    row: dict[str, object], before: Mapping[str, object] | None, given: Mapping[str, object], now: str, lists: Lists
 ) -> None:
     stage = row.get("stageId")
-    semantic = STAGE_SEMANTICS.get(stage) if isinstance(stage, str) else None
-    if semantic is None:
+    if not isinstance(stage, str) or not known_stage(lists, stage):
         return
+    semantic = stage_of(lists, stage).semantic
     row["stageSemanticId"] = semantic
     closed = semantic in ("S", "F")
     was_closed = bool(before.get("closed")) if before is not None else False

@@ -5,6 +5,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 SUPPORTED_OPERATORS_TEXT = "$gt, $gte, $lt, $lte, $ne, $contains, $in, $nin, >, >=, <, <=, !, %, !="
+ECHO_CHARS = 80  # one echoed input value (a field name, a value, a path)
+MAX_MESSAGE_CHARS = 2000  # a whole message or hint, whatever was echoed into it
+
+
+def echo(value: object, limit: int = ECHO_CHARS) -> str:
+    """Input quoted back in an error message, cut to `limit` characters with a note of the rest."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}…(+{len(text) - limit} chars)"
 
 
 class ApiError(Exception):
@@ -21,6 +31,9 @@ class ApiError(Exception):
         data: Mapping[str, object] | None = None,
         headers: Mapping[str, str] | None = None,
     ) -> None:
+        # The cap catches every echo site, including ones that quote input without `echo`.
+        message = echo(message, MAX_MESSAGE_CHARS)
+        hint = None if hint is None else echo(hint, MAX_MESSAGE_CHARS)
         super().__init__(f"{code}: {message}")
         self.status = status
         self.code = code
@@ -64,19 +77,19 @@ def not_found() -> ApiError:
 
 
 def route_not_found(method: str, path: str, *, hint: str | None = None) -> ApiError:
-    return ApiError(404, "ROUTE_NOT_FOUND", f"Route {method}:{path} not found", hint=hint)
+    return ApiError(404, "ROUTE_NOT_FOUND", f"Route {method}:{echo(path)} not found", hint=hint)
 
 
 def unknown_filter_field(name: str, available: list[str] | None = None) -> ApiError:
     hint = f"Available fields: {', '.join(available)}" if available else None
-    return ApiError(400, "INVALID_FILTER_FIELD", f"Unknown filter field '{name}'", hint=hint)
+    return ApiError(400, "INVALID_FILTER_FIELD", f"Unknown filter field '{echo(name)}'", hint=hint)
 
 
 def unknown_operator(op: str) -> ApiError:
     return ApiError(
         400,
         "INVALID_FILTER_OPERATOR",
-        f"Unknown filter operator: {op}. Supported: {SUPPORTED_OPERATORS_TEXT}",
+        f"Unknown filter operator: {echo(op)}. Supported: {SUPPORTED_OPERATORS_TEXT}",
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from .errors import ApiError
+from .errors import ApiError, echo
 from .schema import CURRENCY_ITEMS, Entity, Field, Legacy, Relation
 from .store import Store
 
@@ -511,6 +511,8 @@ def prepare(entity: Entity, row: dict[str, object], store: Store) -> None:
         code = row.get("code")
         if isinstance(code, str) and code in store.table(entity.name):
             raise ApiError(
-                400, "ERROR_ACTIVITY_ALREADY_INSTALLED", f"Activity or Robot with code '{code}' is already installed"
+                400,
+                "ERROR_ACTIVITY_ALREADY_INSTALLED",
+                f"Activity or Robot with code '{echo(code)}' is already installed",
             )
         row["id"] = code

@@ -11,7 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from .errors import ApiError
+from .errors import ApiError, echo
 from .schema import CURRENCY_ITEMS, Entity, Field, _items
 
 _ID = Field("integer", readonly=True, label="ID")
@@ -256,4 +256,4 @@ def type_row(rows: Iterable[Mapping[str, object]], raw: str | None) -> str:
     for row in rows:
         if str(row.get("entityTypeId")) == raw:
             return str(row["id"])
-    raise ApiError(404, "SMART_PROCESS_NOT_FOUND", f"Smart process with entityTypeId {raw} not found")
+    raise ApiError(404, "SMART_PROCESS_NOT_FOUND", f"Smart process with entityTypeId {echo(raw)} not found")

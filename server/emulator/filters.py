@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from .errors import invalid_filter, unknown_filter_field, unknown_operator
+from .errors import echo, invalid_filter, unknown_filter_field, unknown_operator
 from .schema import Entity, Field
 from .values import BadValue, Key, lenient_normalizer, strict_normalizer, type_name
 
@@ -75,7 +75,8 @@ def _operator_outermost(op_key: str, value: object, entity: Entity) -> list[Cond
     if op is None:
         raise unknown_operator(op_key)
     if not isinstance(value, dict):
-        raise invalid_filter(f"'{op_key}' at the top level needs an object of fields, received {type_name(value)}")
+        received = type_name(value)
+        raise invalid_filter(f"'{echo(op_key)}' at the top level needs an object of fields, received {received}")
     out = []
     for name, operand in value.items():
         out.append(_condition(_check_field(name, entity), op, operand))
@@ -98,11 +99,11 @@ def _condition(field: str, op: str, value: object) -> Condition:
         elif op == "ne":
             op = "nin"
         elif op not in LIST_OPS:
-            raise invalid_filter(f"Operator for field '{field}' expects a single value, received an array")
+            raise invalid_filter(f"Operator for field '{echo(field)}' expects a single value, received an array")
     elif op in LIST_OPS:
-        raise invalid_filter(f"Operator ${op} for field '{field}' expects an array, received {type_name(value)}")
+        raise invalid_filter(f"Operator ${op} for field '{echo(field)}' expects an array, received {type_name(value)}")
     if isinstance(value, dict):
-        raise invalid_filter(f"Invalid value for filter field '{field}': nested objects are not allowed here")
+        raise invalid_filter(f"Invalid value for filter field '{echo(field)}': nested objects are not allowed here")
     return Condition(field, op, value)
 
 
@@ -135,7 +136,7 @@ def operand(cond: Condition, field: Field) -> Key | None | list[Key | None]:
         try:
             return strict(value)
         except BadValue as exc:
-            raise invalid_filter(f"Invalid value for filter field '{cond.field}': {exc}") from None
+            raise invalid_filter(f"Invalid value for filter field '{echo(cond.field)}': {exc}") from None
 
     if isinstance(cond.value, list):
         return [read(v) for v in cond.value]
@@ -220,7 +221,7 @@ def query_filter(pairs: list[tuple[str, str]]) -> dict[str, object]:
     for name, value in pairs:
         path = _bracket_path(name)
         if path is None or not path:
-            raise invalid_filter(f"Malformed filter parameter '{name}'")
+            raise invalid_filter(f"Malformed filter parameter '{echo(name)}'")
         _put(root, path, value)
     _split_lists(root)
     return root
@@ -247,13 +248,13 @@ def _put(root: dict[str, object], path: list[str], value: str) -> None:
     for key in keys[:-1]:
         child = node.setdefault(key, {})
         if not isinstance(child, dict):
-            raise invalid_filter(f"Conflicting filter parameters for '{key}'")
+            raise invalid_filter(f"Conflicting filter parameters for '{echo(key)}'")
         node = child
     last = keys[-1]
     current = node.get(last)
     if append or current is not None:
         if isinstance(current, dict):
-            raise invalid_filter(f"Conflicting filter parameters for '{last}'")
+            raise invalid_filter(f"Conflicting filter parameters for '{echo(last)}'")
         items = current if isinstance(current, list) else ([] if current is None else [current])
         items.append(value)
         node[last] = items

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from .errors import ApiError
+from .errors import ApiError, echo
 from .schema import Entity
 from .store import RecordId, Row, Store, copy_row
 from .values import type_name
@@ -35,7 +35,7 @@ def parse_include(raw: object, entity: Entity) -> tuple[str, ...]:
             raise ApiError(
                 400,
                 "INVALID_INCLUDE",
-                f"Unknown include '{name}'. Available: {', '.join(entity.relations)}",
+                f"Unknown include '{echo(name)}'. Available: {', '.join(entity.relations)}",
             )
     return tuple(names)
 

@@ -5,15 +5,17 @@ The HTTP handlers and both batch endpoints call these with raw JSON-ish paramete
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from . import families_a, families_b, families_smart
 from .derive import apply_defaults, derive
-from .errors import ApiError, invalid_params, not_found, validation_error
+from .errors import ApiError, echo, invalid_params, not_found, validation_error
 from .filters import compile_filter, parse_filter
 from .include import attach, parse_include
 from .index import matching, ordered
+from .lists import Lists, build, live_entity
 from .query import MAX_LIMIT, page_params, parse_select, parse_sort, project
 from .schema import Entity, Field
 from .store import RecordId, Row, Store, copy_row
@@ -69,6 +71,23 @@ class Operations:
         self.store = store
         self.clock = clock
         self.owner_id = owner_id
+        self._lists: tuple[tuple[object, ...], Lists] | None = None
+
+    def lists(self) -> Lists:
+        """The store's reference lists, rebuilt only after one of their tables changed (a write
+        replaces a table's `scan()` list, so the lists seen last are the version key)."""
+        version = tuple(
+            self.store.tables[name].scan() if name in self.store.tables else None
+            for name in ("statuses", "deal-categories", "currencies")
+        ) + tuple(table.scan() for name, table in self.store.tables.items() if name.startswith("categories/"))
+        cached = self._lists
+        if cached is None or len(cached[0]) != len(version) or any(map(operator.is_not, cached[0], version)):
+            cached = self._lists = (version, build(self.store))
+        return cached[1]
+
+    def live(self, entity: Entity) -> Entity:
+        """`entity` with the allowed stages, statuses, pipelines and currencies the store holds now."""
+        return live_entity(self.lists(), entity)
 
     def list(
         self,
@@ -117,19 +136,19 @@ class Operations:
 
     def create(self, entity: Entity, body: object) -> dict[str, object]:
         table = self.store.table(entity.name)
-        values = check_write(entity, fields_of(body, entity), create=True)
+        values = check_write(self.live(entity), fields_of(body, entity), create=True)
         row: dict[str, object] = {name: _default(field) for name, field in entity.fields.items()}
         row.update(values)
         families_b.prepare(entity, row, self.store)
         _check_unique(entity, row, table.scan())
         if entity.id_kind != "int" and row["id"] in table:
-            raise ApiError(409, "ALREADY_EXISTS", f"Record with id '{row['id']}' already exists")
+            raise ApiError(409, "ALREADY_EXISTS", f"Record with id '{echo(row['id'])}' already exists")
         apply_defaults(entity, row, values, owner_id=self.owner_id, base_currency=self.base_currency())
         families_a.apply_defaults(entity, row, values, owner_id=self.owner_id)
         families_smart.apply_defaults(entity, row, values, owner_id=self.owner_id)
         families_a.link(entity, row, self.store)
         families_a.check_timeline(entity, row, None)
-        derive(entity, row, None, values, format_instant(self.clock()))
+        derive(entity, row, None, values, format_instant(self.clock()), self.lists())
         if entity.id_kind == "int":
             row["id"] = table.next_id()  # taken last, so a rejected create leaves the sequence alone
         self._stamp(entity, row, created=True)
@@ -144,7 +163,7 @@ class Operations:
             readonly = [name for name in given if name in entity.fields and entity.fields[name].readonly]
             if readonly:
                 raise ApiError(400, "READONLY_FIELD", f"Read-only fields cannot be updated: {', '.join(readonly)}")
-        values = check_write(entity, given, create=False)
+        values = check_write(self.live(entity), given, create=False)
         if "id" in values and values["id"] != key:
             raise validation_error(["fields.id: Cannot be changed"])
         current = table.peek(key)
@@ -153,7 +172,7 @@ class Operations:
         row = dict(current)
         row.update(values)
         families_a.check_timeline(entity, row, current)
-        derive(entity, row, current, values, format_instant(self.clock()))
+        derive(entity, row, current, values, format_instant(self.clock()), self.lists())
         self._stamp(entity, row, created=False)
         table.replace(key, row)
         return copy_row(row)

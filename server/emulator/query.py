@@ -6,7 +6,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
-from .errors import ApiError, invalid_params, unknown_filter_field
+from .errors import ApiError, echo, invalid_params, unknown_filter_field
 from .filters import query_filter
 from .schema import Entity
 from .values import Normalizer, type_name
@@ -52,7 +52,7 @@ def parse_sort(raw: object, entity: Entity) -> tuple[SortKey, ...]:
             raise ApiError(
                 400,
                 "UNKNOWN_SORT_FIELD",
-                f"Unknown sort field '{key.field}'",
+                f"Unknown sort field '{echo(key.field)}'",
                 hint=f"Available fields: {', '.join(entity.fields)}",
             )
     if not keys:
@@ -77,7 +77,7 @@ def _direction(name: str, value: object) -> bool:
     raise ApiError(
         400,
         "INVALID_SORT_DIRECTION",
-        f"Invalid sort direction for '{name}': {value!r}. Use asc, desc, 1 or -1",
+        f"Invalid sort direction for '{echo(name)}': {echo(repr(value))}. Use asc, desc, 1 or -1",
     )
 
 
@@ -128,7 +128,8 @@ def parse_select(raw: object, entity: Entity) -> tuple[str, ...] | None:
             continue
         name = entity.field_name(name)
         if name not in entity.fields:
-            raise invalid_params(f"Unknown select field '{name}'", hint=f"Available fields: {', '.join(entity.fields)}")
+            available = ", ".join(entity.fields)
+            raise invalid_params(f"Unknown select field '{echo(name)}'", hint=f"Available fields: {available}")
         if name not in chosen:
             chosen.append(name)
     return tuple(chosen)

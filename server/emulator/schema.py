@@ -266,11 +266,17 @@ def stage_entity_id(category_id: int) -> str:
     return "DEAL_STAGE" if category_id == 0 else f"DEAL_STAGE_{category_id}"
 
 
+_STAGE_PREFIX = re.compile(r"C([0-9]{1,9}):")
+
+
 def stage_category(stage_id: str) -> int:
-    """Pipeline id encoded in a stage id ("C1:WON" -> 1, "WON" -> 0)."""
-    if stage_id.startswith("C") and ":" in stage_id:
-        return int(stage_id[1 : stage_id.index(":")])
-    return 0
+    """Pipeline id encoded in a stage id ("C1:WON" -> 1, "WON" -> 0).
+
+    Only `C` + 1–9 ASCII digits + `:` is a pipeline prefix; anything else (`Cx:NEW`, `C:NEW`, a
+    22-digit number, non-ASCII digits) is a stage id of pipeline 0, which validation then refuses
+    unless the statuses list it."""
+    m = _STAGE_PREFIX.match(stage_id)
+    return int(m.group(1)) if m else 0
 
 
 STAGE_SEMANTICS: Mapping[str, str] = MappingProxyType(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
-from .errors import ApiError, validation_error
+from .errors import ApiError, echo, validation_error
 from .schema import Entity, Field
 from .values import NUMERIC_TYPES, BadValue, format_instant, parse_instant, plain_number, type_name
 
@@ -35,23 +35,23 @@ def check_write(entity: Entity, values: Mapping[str, object], *, create: bool) -
     for name, value in values.items():
         field = entity.fields.get(name)
         if field is None:
-            issues.append(f"fields.{name}: Unknown field")
+            issues.append(f"fields.{echo(name)}: Unknown field")
         elif field.readonly:
-            issues.append(f"fields.{name}: Field is read-only")
+            issues.append(f"fields.{echo(name)}: Field is read-only")
         elif value is None:
             if field.required:
-                issues.append(f"fields.{name}: Expected {_expected(field)}, received null")
+                issues.append(f"fields.{echo(name)}: Expected {_expected(field)}, received null")
             else:
                 out[name] = [] if field.multiple else None
         else:
             try:
                 out[name] = coerce(field, value)
             except BadValue as exc:
-                issues.append(f"fields.{name}: {exc}")
+                issues.append(f"fields.{echo(name)}: {exc}")
     if create:
         for name, field in entity.fields.items():
             if field.required and name not in values:
-                issues.append(f"fields.{name}: Required")
+                issues.append(f"fields.{echo(name)}: Required")
     if issues:
         # Zod reports in schema order: "fields.title: Required; fields.stageId: Expected string, ..." (L1285).
         order = {name: index for index, name in enumerate(entity.fields)}
@@ -97,7 +97,7 @@ def _scalar(field: Field, value: object) -> object:
         try:
             result = format_instant(parse_instant(value))
         except BadValue:
-            raise BadValue(f"Invalid {kind}, expected ISO 8601, received '{value}'") from None
+            raise BadValue(f"Invalid {kind}, expected ISO 8601, received '{echo(value)}'") from None
     elif kind == "enumeration":
         # Records hold the value's numeric id, as live captures show (`[493]`); "45" is read as 45.
         if isinstance(value, str) and value.isascii() and value.isdigit():
@@ -126,7 +126,7 @@ def _money(value: object) -> str | float:
     if isinstance(value, str) and MONEY.match(value):
         _bounded(float(value.split("|", 1)[0]), MAX_NUMBER)
         return value if "|" in value else f"{value}|{DEFAULT_CURRENCY}"
-    raise BadValue(f"Expected number or 'amount|CURRENCY' string, received '{value}'")
+    raise BadValue(f"Expected number or 'amount|CURRENCY' string, received '{echo(value)}'")
 
 
 def _bounded(value: float, limit: float) -> float:
@@ -139,7 +139,7 @@ def _check_item(field: Field, value: object) -> None:
     allowed = [item_id for item_id, _ in field.items]
     if str(value) not in allowed:
         options = " | ".join(f"'{a}'" for a in allowed)
-        raise BadValue(f"Invalid enum value. Expected {options}, received '{value}'")
+        raise BadValue(f"Invalid enum value. Expected {echo(options, 400)}, received '{echo(value)}'")
 
 
 def _multifield(item: object) -> dict[str, object]:

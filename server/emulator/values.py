@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
+from .errors import echo
 from .schema import Field
 
 NUMERIC_TYPES = frozenset({"integer", "double", "user", "crm_category", "crm_company", "crm_contact", "crm_lead"})
@@ -29,7 +30,7 @@ def parse_instant(text: str) -> float:
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
-        raise BadValue(f"expected ISO 8601 date, received '{text}'") from None
+        raise BadValue(f"expected ISO 8601 date, received '{echo(text)}'") from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     epoch = moment.timestamp()
@@ -37,7 +38,7 @@ def parse_instant(text: str) -> float:
         # Years 1 and 9999 with an offset parse but fall outside what UTC (and format_instant) can hold.
         format_instant(epoch)
     except OverflowError:
-        raise BadValue(f"date out of range (years 0001–9999 in UTC), received '{text}'") from None
+        raise BadValue(f"date out of range (years 0001–9999 in UTC), received '{echo(text)}'") from None
     return epoch
 
 
@@ -58,7 +59,7 @@ def _number(value: object) -> float:
         try:
             number = float(text)
         except ValueError:
-            raise BadValue(f"expected number, received '{value}'") from None
+            raise BadValue(f"expected number, received '{echo(value)}'") from None
         return int(number) if number.is_integer() and "." not in text else number
     raise BadValue(f"expected number, received {type_name(value)}")
 
@@ -71,7 +72,7 @@ def _boolean(value: object) -> bool:
         return True
     if text in FALSE_STRINGS:
         return False
-    raise BadValue(f"expected boolean, received '{value}'")
+    raise BadValue(f"expected boolean, received '{echo(value)}'")
 
 
 def _instant(value: object) -> float:
