@@ -36,6 +36,7 @@ from server.errors import (
     OutcomeUnknown,
     ResponseTooLarge,
     VibeCodeError,
+    WaitTooLong,
 )
 from server.ratelimit import RateLimiter
 from server.retry import MIN_ATTEMPT_SECONDS, RetryPolicy
@@ -225,10 +226,15 @@ class VibeCodeClient:
             remaining = until - self._clock()
             if remaining <= MIN_ATTEMPT_SECONDS:
                 raise self._out_of_time(method, path, read)
-            if self.limiter is not None:
-                await self.limiter.acquire(method, path, json_body, max_wait=remaining - MIN_ATTEMPT_SECONDS)
             try:
-                return await self._attempt_within(until, method, path, query, json_body, read, expect)
+                if self.limiter is None:
+                    return await self._attempt_within(until, method, path, query, json_body, read, expect)
+                # The booking is held until the answer is in: the portal counts the request somewhere
+                # in between, and only the answer tells us that moment has passed.
+                async with self.limiter.turn(method, path, json_body, max_wait=remaining - MIN_ATTEMPT_SECONDS):
+                    return await self._attempt_within(until, method, path, query, json_body, read, expect)
+            except WaitTooLong:
+                raise  # nothing was sent; the caller learns when to retry
             except VibeCodeError as exc:
                 decision = self.retry.decide(exc, read=read, attempt=attempt, remaining=until - self._clock())
                 if decision.give_up:

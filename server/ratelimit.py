@@ -1,8 +1,8 @@
 """A cost-aware limiter shared by every upstream call: the portal and key budgets as sliding windows.
 
 Callers queue first come, first served. The one at the head books its cost in every window the
-moment it fits, stamped with the time it really leaves (a late wake-up never squeezes two requests
-into one upstream window), and hands the head to the next. A caller learns its likely wait when it
+moment it fits and hands the head to the next; the booking stays in flight until the answer is in
+and is stamped then (see server.ratelimit_store for why). A caller learns its likely wait when it
 joins: one past its deadline fails at once with the time to retry, and no wait ever outlasts it.
 Windows live behind `Storage`: in this process by default, in Redis when replicas share a budget.
 """
@@ -12,97 +12,22 @@ from __future__ import annotations
 import math
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, Protocol
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
+from typing import Any
 
 import anyio
 
 from server import specs
 from server.errors import WaitTooLong
+from server.ratelimit_store import Booking, Clock, MemoryStorage, Storage, Window, earliest_fit
 
-Clock = Callable[[], float]
+__all__ = ["Booking", "CostTable", "MemoryStorage", "RateLimiter", "Storage", "Window", "earliest_fit"]
+
 Sleep = Callable[[float], Awaitable[None]]
-
-
-@dataclass(frozen=True)
-class Window:
-    """At most `limit` units inside any `span` seconds."""
-
-    name: str
-    limit: float
-    span: float
-
-
-@dataclass(frozen=True)
-class Booking:
-    """A storage's answer: `granted` with the seconds to wait, or refused with the seconds until it would fit."""
-
-    granted: bool
-    wait: float
-
-
-class Storage(Protocol):
-    """Where the windows live; `reserve` must be atomic across everyone sharing the storage."""
-
-    async def reserve(
-        self, windows: Sequence[Window], costs: Sequence[float], max_wait: float | None, *, book: bool = True
-    ) -> Booking:
-        """Book `costs[i]` in `windows[i]` at the earliest time all fit, unless that is beyond `max_wait`
-        (with `book=False` only tell the wait)."""
-        ...
-
-    async def hold(self, name: str, seconds: float) -> None:
-        """Start no booking in window `name` before `seconds` from now."""
-        ...
-
-    async def aclose(self) -> None: ...
-
-
-def earliest_fit(entries: Sequence[tuple[float, float]], start: float, window: Window, cost: float) -> float:
-    """The first time ≥ start at which `cost` more units fit in `window`, given bookings (all ≤ start) in time order."""
-    cost = min(cost, window.limit)  # a request dearer than the whole window runs alone in it
-    live = [(t, units) for t, units in entries if t > start - window.span]
-    load = sum(units for _, units in live)
-    if load + cost <= window.limit:
-        return start
-    for t, units in live:
-        load -= units
-        if load + cost <= window.limit:
-            return t + window.span
-    return start  # unreachable: with every booking gone the load is 0
-
-
-class MemoryStorage:
-    """Windows of one process: a list of (time, units) bookings per window name."""
-
-    def __init__(self, clock: Clock = time.monotonic) -> None:
-        self.clock = clock
-        self._entries: dict[str, deque[tuple[float, float]]] = {}
-        self._holds: dict[str, float] = {}
-
-    async def reserve(
-        self, windows: Sequence[Window], costs: Sequence[float], max_wait: float | None, *, book: bool = True
-    ) -> Booking:
-        now = self.clock()
-        start = now
-        for w in windows:
-            entries = self._entries.setdefault(w.name, deque())
-            while entries and entries[0][0] <= now - w.span:
-                entries.popleft()
-            start = max(start, entries[-1][0] if entries else now, self._holds.get(w.name, now))
-        at = max(earliest_fit(self._entries[w.name], start, w, c) for w, c in zip(windows, costs, strict=True))
-        if not book or (max_wait is not None and at - now > max_wait):
-            return Booking(False, at - now)
-        for w, c in zip(windows, costs, strict=True):
-            self._entries[w.name].append((at, min(c, w.limit)))
-        return Booking(True, at - now)
-
-    async def hold(self, name: str, seconds: float) -> None:
-        self._holds[name] = max(self._holds.get(name, 0.0), self.clock() + seconds)
-
-    async def aclose(self) -> None:
-        return None
+# Releasing a booking must not hang a finished call on a sick store; a booking not released in
+# this time stays in flight until the store's lease on it ends.
+RELEASE_SECONDS = 2.0
 
 
 class CostTable:
@@ -163,12 +88,29 @@ class RateLimiter:
     def windows(self) -> list[Window]:
         return [Window(name, self.limits[name], self.spans[name] + self.margin) for name in ("portal", "key")]
 
-    async def acquire(self, method: str, path: str, body: Any = None, *, max_wait: float | None = None) -> float:
-        """Wait for this request's turn; returns the seconds waited.
+    @asynccontextmanager
+    async def turn(
+        self, method: str, path: str, body: Any = None, *, max_wait: float | None = None
+    ) -> AsyncIterator[float]:
+        """Wait for this request's turn and hold its booking while the block sends it and reads the
+        answer; yields the seconds waited. The booking is stamped when the block ends.
 
         Raises:
             WaitTooLong: the turn would come later than `max_wait` seconds from now; nothing was booked.
         """
+        waited, token = await self._book(method, path, body, max_wait)
+        try:
+            yield waited
+        finally:
+            with anyio.move_on_after(RELEASE_SECONDS, shield=True):
+                await self.storage.release(token)
+
+    async def acquire(self, method: str, path: str, body: Any = None, *, max_wait: float | None = None) -> float:
+        """`turn` for a request answered the moment it leaves; returns the seconds waited."""
+        async with self.turn(method, path, body, max_wait=max_wait) as waited:
+            return waited
+
+    async def _book(self, method: str, path: str, body: Any, max_wait: float | None) -> tuple[float, str]:
         units = self.costs.cost(method, path, body)
         ticket = _Ticket(units)
         self._queue.append(ticket)
@@ -186,10 +128,10 @@ class RateLimiter:
                     if left is not None and not ticket.turn.is_set():
                         raise _too_long(await self._estimate(), 0.0)
                     continue
-                booking = await self.storage.reserve(self.windows(), [units, 1.0], 0.0)
+                booking = await self.storage.reserve(self.windows(), [units, 1.0])
                 if booking.granted:
                     self._settle()
-                    return self.clock() - began
+                    return self.clock() - began, booking.token
                 if left is not None and booking.wait > left:
                     raise _too_long(booking.wait, max(0.0, left))
                 await self.sleep(booking.wait)
@@ -204,7 +146,7 @@ class RateLimiter:
         windows = self.windows()
         totals = [sum(t.units for t in self._queue), float(len(self._queue))]
         first = await self.storage.reserve(
-            windows, [min(total, w.limit) for w, total in zip(windows, totals, strict=True)], None, book=False
+            windows, [min(total, w.limit) for w, total in zip(windows, totals, strict=True)], book=False
         )
         more = max((math.ceil(total / w.limit) - 1) * w.span for w, total in zip(windows, totals, strict=True))
         return first.wait + max(0.0, more)
