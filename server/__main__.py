@@ -76,7 +76,8 @@ async def assemble(settings: Settings, transport: Transport | None = None) -> As
     async with client:
         meta_spec = specs.load("metadata.json")
         metadata = MetadataStore(client, entities, ttl=float(meta_spec["ttl_seconds"]))
-        await metadata.load(timeout=float(meta_spec["start_timeout_seconds"]))
+        # No retries at start-up: an unreachable portal means the static catalog at once, not in seconds.
+        await metadata.load(timeout=float(meta_spec["start_timeout_seconds"]), retries=False)
         ops = Operations(
             client, CursorCodec(secret), settings.max_result_tokens, metadata, rate_limit=settings.rate_limit
         )

@@ -195,12 +195,14 @@ class VibeCodeClient:
         read: bool | None = None,
         expect: str | None = None,
         deadline_at: float | None = None,
+        retries: bool = True,
     ) -> ApiResponse:
         """Send one call and return its envelope.
 
         `read` marks a call safe to repeat (default: GET, POST …/search|aggregate|fields, read-only
         batches); `expect` is the shape `data` must have (default from the route); `deadline_at` a
-        monotonic time (default: the current tool call's, else `call_timeout` from now).
+        monotonic time (default: the current tool call's, else `call_timeout` from now);
+        `retries=False` reports the first failure at once (for start-up, which has a fallback).
 
         Raises:
             ApiError: the upstream answered with an error envelope.
@@ -236,6 +238,8 @@ class VibeCodeClient:
             except WaitTooLong:
                 raise  # nothing was sent; the caller learns when to retry
             except VibeCodeError as exc:
+                if not retries:
+                    raise self._final(exc, method, path, read, None) from exc
                 decision = self.retry.decide(exc, read=read, attempt=attempt, remaining=until - self._clock())
                 if decision.give_up:
                     raise self._final(exc, method, path, read, decision.retry_after) from exc

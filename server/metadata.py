@@ -124,6 +124,7 @@ class MetadataStore:
     requests: int = 0  # upstream requests spent on metadata (for tests and benchmarks)
     _cache: dict[str, EntityMeta] = field(default_factory=dict)
     _fetched_at: float | None = None
+    _retries: bool = True  # whether the fetch under way retries failed requests
     _lock: anyio.Lock = field(default_factory=anyio.Lock)
 
     def get(self, entity: EntitySpec) -> EntityMeta:
@@ -134,10 +135,15 @@ class MetadataStore:
     def stale(self) -> bool:
         return self._fetched_at is None or self.clock() - self._fetched_at >= self.ttl
 
-    async def load(self, timeout: float | None = None) -> None:
-        """Fetch everything now; on failure (or after `timeout` s) keep what is cached and log why."""
+    async def load(self, timeout: float | None = None, *, retries: bool = True) -> None:
+        """Fetch everything now; on failure (or after `timeout` s) keep what is cached and log why.
+
+        `retries=False` takes the first failure as the answer: at start-up the static schema stands in
+        at once rather than after the retries a tool call would make.
+        """
         async with self._lock:
             reason = None
+            self._retries = retries
             with anyio.move_on_after(timeout) as scope:
                 try:
                     fetched = await self._fetch()
@@ -168,7 +174,8 @@ class MetadataStore:
         errors: dict[str, Any] = {}
         for start in range(0, len(calls), MAX_CALLS):
             self.requests += 1
-            resp = await self.client.request("POST", "/v1/batch", json_body={"calls": calls[start : start + MAX_CALLS]})
+            chunk = {"calls": calls[start : start + MAX_CALLS]}
+            resp = await self.client.request("POST", "/v1/batch", json_body=chunk, retries=self._retries)
             data = resp.data if isinstance(resp.data, Mapping) else {}
             results.update(data.get("results") or {})
             errors.update(data.get("errors") or {})

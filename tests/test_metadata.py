@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -13,10 +14,11 @@ import pytest
 from server.__main__ import assemble
 from server.catalog import FieldSpec, load_catalog
 from server.client import VibeCodeClient
+from server.context import CallContext
 from server.cursor import CursorCodec
 from server.dispatch import Dispatcher
 from server.emulator import DEMO_API_KEY, EmulatorTransport, Portal
-from server.errors import InvalidArguments
+from server.errors import InvalidArguments, VibeCodeError
 from server.metadata import MetadataStore, field_spec, parse_fields
 from server.operations import Operations
 from server.settings import Settings
@@ -158,18 +160,31 @@ async def test_a_stage_added_on_the_portal_is_accepted_after_the_ttl_without_a_r
 
 
 class Unreachable(httpx.AsyncBaseTransport):
+    def __init__(self) -> None:
+        self.attempts: list[str] = []
+
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.attempts.append(request.url.path)
         raise httpx.ConnectError("refused", request=request)
 
 
-async def test_an_unreachable_portal_falls_back_to_the_static_schema_and_says_so(
+async def test_an_unreachable_portal_falls_back_to_the_static_schema_at_once_and_says_so(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
+    unreachable = Unreachable()
+    started = time.monotonic()
     with caplog.at_level(logging.WARNING):
-        async with assemble(Settings(), transport=Unreachable()) as built:
+        async with assemble(Settings(), transport=unreachable) as built:
+            up = time.monotonic() - started
             tool = built.tools["deals_create"]
             assert set(tool.input_schema["properties"]["fields"]["properties"]) <= set(DEALS.fields)
             instructions = built.server.create_initialization_options().instructions or ""
+            # Start-up asked once and did not retry (retries would take 3.5 s); a tool call still retries.
+            assert unreachable.attempts == ["/v1/batch"] and up <= 1.0
+            with pytest.raises(VibeCodeError) as exc:
+                await built.dispatcher.call("deals_get", {"id": 1}, CallContext(deadline=time.monotonic() + 1.2))
+            assert exc.value.code == "UPSTREAM_UNREACHABLE"
+            assert unreachable.attempts[1:] == ["/v1/deals/1", "/v1/deals/1"]  # tried, waited 0.5 s, tried again
     assert "Field metadata could not be fetched from the portal (UPSTREAM_UNREACHABLE" in instructions
     assert "using the static schema" in caplog.text
 
