@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from server import specs
+from server.costs import CostTable
 from server.errors import ConfigError
 
 
@@ -63,26 +65,23 @@ class EntitySpec:
 
 @dataclass(frozen=True)
 class OperationSpec:
-    """How an operation maps onto REST, its annotations, cost and argument names."""
+    """How an operation maps onto REST, its annotations and argument names (its cost: `units`)."""
 
     name: str
     method: str
     path: str
-    cost: int
     annotations: Mapping[str, bool]
     description: str
     arguments: tuple[str, ...]
     required: tuple[str, ...]
     with_summary: bool = False  # append the entity's summary to the tool description
-    items_per_unit: int = 0  # bulk operations: one cost unit per this many items (0: flat cost)
     title: str = ""  # a cross-entity tool's title (entity tools are titled "{Entity}: {operation}")
     handler: str = ""  # the operation kind: which registered handler runs it (server.registry)
+    costs: CostTable = field(default_factory=CostTable, repr=False, compare=False)  # the limiter's own table
 
     def units(self, items: int = 0) -> int:
-        """Rate-limit units of one call carrying `items` items (flat `cost` for ordinary calls)."""
-        if not self.items_per_unit:
-            return self.cost
-        return max(self.cost, -(-items // self.items_per_unit))
+        """Rate-limit units of sending `items` items (0: one ordinary call), as the limiter books them."""
+        return math.ceil(self.costs.total(self.method, self.path, items))
 
 
 @dataclass(frozen=True)
@@ -147,17 +146,20 @@ def _field(name: str, raw: Mapping[str, Any]) -> FieldSpec:
 def _operation(name: str, o: Mapping[str, Any]) -> OperationSpec:
     if not o.get("handler"):
         raise ConfigError(f"tool_specs/operations.json: operation {name!r} names no handler.")
+    if "cost" in o or "items_per_unit" in o:
+        raise ConfigError(
+            f"tool_specs/operations.json: operation {name!r} gives a cost; costs live in tool_specs/rate_limits.json "
+            "only (the limiter books by method and path), so remove it there."
+        )
     return OperationSpec(
         name=name,
         method=o["method"],
         path=o["path"],
-        cost=int(o["cost"]),
         annotations=o["annotations"],
         description=o["description"],
         arguments=tuple(o["arguments"]),
         required=tuple(o["required"]),
         with_summary=bool(o.get("with_summary", False)),
-        items_per_unit=int(o.get("items_per_unit", 0)),
         title=str(o.get("title", "")),
         handler=str(o["handler"]),
     )

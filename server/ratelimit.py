@@ -19,6 +19,7 @@ from typing import Any
 import anyio
 
 from server import specs
+from server.costs import CostTable
 from server.errors import WaitTooLong
 from server.ratelimit_store import Booking, Clock, MemoryStorage, Storage, Window, earliest_fit
 
@@ -28,31 +29,6 @@ Sleep = Callable[[float], Awaitable[None]]
 # Releasing a booking must not hang a finished call on a sick store; a booking not released in
 # this time stays in flight until the store's lease on it ends.
 RELEASE_SECONDS = 2.0
-
-
-class CostTable:
-    """Request costs in portal units, from tool_specs/rate_limits.json."""
-
-    def __init__(self, spec: Mapping[str, Any] | None = None) -> None:
-        spec = spec if spec is not None else specs.load("rate_limits.json")
-        self.default = float(spec["default_cost"])
-        self.rules: list[Mapping[str, Any]] = list(spec["costs"])
-
-    def cost(self, method: str, path: str, body: Any = None) -> float:
-        segments = path.strip("/").split("/")
-        for rule in self.rules:
-            pattern = rule["path"].strip("/").split("/")
-            if rule["method"] != method.upper() or len(pattern) != len(segments):
-                continue
-            if not all(p == s or p.startswith("{") for p, s in zip(pattern, segments, strict=True)):
-                continue
-            if "units" in rule:
-                return float(rule["units"])
-            items = next((body[k] for k in rule["item_keys"] if isinstance(body, Mapping) and k in body), None)
-            count = len(items) if isinstance(items, list) else 1
-            units = math.ceil(count / rule["units_per_items"])
-            return float(max(rule["min_units"], min(units, rule["max_units"])))
-        return self.default
 
 
 class RateLimiter:

@@ -52,7 +52,7 @@ def test_an_operation_kind_without_a_handler_fails_at_start() -> None:
 def test_an_operation_spec_without_a_handler_fails_at_load() -> None:
     from server.catalog import _operation
 
-    raw = {"method": "GET", "path": "/v1/x", "cost": 1, "annotations": {}, "description": "d"}
+    raw = {"method": "GET", "path": "/v1/x", "annotations": {}, "description": "d"}
     with pytest.raises(ConfigError, match="names no handler"):
         _operation("x", {**raw, "arguments": [], "required": []})
 

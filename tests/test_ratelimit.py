@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import json
 import random
+import shutil
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import anyio
 import pytest
 
+from server import specs
+from server.catalog import load_catalog
 from server.emulator.limits import Window as PortalWindow
-from server.errors import WaitTooLong
+from server.errors import ConfigError, WaitTooLong
 from server.ratelimit import CostTable, MemoryStorage, RateLimiter
 
 pytestmark = pytest.mark.anyio
@@ -250,7 +255,40 @@ async def test_limits_adapt_to_v1_me_and_to_rate_limit_headers() -> None:
         ("POST", "/v1/deals/batch", {"action": "delete", "ids": list(range(500))}, 10),
         ("POST", "/v1/deals/batch", {"action": "update", "items": [{}] * 900}, 10),
         ("POST", "/v1/deals/batch", {"action": "list", "calls": []}, 1),
+        ("POST", "/v1/items/128/batch", {"action": "create", "items": [{}] * 500}, 10),
+        ("POST", "/v1/tasks/5/comments/batch", {"action": "create", "items": [{}] * 50}, 1),
     ],
 )
 def test_costs_come_from_tool_specs(method: str, path: str, body: object, units: int) -> None:
     assert CostTable().cost(method, path, body) == units
+
+
+def test_costs_have_one_source_a_change_there_reaches_the_limiter_and_write_plans(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for file in specs.spec_dir().iterdir():
+        shutil.copy(file, tmp_path / file.name)
+    spec = json.loads((tmp_path / "rate_limits.json").read_text())
+    rule = next(r for r in spec["costs"] if r["path"] == "/v1/{entity}/batch")
+    rule["units_per_items"], rule["max_units"] = 25, 20  # one unit per 25 items, 500 items per request
+    (tmp_path / "rate_limits.json").write_text(json.dumps(spec))
+    monkeypatch.setattr(specs, "spec_dir", lambda: tmp_path)
+    specs.load.cache_clear()
+    try:
+        body = {"action": "update", "items": [{}] * 100}
+        assert RateLimiter().costs.cost("POST", "/v1/deals/batch", body) == 4
+        batch = load_catalog().operations["batch"]
+        assert batch.units(100) == 4 and batch.units(1200) == 48  # 500 + 500 + 200 items: 20 + 20 + 8
+        assert load_catalog().operations["update"].units(1) == 1
+    finally:
+        monkeypatch.undo()
+        specs.load.cache_clear()
+    assert load_catalog().operations["batch"].units(100) == 2  # the shipped table again
+
+
+def test_operations_json_may_not_carry_a_cost_of_its_own() -> None:
+    from server.catalog import _operation
+
+    raw = {"method": "GET", "path": "/v1/x", "annotations": {}, "description": "d", "handler": "page"}
+    with pytest.raises(ConfigError, match="costs live in tool_specs/rate_limits.json"):
+        _operation("x", {**raw, "cost": 2, "arguments": [], "required": []})
