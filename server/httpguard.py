@@ -81,7 +81,11 @@ class Throttled:
 
 
 class GuardedH11Protocol(H11Protocol):
-    """uvicorn's h11 protocol plus a connection cap with idle eviction and a header deadline."""
+    """uvicorn's h11 protocol plus a connection cap with idle eviction and a header deadline.
+
+    It overrides connection_made, connection_lost and on_response_complete and reads `connections`,
+    `cycle`, `transport` and `loop`: uvicorn internals, hence the version range in pyproject.toml.
+    """
 
     limits: ClassVar[ConnectionLimits]
     evicted: ClassVar[Throttled]
