@@ -62,6 +62,7 @@ class LimitStats:
 
     def summary(self) -> dict[str, object]:
         return {
+            "admitted_at": [[round(t, 4), units] for t, units in self.admitted],  # so a run can be cut to its load
             "admitted": len(self.admitted),
             "seconds": self.admitted[-1][0] - self.admitted[0][0] if self.admitted else 0.0,
             "units": sum(u for _, u in self.admitted),
