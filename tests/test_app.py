@@ -77,7 +77,7 @@ async def test_tools_list_has_annotations_and_output_schemas(client: Client) -> 
     search = tools["deals_search"]
     assert search.annotations is not None and search.annotations.read_only_hint is True
     assert search.output_schema is not None and "next_cursor" in search.output_schema["properties"]
-    assert search.input_schema["properties"]["include"]["items"]["enum"] == ["contact", "company"]
+    assert search.input_schema["properties"]["include"]["items"]["enum"] == ["contact", "company", "quote"]
 
 
 async def test_search_returns_the_envelope_with_only_matching_records(client: Client) -> None:

@@ -215,7 +215,7 @@ async def test_every_allowed_value_of_every_field_is_accepted_upstream(built: As
         values = schema.get("enum") or schema.get("items", {}).get("enum") or []
         for value in values:
             body = {field: [value] if schema.get("type") == "array" else value}
-            if field == "stageId":  # a stage travels with its pipeline (deals C1:…, smart processes DT1032_5:…)
+            if field == "stageId" and "categoryId" in fields:  # a stage travels with its pipeline (C1:…, DT1032_5:…)
                 pipeline = re.match(r"(?:C|DT\d+_)(\d+):", str(value))
                 body["categoryId"] = int(pipeline.group(1)) if pipeline else 0
             out = await built.dispatcher.call(name, {"id": record_id, "fields": body, **typed(prefix)})

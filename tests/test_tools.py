@@ -41,7 +41,7 @@ def test_wrong_type_names_the_argument_and_repeats_its_description() -> None:
 
 def test_nested_errors_give_the_path() -> None:
     err = rejected(TOOLS["deals_get"], {"id": 5, "include": ["contact", "boss"]})
-    assert err.message.startswith("Invalid include/1: 'boss' is not one of ['contact', 'company']")
+    assert err.message.startswith("Invalid include/1: 'boss' is not one of ['contact', 'company', 'quote']")
 
 
 def test_required_arguments_are_named() -> None:

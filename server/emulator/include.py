@@ -70,10 +70,21 @@ def attach(
         found = fetched[cache_key]
         return None if found is None else dict(found)
 
+    latest: dict[str, dict[object, Row]] = {}  # reverse relations: key value -> the latest row holding it
+    for name in names:
+        relation = entity.relations[name]
+        if relation.reverse and relation.entity not in latest:
+            table = store.tables.get(relation.entity)
+            latest[relation.entity] = {row.get(relation.key): row for row in (table.scan() if table else ())}
+
     for output, row in zip(outputs, rows, strict=True):
         included: dict[str, object] = {}
         for name in names:
             relation = entity.relations[name]
+            if relation.reverse:
+                found = latest[relation.entity].get(row.get("id"))
+                included[name] = None if found is None else copy_row(found)
+                continue
             value = row.get(relation.key)
             if relation.many:
                 keys = value if isinstance(value, list) else ([] if value in (None, 0, "") else [value])

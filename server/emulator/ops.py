@@ -9,7 +9,7 @@ import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from . import families_a, families_b, families_smart
+from . import families_a, families_b, families_c, families_smart
 from .derive import apply_defaults, derive
 from .errors import ApiError, echo, invalid_params, not_found, validation_error
 from .filters import compile_filter, parse_filter
@@ -146,9 +146,11 @@ class Operations:
         apply_defaults(entity, row, values, owner_id=self.owner_id, base_currency=self.base_currency())
         families_a.apply_defaults(entity, row, values, owner_id=self.owner_id)
         families_smart.apply_defaults(entity, row, values, owner_id=self.owner_id)
+        families_c.apply_defaults(entity, row, values, owner_id=self.owner_id, base_currency=self.base_currency())
         families_a.link(entity, row, self.store)
         families_a.check_timeline(entity, row, None)
         derive(entity, row, None, values, format_instant(self.clock()), self.lists())
+        families_c.derive(entity, row, None, values, format_instant(self.clock()))
         if entity.id_kind == "int":
             row["id"] = table.next_id()  # taken last, so a rejected create leaves the sequence alone
         self._stamp(entity, row, created=True)
@@ -173,6 +175,7 @@ class Operations:
         row.update(values)
         families_a.check_timeline(entity, row, current)
         derive(entity, row, current, values, format_instant(self.clock()), self.lists())
+        families_c.derive(entity, row, current, values, format_instant(self.clock()))
         self._stamp(entity, row, created=False)
         table.replace(key, row)
         return copy_row(row)

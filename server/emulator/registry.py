@@ -5,13 +5,29 @@ from __future__ import annotations
 from collections.abc import Mapping
 from types import MappingProxyType
 
-from . import families_a, families_b, families_smart, schema, seed_families_a, seed_families_b, seed_smart
+from . import (
+    families_a,
+    families_b,
+    families_c,
+    families_smart,
+    schema,
+    seed_families_a,
+    seed_families_b,
+    seed_families_c,
+    seed_smart,
+)
 from . import seed as seed_data
 from .schema import Entity
 from .seed import Record
 
 ENTITIES: Mapping[str, Entity] = MappingProxyType(
-    {**schema.ENTITIES, **families_a.ENTITIES, **families_smart.ENTITIES, **families_b.ENTITIES}
+    {
+        **schema.ENTITIES,
+        **families_a.ENTITIES,
+        **families_smart.ENTITIES,
+        **families_b.ENTITIES,
+        **families_c.ENTITIES,
+    }
 )
 
 
@@ -21,4 +37,5 @@ def generate(seed: int = 42, scale: float = 1.0, now: float = seed_data.REFERENC
     data.update(seed_families_a.records(seed, data, now))
     data.update(seed_smart.records(seed, data, now))
     data.update(seed_families_b.records(seed, now))
+    data.update(seed_families_c.records(seed, data, now))
     return data

@@ -81,6 +81,8 @@ class Relation:
     entity: str
     key: str
     many: bool = False
+    # The other side holds the key: the related record is the latest `entity` row whose `key` is this id.
+    reverse: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,6 +385,7 @@ DEALS = Entity(
     relations={
         "contact": Relation("contacts", "contactIds", many=True),
         "company": Relation("companies", "companyId"),
+        "quote": Relation("quotes", "dealId", reverse=True),  # Deals: Get, "Доступные include"
     },
     aggregatable=("amount", "stageId", "stageSemanticId", "categoryId", "assignedById", "sourceId"),
 )

@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import cache
 
 from server.emulator import Portal
-from server.emulator.seed import generate
+from server.emulator.registry import generate
 
 from .conftest import FIXED_NOW, Api
 
@@ -73,6 +73,29 @@ DOC_LEADS: Records = [
     {"id": 51, "title": "Звонок", "contactId": 0, "statusId": "NEW", "phone": [], "email": []},
 ]
 
+# Quotes pages: quote 412 on deal 741 (Quotes: Get), the targets of the product rows examples (52, 741).
+DOC_QUOTES: Records = [
+    {"id": 52, "title": "КП на лицензии", "amount": 50000, "currency": "RUB", "stageId": "DRAFT", "dealId": 742},
+    {
+        "id": 412,
+        "title": "КП на серверное оборудование",
+        "amount": 150000,
+        "currency": "RUB",
+        "stageId": "SENT",
+        "dealId": 741,
+        "contactId": 71,
+        "companyId": 15,
+        "assignedById": 29,
+        "createdBy": 1,
+        "comments": "",
+        "beginDate": "2026-04-15T00:00:00.000Z",
+        "closeDate": "2026-05-15T00:00:00.000Z",
+        "createdAt": "2026-04-15T10:30:00.000Z",
+        "updatedAt": "2026-04-15T14:22:00.000Z",
+    },
+    {"id": 741, "title": "КП на поставку", "amount": 99990, "currency": "RUB", "stageId": "SENT", "dealId": 741},
+]
+
 
 @cache
 def _data() -> dict[str, Records]:
@@ -82,6 +105,7 @@ def _data() -> dict[str, Records]:
         ("contacts", DOC_CONTACTS),
         ("companies", DOC_COMPANIES),
         ("leads", DOC_LEADS),
+        ("quotes", DOC_QUOTES),
     ):
         ids = {row["id"] for row in extra}
         fields = dict.fromkeys(data[name][0])  # every field, null unless the example sets it

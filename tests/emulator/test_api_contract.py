@@ -240,7 +240,7 @@ def test_fields_answer_one_vibe_schema_shape_with_enumeration_items(seeded: Api)
     assert fields["UF_CRM_PRIORITY"]["items"][0] == {"ID": "45", "VALUE": "Высокий"}
     assert {"ID": "SOURCE_X", "VALUE": "x"} not in fields["sourceId"]["items"]
     assert fields["sourceId"]["items"][0] == {"ID": "CALL", "VALUE": "Звонок"}
-    assert data["include"] == ["contact", "company"]
+    assert data["include"] == ["contact", "company", "quote"]
     assert data["batch"] == ["create", "update", "delete"]
 
 

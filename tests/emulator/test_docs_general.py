@@ -594,8 +594,9 @@ def test_L10470_include_in_a_search_body(api: Api) -> None:
 
 
 def test_L10503_three_includes_at_once_and_no_more(api: Api) -> None:
-    """Up to 3 relations (quotes aside: the demo portal has no quotes, so a deal's two relations stand in)."""
-    assert api.ok("GET", "/v1/deals/741", "include=contact,company")["data"]["_included"]
+    """`GET /v1/quotes/18?include=deal,contact,company`: up to 3 relations at once, not 4."""
+    included = api.ok("GET", "/v1/quotes/18", "include=deal,contact,company")["data"]["_included"]
+    assert set(included) == {"deal", "contact", "company"} and included["deal"]["id"]
     status, error = api.error("GET", "/v1/deals/741", "include=contact,company,a,b")
     assert (status, error["code"]) == (400, "INCLUDE_LIMIT_EXCEEDED")
 
@@ -606,14 +607,13 @@ def test_L10523_include_is_skipped_above_200_records(api: Api) -> None:
 
 
 def test_L10548_fields_lists_the_available_includes(api: Api) -> None:
-    assert api.ok("GET", "/v1/deals/fields")["data"]["include"] == ["contact", "company"]
+    """The example shows `["contact", "company"]`; Deals: Fields (L25646) adds `quote`, served too."""
+    assert api.ok("GET", "/v1/deals/fields")["data"]["include"] == ["contact", "company", "quote"]
 
 
 def test_L10571_unknown_include(api: Api) -> None:
-    """Choice: the example's `Available: contact, company, quote` lists quotes, which the demo portal does not
-    have; it lists what it serves."""
     status, error = api.error("GET", "/v1/deals/741", "include=manager")
     assert (status, error) == (
         400,
-        {"code": "INVALID_INCLUDE", "message": "Unknown include 'manager'. Available: contact, company"},
+        {"code": "INVALID_INCLUDE", "message": "Unknown include 'manager'. Available: contact, company, quote"},
     )

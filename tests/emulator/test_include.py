@@ -39,7 +39,7 @@ def test_unknown_include_lists_the_available_relations(small: Api) -> None:
     """vibecode-api.md §6: `"Unknown include 'manager'. Available: ..."`."""
     assert small.error("GET", "/v1/deals/1", "include=manager") == (
         400,
-        {"code": "INVALID_INCLUDE", "message": "Unknown include 'manager'. Available: contact, company"},
+        {"code": "INVALID_INCLUDE", "message": "Unknown include 'manager'. Available: contact, company, quote"},
     )
     assert small.error("GET", "/v1/companies", "include=contact")[1]["message"] == (
         "Unknown include 'contact'. Available: "

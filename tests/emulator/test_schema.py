@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from server.emulator import registry
 from server.emulator.schema import (
     ALL_OPERATIONS,
     DEAL_CATEGORIES,
@@ -18,6 +19,7 @@ from server.emulator.schema import (
 )
 
 ENTITY_NAMES = sorted(ENTITIES)
+EVERY_ENTITY = registry.ENTITIES
 
 
 def test_every_field_type_is_a_known_field_type_with_a_value_type() -> None:
@@ -64,8 +66,9 @@ def test_crm_entities_and_tasks_support_every_operation_and_users_all_but_entity
 def test_relations_point_to_an_existing_entity_through_an_existing_key(name: str) -> None:
     entity = ENTITIES[name]
     for include, rel in entity.relations.items():
-        assert rel.entity in ENTITIES, f"{name}.{include}"
-        key = entity.fields.get(rel.key)
+        assert rel.entity in EVERY_ENTITY, f"{name}.{include}"
+        # A reverse relation (deals.quote) reads the key on the other side: the quote's dealId.
+        key = (EVERY_ENTITY[rel.entity] if rel.reverse else entity).fields.get(rel.key)
         assert key is not None, f"{name}.{include}: no field {rel.key}"
         # A to-many include must read an array field, a to-one include a scalar one.
         assert key.multiple == rel.many, f"{name}.{include}"

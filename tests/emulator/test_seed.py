@@ -169,6 +169,8 @@ def test_relations_resolve_for_every_record() -> None:
     d = data()
     for entity in ENTITIES.values():
         for include, rel in entity.relations.items():
+            if rel.reverse:  # the other side holds the key (deals.quote): checked with quotes' data
+                continue
             ids = _ids(d, rel.entity)
             for record in d[entity.name]:
                 value = record[rel.key]
