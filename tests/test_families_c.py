@@ -90,3 +90,42 @@ async def test_deals_get_includes_the_deals_quote() -> None:
     deal = await r.dispatcher.call("deals_get", {"id": quote["dealId"], "include": ["quote"]})
     included = deal.structured["item"]["_included"]["quote"]
     assert included["id"] >= 1 and set(included) <= {"id", "title", "amount", "currency"}
+
+
+def test_invoice_stage_is_an_enum_of_dt31_stages() -> None:
+    tools = rig(entities=["invoices"]).dispatcher.tools
+    fields = tools["invoices_create"].input_schema["properties"]["fields"]["properties"]
+    assert fields["stageId"]["enum"][:4] == ["DT31_5:N", "DT31_5:S", "DT31_5:P", "DT31_5:D"]
+    assert fields["categoryId"]["enum"] == [5, 8]
+
+
+async def test_invoices_search_names_stages_and_validates_stage_filters() -> None:
+    r = rig(Portal(seed=42, scale=0.2), entities=["invoices"])
+    out = await r.dispatcher.call("invoices_search", {"filter": {"stageId": "DT31_5:P"}, "limit": 3})
+    items = out.structured["items"]
+    assert items and all(i["stage"] == "Оплачен" and i["company"] for i in items)
+    with pytest.raises(InvalidArguments, match="not an allowed value of stageId") as refused:
+        await r.dispatcher.call("invoices_search", {"filter": {"stageId": "PAID"}})
+    assert "DT31_5:P" in str(refused.value.hint)  # the hint lists the allowed stages
+
+
+async def test_reference_lists_invoice_stages_with_semantics() -> None:
+    r = rig(Portal(seed=42, scale=0.2), entities=["invoices"])
+    out = await r.dispatcher.call("reference", {"kind": "statuses", "name": "SMART_INVOICE_STAGE_5"})
+    entries = out.structured["lists"]["SMART_INVOICE_STAGE_5"]
+    assert [(e["id"], e["semantics"]) for e in entries] == [
+        ("DT31_5:N", "in_progress"), ("DT31_5:S", "in_progress"), ("DT31_5:P", "success"), ("DT31_5:D", "failure"),
+    ]  # fmt: skip
+
+
+async def test_unpaid_invoices_by_stage_in_one_aggregate() -> None:
+    r = rig(Portal(seed=42, scale=0.2), entities=["invoices"])
+    out = await r.dispatcher.call(
+        "invoices_aggregate",
+        {"aggregate": [{"field": "opportunity", "function": "sum"}], "groupBy": ["stageId"],
+         "filter": {"!stageId": ["DT31_5:P", "DT31_8:P"]}},
+    )  # fmt: skip
+    stages = {g["stageId"] for g in out.structured["groups"]}
+    assert stages and not stages & {"DT31_5:P", "DT31_8:P"} and "DT31_5:N Новый" in out.text
+    moved = await r.dispatcher.call("invoices_update", {"id": 1, "fields": {"stageId": "DT31_8:N", "categoryId": 8}})
+    assert moved.structured["item"]["stageId"] == "DT31_8:N"

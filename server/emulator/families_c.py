@@ -139,7 +139,11 @@ INVOICES = Entity(
     batch_actions=(),
 )
 
-ENTITIES: Mapping[str, Entity] = MappingProxyType({e.name: e for e in (QUOTES,)})
+# Invoices: Get and Update answer a missing invoice with this 404; their Delete page, like quotes, with
+# ENTITY_NOT_FOUND "Элемент не найден".
+MISSING: Mapping[str, tuple[str, str]] = MappingProxyType({"invoices": ("NOT_FOUND", "Entity not found")})
+
+ENTITIES: Mapping[str, Entity] = MappingProxyType({e.name: e for e in (QUOTES, INVOICES)})
 
 
 def apply_defaults(

@@ -268,6 +268,8 @@ def describe_field(field: Field) -> dict[str, object]:
 def _missing(entity: Entity) -> ApiError:
     if entity.legacy is not None:
         return ApiError(404, "NOT_FOUND", entity.legacy.not_found)
+    if entity.name in families_c.MISSING:
+        return ApiError(404, *families_c.MISSING[entity.name])
     return not_found()
 
 

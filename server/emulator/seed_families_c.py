@@ -28,9 +28,11 @@ def records(seed: int, data: Mapping[str, Sequence[Record]], now: float) -> dict
     """Quotes, invoices, and the QUOTE_STATUS and SMART_INVOICE_STAGE_* statuses added to `data["statuses"]`."""
     rng = random.Random(f"{seed}:quotes")
     deals = list(data["deals"])
+    companies = {int(str(c["id"])): c for c in data["companies"]}
     return {
         "statuses": [*data["statuses"], *_statuses(len(data["statuses"]))],
         "quotes": _quotes(rng, deals, now),
+        "invoices": _invoices(random.Random(f"{seed}:invoices"), deals, companies, now),
     }
 
 

@@ -96,6 +96,33 @@ DOC_QUOTES: Records = [
     {"id": 741, "title": "КП на поставку", "amount": 99990, "currency": "RUB", "stageId": "SENT", "dealId": 741},
 ]
 
+# Invoices pages: invoice 891 of contact 42 and company 15 (Invoices: Get); 741, the product rows examples' target.
+DOC_INVOICES: Records = [
+    {
+        "id": 741,
+        "title": "Счёт на поставку",
+        "stageId": "DT31_5:S",
+        "categoryId": 5,
+        "opportunity": 99990,
+        "currencyId": "RUB",
+        "companyId": 15,
+    },
+    {
+        "id": 891,
+        "title": "Счёт за услуги",
+        "stageId": "DT31_5:N",
+        "categoryId": 5,
+        "contactId": 42,
+        "companyId": 15,
+        "opportunity": 150000,
+        "currencyId": "RUB",
+        "assignedById": 1,
+        "createdBy": 1,
+        "createdTime": "2026-04-15T11:30:00.000Z",
+        "updatedTime": "2026-04-15T11:30:00.000Z",
+    },
+]
+
 
 @cache
 def _data() -> dict[str, Records]:
@@ -106,6 +133,7 @@ def _data() -> dict[str, Records]:
         ("companies", DOC_COMPANIES),
         ("leads", DOC_LEADS),
         ("quotes", DOC_QUOTES),
+        ("invoices", DOC_INVOICES),
     ):
         ids = {row["id"] for row in extra}
         fields = dict.fromkeys(data[name][0])  # every field, null unless the example sets it

@@ -136,3 +136,105 @@ def test_L25775_deals_include_quote(api: Api) -> None:
     assert data["_included"]["quote"]["id"] == 741  # quotes 412 and 741 name deal 741; the latest is shown
     assert api.ok("GET", "/v1/deals/742", "include=quote")["data"]["_included"]["quote"]["id"] == 52
     assert "quote" in api.ok("GET", "/v1/deals/fields")["data"]["include"]
+
+
+# --- Invoices --------------------------------------------------------------------------------------------
+
+
+def test_L27497_invoices_create_example_and_response(api: Api) -> None:
+    """Body L27497-27505 with stage `DT31_5:N`; response L27597-27614 (categoryId 5 follows the stage)."""
+    body = {"title": "Счёт за услуги", "stageId": "DT31_5:N", "contactId": 42, "companyId": 15,
+            "opportunity": 150000, "currencyId": "RUB", "assignedById": 1}  # fmt: skip
+    data = api.ok("POST", "/v1/invoices", body=body, status=201)["data"]
+    assert {k: data[k] for k in body} == body
+    assert (data["categoryId"], data["createdBy"]) == (5, 1)
+    assert data["createdTime"] == data["updatedTime"] == "2026-04-14T08:23:59.000Z"
+
+
+def test_invoices_create_without_a_stage_starts_in_the_first_pipelines_first_stage(api: Api) -> None:
+    data = api.ok("POST", "/v1/invoices", body={"title": "Без стадии"}, status=201)["data"]
+    assert (data["stageId"], data["categoryId"], data["currencyId"]) == ("DT31_5:N", 5, "RUB")
+    moved = api.ok("POST", "/v1/invoices", body={"title": "Абонентка", "categoryId": 8}, status=201)["data"]
+    assert moved["stageId"] == "DT31_8:N"
+
+
+def test_invoice_stages_are_dt31_statuses_per_pipeline(api: Api) -> None:
+    """Invoices: Fields, stageId "Формат: DT31_{categoryId}:{stage}. Список стадий: GET
+    /v1/statuses?filter[entityId]=SMART_INVOICE_STAGE_{categoryId}"."""
+    rows = api.ok("GET", "/v1/statuses", "filter[entityId]=SMART_INVOICE_STAGE_5")["data"]
+    assert [r["statusId"] for r in rows] == ["DT31_5:N", "DT31_5:S", "DT31_5:P", "DT31_5:D"]
+    assert [r["semantics"] for r in rows] == [None, None, "S", "F"]
+    status, error = api.error("POST", "/v1/invoices", body={"title": "x", "stageId": "DT31_5:P", "categoryId": 8})
+    assert status == 400 and "belongs to pipeline 5, not 8" in error["message"]
+
+
+def test_L27691_invoices_delete(api: Api) -> None:
+    """`DELETE /v1/invoices/891` → 204; a second delete 404 ENTITY_NOT_FOUND (L27731)."""
+    response = api.call("DELETE", "/v1/invoices/891")
+    assert (response.status, response.body) == (204, b"")
+    assert api.error("DELETE", "/v1/invoices/891")[1]["code"] == "ENTITY_NOT_FOUND"
+
+
+def test_L27784_invoices_fields(api: Api) -> None:
+    """Fields table L27784-27798; "Доступные include: contact, company"."""
+    data = api.ok("GET", "/v1/invoices/fields")["data"]
+    documented = {"id", "title", "stageId", "categoryId", "contactId", "companyId", "mycompanyId", "opportunity",
+                  "currencyId", "assignedById", "createdBy", "createdTime", "updatedTime"}  # fmt: skip
+    assert documented <= set(data["fields"])
+    assert {n for n in documented if data["fields"][n]["readonly"]} == {"id", "createdBy", "createdTime", "updatedTime"}
+    assert data["include"] == ["contact", "company"]
+    assert "DT31_5:P" in [i["ID"] for i in data["fields"]["stageId"]["items"]]
+
+
+def test_L27978_invoices_get_with_includes_and_its_404(api: Api) -> None:
+    """`GET /v1/invoices/891?include=contact,company` (L27978); response L27986-28013; 404 NOT_FOUND "Entity not
+    found" (L28022-28028)."""
+    data = api.ok("GET", "/v1/invoices/891", "include=contact,company")["data"]
+    assert (data["stageId"], data["categoryId"], data["opportunity"]) == ("DT31_5:N", 5, 150000)
+    assert data["_included"]["contact"]["id"] == 42 and data["_included"]["company"]["title"] == "ООО Ромашка"
+    assert api.error("GET", "/v1/invoices/999999") == (404, {"code": "NOT_FOUND", "message": "Entity not found"})
+
+
+def test_L28078_invoices_list_by_stage_newest_first(api: Api) -> None:
+    """`GET /v1/invoices?limit=10&sort=-createdTime&filter[stageId]=DT31_5:N`; response L28143-28163."""
+    body = api.ok("GET", "/v1/invoices", "limit=10&sort=-createdTime&filter[stageId]=DT31_5:N")
+    rows = body["data"]
+    assert rows and all(r["stageId"] == "DT31_5:N" for r in rows)
+    assert [r["createdTime"] for r in rows] == sorted((r["createdTime"] for r in rows), reverse=True)
+    assert body["total"] >= len(rows)
+
+
+def test_L29193_invoices_search(api: Api) -> None:
+    """Body L29193-29199: `{">=opportunity": 100000, "assignedById": 1}`, sort `-createdTime`, limit 100."""
+    body = {"filter": {">=opportunity": 100000, "assignedById": 1}, "sort": "-createdTime", "limit": 100}
+    rows = api.search("invoices", body)["data"]
+    assert rows and all(r["opportunity"] >= 100000 and r["assignedById"] == 1 for r in rows)
+
+
+def test_L29356_invoices_update(api: Api) -> None:
+    """`PATCH /v1/invoices/891` `{opportunity: 200000, stageId: "DT31_5:WON"}`; response L29412-29428. Choice:
+    `WON` is no stage of this portal's invoice pipeline 5 (its statuses are N, S, P, D), so the example's
+    body is refused naming the stage; the paid stage `DT31_5:P` goes through. Missing: 404 NOT_FOUND."""
+    status, error = api.error("PATCH", "/v1/invoices/891", body={"opportunity": 200000, "stageId": "DT31_5:WON"})
+    assert status == 400 and "stageId" in error["message"]
+    data = api.ok("PATCH", "/v1/invoices/891", body={"opportunity": 200000, "stageId": "DT31_5:P"})["data"]
+    assert (data["id"], data["stageId"], data["categoryId"], data["opportunity"]) == (891, "DT31_5:P", 5, 200000)
+    assert data["updatedTime"] == "2026-04-14T08:23:59.000Z"
+    assert api.error("PATCH", "/v1/invoices/999999", body={"opportunity": 1})[1]["code"] == "NOT_FOUND"
+
+
+def test_L27283_invoices_aggregate_by_stage(api: Api) -> None:
+    """Body L27283-27291 (sum and avg of opportunity for assignedById 1, by stageId); response L27396-27418."""
+    body = {"aggregate": [{"field": "opportunity", "function": "sum"}, {"field": "opportunity", "function": "avg"}],
+            "filter": {"assignedById": 1}, "groupBy": "stageId"}  # fmt: skip
+    data = api.ok("POST", "/v1/invoices/aggregate", body=body)["data"]
+    assert data["count"] == sum(g["count"] for g in data["groups"]) > 0
+    assert all(g["stageId"].startswith("DT31_") for g in data["groups"])
+
+
+def test_L27371_invoices_aggregate_a_user_field_by_another(api: Api) -> None:
+    """`{"aggregate": [{"field": "UF_CRM_TAX", "function": "sum"}], "groupBy": "UF_CRM_PAYMENT_METHOD"}`."""
+    body = {"aggregate": [{"field": "UF_CRM_TAX", "function": "sum"}], "groupBy": "UF_CRM_PAYMENT_METHOD"}
+    data = api.ok("POST", "/v1/invoices/aggregate", body=body)["data"]
+    assert data["aggregates"]["UF_CRM_TAX"]["sum"] > 0
+    assert {81, 82, 83} <= {g["UF_CRM_PAYMENT_METHOD"] for g in data["groups"]}
