@@ -7,7 +7,9 @@ batch: `baseline`) and with today's tools at their best (`now`); both answers mu
 result is counted with a real BPE tokenizer (cl100k) over what a client may pass to the model, the
 structured content and the text together, next to the server's own estimate. Each script runs on
 a fresh server over a fresh demo portal from the same seed and clock. A change that makes the
-server cheaper for a model shows here as fewer calls or fewer tokens.
+server cheaper for a model shows here as fewer calls or fewer tokens. Then one scenario per entity
+family beyond the core CRM (calendar, drive, smart processes, activities, ...), each within three
+calls, its answer checked against the portal itself.
 """
 
 from __future__ import annotations
@@ -18,8 +20,11 @@ from typing import Any
 
 import anyio
 
-from bench.scenario_kit import Outcome, Run, run_task
+from bench.scenario_families import FAMILIES
+from bench.scenario_kit import Outcome, Run, ScenarioError, run_task
 from bench.scenario_tasks import TASKS
+
+MAX_FAMILY_CALLS = 3  # what an assistant may need for one of these everyday requests
 
 
 def short(args: dict[str, Any]) -> str:
@@ -40,8 +45,12 @@ def ratio(now: int, before: int) -> str:
 async def main(budget: int, quiet: bool) -> None:
     print(f"scenario benchmark: demo portal, budget {budget} tokens (text + structured content per result)\n")
     outcomes: list[Outcome] = [await run_task(t, budget) for t in TASKS]
+    families: list[Outcome] = [await run_task(t, budget) for t in FAMILIES]
+    for o in families:
+        if len(o.now.calls) > MAX_FAMILY_CALLS:
+            raise ScenarioError(f"{o.task.title}: {len(o.now.calls)} calls, more than {MAX_FAMILY_CALLS}")
     if not quiet:
-        for o in outcomes:
+        for o in outcomes + families:
             print(o.task.title)
             if o.baseline is not None:
                 show("baseline", o.baseline)
@@ -63,6 +72,16 @@ async def main(budget: int, quiet: bool) -> None:
         f" {sums[5]:5}  {ratio(sums[4], sums[1]):>17}"
     )
     print(f"  calls now/before: {ratio(sums[3], sums[0])}")
+    print(
+        f"\none scenario per entity family (at most {MAX_FAMILY_CALLS} calls each; answers checked against the portal)"
+    )
+    print(f"  {'scenario':46} {'calls (limit)':>13}  {'cl100k':>6}  {'est':>5}")
+    for o in families:
+        print(f"  {o.task.title:46} {len(o.now.calls):7} ({o.task.limit})  {o.now.cl100k:6}  {o.now.estimate:5}")
+    print(
+        f"  {'all ' + str(len(families)) + ' scenarios':46} {sum(len(o.now.calls) for o in families):7}      "
+        f"{sum(o.now.cl100k for o in families):6}  {sum(o.now.estimate for o in families):5}"
+    )
 
 
 if __name__ == "__main__":

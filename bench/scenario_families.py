@@ -1,0 +1,108 @@
+"""One realistic scenario per entity family beyond the core CRM, each within three calls.
+
+These tools had no plain-tools equivalent, so there is no baseline: each script's answer is
+checked against the portal itself with requests straight to its REST API (not counted).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from bench.scenario_kit import TOMORROW, Run, ScenarioError, Task
+
+
+def expect(ok: bool, what: str) -> None:
+    if not ok:
+        raise ScenarioError(what)
+
+
+async def raw_all(r: Run, path: str, flt: dict[str, Any]) -> list[dict[str, Any]]:
+    """Every record a raw search matches, by offset (the portal's own paging)."""
+    out: list[dict[str, Any]] = []
+    while True:
+        page = await r.raw("POST", path, {"filter": flt, "limit": 50, "offset": len(out)})
+        items = page if isinstance(page, list) else (page or {}).get("items") or []
+        out.extend(items)
+        if len(items) < 50:
+            return out
+
+
+# Calendar: "put a meeting in user 1's calendar tomorrow 10:00–11:00" (Moscow time).
+MEETING = {
+    "type": "user",
+    "ownerId": 1,
+    "name": "Встреча с «Альфа-Трейд»: условия поставки",
+    "from": f"{TOMORROW}T10:00:00+03:00",
+    "to": f"{TOMORROW}T11:00:00+03:00",
+}
+
+
+async def book_meeting(r: Run) -> Any:
+    item = (await r.call("calendar_events_create", {"fields": MEETING}))["item"]
+    return item["id"], item["from"], item["to"]
+
+
+async def booked(r: Run, answer: Any) -> None:
+    event = await r.raw("GET", f"/v1/calendar-events/{answer[0]}")
+    expect(event["ownerId"] == 1 and event["name"] == MEETING["name"], f"the event read back differs: {event}")
+    expect(answer[1:] == (f"{TOMORROW}T07:00:00Z", f"{TOMORROW}T08:00:00Z"), f"not 10:00–11:00 Moscow: {answer}")
+
+
+# Drive: "which files are in the root folder of the company drive" (and its subfolders).
+async def drive_root(r: Run) -> Any:
+    storage = (await r.call("storages_list", {"filter": {"entityType": "common"}}))["items"][0]
+    root = storage["rootObjectId"]
+    folders = (await r.call("folders_list", {"filter": {"parentId": root}}))["items"]
+    files = (await r.call("files_list", {"filter": {"folderId": root}}))["items"]
+    return root, sorted(f["name"] for f in folders), sorted(f["name"] for f in files)
+
+
+async def drive_listed(r: Run, answer: Any) -> None:
+    root, folders, files = answer
+    want_folders = sorted(f["name"] for f in await raw_all(r, "/v1/folders/search", {"parentId": root}))
+    want_files = sorted(f["name"] for f in await raw_all(r, "/v1/files/search", {"folderId": root}))
+    expect((folders, files) == (want_folders, want_files) and files, f"the root holds {want_folders} {want_files}")
+
+
+# Smart processes: "list the smart processes and count the items of the first one by stage".
+async def smart_funnel(r: Run) -> Any:
+    first = (await r.call("smart_processes_search", {}))["items"][0]
+    counted = await r.call("items_aggregate", {"entityTypeId": first["entityTypeId"], "groupBy": ["stageId"]})
+    return first["entityTypeId"], sorted((g["stageId"], g["count"]) for g in counted["groups"])
+
+
+async def funnel_counted(r: Run, answer: Any) -> None:
+    type_id, counts = answer
+    items = await raw_all(r, f"/v1/items/{type_id}/search", {})
+    want = sorted(Counter(i["stageId"] for i in items).items())
+    expect(counts == want and sum(n for _, n in counts) > 0, f"the items count {want}")
+
+
+# Activities: "log a call on deal 12: agreed the delivery dates".
+CALL = {
+    "typeId": 1,
+    "ownerTypeId": 2,
+    "ownerId": 12,
+    "subject": "Звонок: согласовали сроки поставки",
+    "completed": True,
+    "direction": 2,
+}
+
+
+async def log_call(r: Run) -> Any:
+    item = (await r.call("activities_create", {"fields": CALL}))["item"]
+    return item["id"], item["ownerTypeId"], item["ownerId"]
+
+
+async def call_logged(r: Run, answer: Any) -> None:
+    found = await r.raw("GET", f"/v1/activities/{answer[0]}")
+    expect((found["ownerTypeId"], found["ownerId"], found["subject"]) == (2, 12, CALL["subject"]), f"{found}")
+
+
+FAMILIES: list[Task] = [
+    Task("calendar: book a meeting tomorrow 10–11", book_meeting, 1, check=booked),
+    Task("drive: folders and files in the company root", drive_root, 3, check=drive_listed),
+    Task("smart process: count items by stage", smart_funnel, 2, check=funnel_counted),
+    Task("activities: log a call on a deal", log_call, 1, check=call_logged),
+]
