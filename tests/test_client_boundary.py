@@ -196,6 +196,24 @@ async def test_a_502_is_retried_after_a_pause() -> None:
     assert rec.calls == 2 and 5 <= rec.waits[0] <= 6
 
 
+async def test_a_504_queue_timeout_is_waited_out_per_its_retry_after_header_for_a_read_only() -> None:
+    def queue_timeout() -> httpx.Response:
+        body = {"success": False, "error": {"code": "QUEUE_TIMEOUT", "message": "queue saturated"}}
+        return httpx.Response(504, headers={"Retry-After": "3"}, json=body)
+
+    rec = Recorder()
+    answers = iter([queue_timeout(), httpx.Response(200, json=OK_LIST)])
+    async with client(lambda r: next(answers), rec, call_timeout=30) as c:
+        await c.request("POST", "/v1/deals/search", json_body={})
+    assert rec.calls == 2 and 3 <= rec.waits[0] <= 3.6
+    # A write may have been queued and run after all: reported as unknown, never repeated.
+    rec = Recorder()
+    async with client(lambda r: queue_timeout(), rec, call_timeout=30) as c:
+        with pytest.raises(errors.OutcomeUnknown):
+            await c.request("POST", "/v1/deals", json_body={"title": "x"})
+    assert rec.calls == 1 and rec.waits == []
+
+
 # --- deadline, size cap, shapes -------------------------------------------------------------------------
 
 

@@ -6,20 +6,24 @@ Also: one-off faults are ridden out by reads, and a 429 storm is ridden out with
 from __future__ import annotations
 
 import itertools
+import logging
 import time
 from typing import Any
 
 import anyio
 import pytest
+from limited import limited_emulator
 from portal_rig import rig
 
 from server.app import error_result
+from server.client import VibeCodeClient
 from server.context import CallContext
-from server.emulator import Portal
+from server.emulator import DEMO_API_KEY, Portal
 from server.emulator.faults import KINDS, install
 from server.emulator.limits import LimitConfig
 from server.emulator.limits import install as install_limits
 from server.errors import OutcomeUnknown, VibeCodeError
+from server.ratelimit import RateLimiter
 
 pytestmark = pytest.mark.anyio
 
@@ -125,3 +129,17 @@ async def test_a_429_storm_is_ridden_out_within_the_deadline() -> None:
     assert len(done) == 20 and max(done) < 15
     assert stats.refused.get("RATE_LIMITED", 0) >= 10  # it was a storm
     assert stats.max_in_window(1.0) <= 4
+
+
+async def test_faults_switched_on_from_the_command_line_are_ridden_out_by_reads(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """`python -m server.emulator --faults ...` as a user would start it: reads through our client all succeed."""
+    with limited_emulator("--faults", "drop_before=0.3,malformed_json=0.2", "--fault-seed", "3") as emulator:
+        async with VibeCodeClient(DEMO_API_KEY, emulator.base_url, limiter=RateLimiter()) as client:
+            with caplog.at_level(logging.INFO, logger="server.client"):
+                for i in range(10):
+                    resp = await client.request("GET", f"/v1/deals/{i + 1}")
+                    assert resp.data["id"] == i + 1
+    assert caplog.text.count("retrying GET /v1/deals/") >= 2  # faults struck and were retried
+    assert emulator.stats["refused"] == {}
