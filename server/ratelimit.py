@@ -9,6 +9,7 @@ Windows live behind `Storage`: in this process by default, in Redis when replica
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 from collections import deque
@@ -25,6 +26,7 @@ from server.ratelimit_store import Booking, Clock, MemoryStorage, Storage, Windo
 
 __all__ = ["Booking", "CostTable", "MemoryStorage", "RateLimiter", "Storage", "Window", "earliest_fit"]
 
+log = logging.getLogger(__name__)
 Sleep = Callable[[float], Awaitable[None]]
 # Releasing a booking must not hang a finished call on a sick store; a booking not released in
 # this time stays in flight until the store's lease on it ends.
@@ -79,7 +81,10 @@ class RateLimiter:
             yield waited
         finally:
             with anyio.move_on_after(RELEASE_SECONDS, shield=True):
-                await self.storage.release(token)
+                try:
+                    await self.storage.release(token)
+                except Exception as exc:  # the call's own result matters more; the lease ends the booking
+                    log.warning("rate booking not released (%s); it ends with its lease", type(exc).__name__)
 
     async def acquire(self, method: str, path: str, body: Any = None, *, max_wait: float | None = None) -> float:
         """`turn` for a request answered the moment it leaves; returns the seconds waited."""

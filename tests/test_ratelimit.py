@@ -292,3 +292,15 @@ def test_operations_json_may_not_carry_a_cost_of_its_own() -> None:
     raw = {"method": "GET", "path": "/v1/x", "annotations": {}, "description": "d", "handler": "page"}
     with pytest.raises(ConfigError, match="costs live in tool_specs/rate_limits.json"):
         _operation("x", {**raw, "cost": 2, "arguments": [], "required": []})
+
+
+async def test_a_booking_the_store_cannot_release_does_not_fail_the_call(caplog: pytest.LogCaptureFixture) -> None:
+    class SickStore(MemoryStorage):
+        async def release(self, token: str) -> None:
+            raise ConnectionError("the store went away")
+
+    limiter = RateLimiter(storage=SickStore())
+    async with limiter.turn("GET", "/v1/deals") as waited:
+        answer = "the request's answer"
+    assert answer and waited < 0.5
+    assert "rate booking not released (ConnectionError)" in caplog.text
