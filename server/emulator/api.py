@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from . import families_a, families_smart, registry
 from .aggregate import aggregate
 from .batch import MAX_ITEMS, entity_batch, plan_calls
-from .errors import ApiError, internal_error, route_not_found
+from .errors import ApiError, access_denied, internal_error, route_not_found
 from .families_b import CODE_KEYED
 from .ops import Operations, Page, describe_fields
 from .pipeline import JSON_TYPE, AuthStage, Request, Response, Stage, error_response, json_response, run_stages
@@ -116,18 +116,22 @@ class Portal:
         portal: str = DEMO_PORTAL,
         requests_per_second: int = 10,
         key_scopes: Mapping[str, Iterable[str]] | None = None,
+        app_keys: Mapping[str, str] | None = None,
+        key_denied: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
         self.entities: Mapping[str, Entity] = ENTITIES
         self.clock = clock
         # Keys issued with only some scopes (the rest answer SCOPE_DENIED); other keys hold every scope.
         self.key_scopes = {key: frozenset(scopes) for key, scopes in (key_scopes or {}).items()}
-        self.api_keys = frozenset(api_keys) | frozenset(self.key_scopes)
+        # Keys whose Bitrix24 user has no rights on some entities: 403 BITRIX_ACCESS_DENIED there.
+        self.key_denied = {key: frozenset(names) for key, names in (key_denied or {}).items()}
+        self.api_keys = frozenset(api_keys) | frozenset(self.key_scopes) | frozenset(self.key_denied)
         self.portal = portal
         self.requests_per_second = requests_per_second
         self.store = Store(self.entities, data if data is not None else registry.generate(seed, scale, clock()))
         self.ops = Operations(self.store, clock, OWNER_ID)
         self.pipeline: dict[str, Stage | None] = dict.fromkeys(STAGE_ORDER)
-        self.pipeline["auth"] = AuthStage(self.api_keys)
+        self.pipeline["auth"] = AuthStage(self.api_keys, app_keys)  # OAuth application key -> session token
         self._ids = itertools.count(1)
         self._handlers: Mapping[str, Callable[[Request, Match], Awaitable[Response]]] = {
             "me": self._me,
@@ -174,9 +178,12 @@ class Portal:
         found = self.match(request)
         if found is None:
             raise route_not_found(request.method, request.path, hint=self._route_hint(request.path))
-        granted = self.key_scopes.get(str(request.state.get("api_key", "")))
+        key = str(request.state.get("api_key", ""))
+        granted = self.key_scopes.get(key)
         if granted is not None and found.entity is not None and found.entity.scope not in granted:
             raise ApiError(403, "SCOPE_DENIED", f"This endpoint requires '{found.entity.scope}' scope")
+        if found.entity is not None and found.entity.name in self.key_denied.get(key, ()):
+            raise access_denied()
         handler = self._handlers[found.route.name]
         if found.route.name not in ATOMIC_ROUTES:
             return await handler(request, found)
@@ -262,7 +269,8 @@ class Portal:
         return json_response(200, {"success": True, "data": data})
 
     async def _batch(self, request: Request, found: Match) -> Response:
-        plan = plan_calls(self.entities, request.json())
+        key = str(request.state.get("api_key", ""))
+        plan = plan_calls(self.entities, request.json(), self.key_scopes.get(key), self.key_denied.get(key))
         if plan.read_only:
             # Up to 50 searches: other requests may run between them, so one batch never holds the
             # event loop for all 50. Reads keep no undo journal, so interleaving cannot mix one up.

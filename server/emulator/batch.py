@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TypeVar
 
-from .errors import ApiError, echo, internal_error
+from .errors import ApiError, access_denied, echo, internal_error
 from .ops import Operations, describe_fields
 from .schema import Entity
 from .store import Row, Table
@@ -83,6 +83,7 @@ class Plan:
     calls: list[Call]
     total: int
     errors: dict[str, object]
+    denied: frozenset[str] = frozenset()  # entities the key's user has no rights on
     results: dict[str, object] = field(default_factory=dict)
     encoded: dict[str, bytes] = field(default_factory=dict)
     totals: dict[str, object] = field(default_factory=dict)
@@ -97,7 +98,10 @@ class Plan:
 
         Each result is written to JSON in its own step, so no single step serialises them all."""
         for call in self.calls:
-            outcome = _isolated(ops, partial(_execute, ops, call, self.totals, self.meta))
+            if call.entity.name in self.denied:
+                outcome: object = access_denied()
+            else:
+                outcome = _isolated(ops, partial(_execute, ops, call, self.totals, self.meta))
             if isinstance(outcome, ApiError):
                 self.errors[call.id] = outcome.error_object()
             else:
@@ -131,8 +135,17 @@ class Plan:
         }
 
 
-def plan_calls(entities: Mapping[str, Entity], body: object) -> Plan:
-    """Every call checked before any runs; INVALID_REQUEST when the body or every call is invalid."""
+def plan_calls(
+    entities: Mapping[str, Entity],
+    body: object,
+    granted: frozenset[str] | None = None,
+    denied: frozenset[str] | None = None,
+) -> Plan:
+    """Every call checked before any runs; INVALID_REQUEST when the body or every call is invalid.
+
+    A call on an entity whose scope the key lacks (`granted`) fails with SCOPE_NOT_ALLOWED, the whole
+    request with 403 when every call does (Пакетные вызовы L2378); one on an entity the key's user has no
+    rights on (`denied`) runs and fails as Bitrix24 answers it, BITRIX_ACCESS_DENIED."""
     if not isinstance(body, dict):
         raise invalid_request(f"Expected object, received {type_name(body)}")
     raw_calls = _array(body, "calls", MAX_CALLS)
@@ -148,12 +161,17 @@ def plan_calls(entities: Mapping[str, Entity], body: object) -> Plan:
     errors: dict[str, object] = {}
     for call_id, raw in zip(ids, raw_calls, strict=True):
         try:
-            calls.append(_validate_call(call_id, raw, entities))
+            call = _validate_call(call_id, raw, entities)
+            if granted is not None and call.entity.scope not in granted:
+                raise ApiError(403, "SCOPE_NOT_ALLOWED", f"This call requires '{call.entity.scope}' scope")
+            calls.append(call)
         except ApiError as exc:
             errors[call_id] = exc.error_object()
     if not calls:
+        if all(isinstance(e, dict) and e.get("code") == "SCOPE_NOT_ALLOWED" for e in errors.values()):
+            raise ApiError(403, "SCOPE_NOT_ALLOWED", "Every call needs a scope this key lacks", data={"errors": errors})
         raise invalid_request("All calls in the batch failed validation", data={"errors": errors})
-    return Plan(calls, len(raw_calls), errors)
+    return Plan(calls, len(raw_calls), errors, denied=denied or frozenset())
 
 
 def _call_id(index: int, raw: object) -> str:

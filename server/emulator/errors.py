@@ -30,6 +30,7 @@ class ApiError(Exception):
         retry_after: int | None = None,
         data: Mapping[str, object] | None = None,
         headers: Mapping[str, str] | None = None,
+        user_message: str | None = None,
     ) -> None:
         # The cap catches every echo site, including ones that quote input without `echo`.
         message = echo(message, MAX_MESSAGE_CHARS)
@@ -39,6 +40,7 @@ class ApiError(Exception):
         self.code = code
         self.message = message
         self.hint = hint
+        self.user_message = user_message  # Russian text for end users (infrastructure and queue errors)
         self.retry_after = retry_after
         self.data = data
         self.headers = dict(headers or {})
@@ -46,6 +48,8 @@ class ApiError(Exception):
     def error_object(self) -> dict[str, object]:
         """The `error` member of the envelope (also used per call inside batches)."""
         error: dict[str, object] = {"code": self.code, "message": self.message}
+        if self.user_message is not None:
+            error["userMessage"] = self.user_message
         if self.hint is not None:
             error["hint"] = self.hint
         if self.retry_after is not None:
@@ -62,6 +66,11 @@ class ApiError(Exception):
 def internal_error() -> ApiError:
     """What a bug in the portal answers (Коды ошибок, `INTERNAL_ERROR`); the store is left unchanged."""
     return ApiError(500, "INTERNAL_ERROR", "Internal server error")
+
+
+def access_denied() -> ApiError:
+    """Bitrix24's ACCESS_DENIED, as Vibe passes it on (Коды ошибок, BITRIX_ACCESS_DENIED)."""
+    return ApiError(403, "BITRIX_ACCESS_DENIED", "ACCESS_DENIED")
 
 
 def invalid_params(message: str, *, hint: str | None = None) -> ApiError:

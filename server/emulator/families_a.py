@@ -183,7 +183,7 @@ def check_list(entity: Entity, flt: object) -> None:
     given = set(flt) if isinstance(flt, Mapping) else set()
     if not {"entityType", "entityId"} <= given:
         raise ApiError(
-            400, "MISSING_REQUIRED_FILTER", "filter[entityType] and filter[entityId] are required for timelines"
+            400, "MISSING_REQUIRED_FILTER", "filter[entityType] and filter[entityId] are required for /v1/timelines"
         )
 
 

@@ -132,7 +132,7 @@ class Faults:
         if status == 503:
             return Response(503, {"Content-Type": "text/plain"}, b"Service Unavailable")
         if status == 502:
-            error = ApiError(502, "BITRIX_UNAVAILABLE", "Bitrix24 did not answer")
+            error = ApiError(502, "BITRIX_UNAVAILABLE", "Bitrix24 returned 503 Service Unavailable")
         else:
             error = ApiError(500, "INTERNAL_ERROR", "Internal server error")
         return json_response(error.status, error.envelope())

@@ -176,7 +176,7 @@ class RateLimitStage:
             f"Vibe-side block (not a Bitrix24 limit). {len(failures)} failures on {signature[1]} {signature[2]} "
             "in the last hour.",
             hint=f"Every {self.config.loop_probe_every}th request will probe for recovery — keep retrying with "
-            "backoff, or fix the request.",
+            "backoff. If the request itself is wrong, fix it: repeating it gives the same error.",
             retry_after=self.config.loop_retry_after,
             headers=headers,
         )
@@ -210,8 +210,10 @@ class QueueStage:
                 504,
                 "QUEUE_TIMEOUT",
                 "Portal queue saturated — too many concurrent Bitrix24 calls",
+                user_message="Запросы к Битрикс24 в очереди дольше 30 секунд. Вероятно, на портале много "
+                "одновременных операций.",
                 hint='If this is a /search request with a wide date range, try adding "autoWindow": false OR '
-                "narrow the date range to <14 days.",
+                "narrow the date range to <14 days. See /v1/guide for optimization tips.",
                 retry_after=self.config.queue_retry_after,
             ) from None
         try:

@@ -146,20 +146,33 @@ async def run_stages(stages: Sequence[Stage], endpoint: Handler, request: Reques
 
 
 class AuthStage:
-    """`X-Api-Key` (or `Authorization: Bearer <key>`) must name a known key."""
+    """`X-Api-Key` (or `Authorization: Bearer <key>`) must name a known key. An OAuth application's key
+    (`vibe_app_`) also needs its user's session token as `Authorization: Bearer`, except on `/v1/me`
+    (Ключи и авторизация; Пакетные вызовы L2375): without it 401 TOKEN_MISSING, a wrong one TOKEN_EXPIRED."""
 
-    def __init__(self, keys: Collection[str]) -> None:
-        self.keys = frozenset(keys)
+    def __init__(self, keys: Collection[str], sessions: Mapping[str, str] | None = None) -> None:
+        self.sessions = dict(sessions or {})  # application key -> its user's session token
+        self.keys = frozenset(keys) | frozenset(self.sessions)
 
     async def __call__(self, request: Request, call_next: Handler) -> Response:
         key = request.headers.get("x-api-key", "").strip()
+        scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
+        bearer = token.strip() if scheme.lower() == "bearer" else ""
         if not key:
-            scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
-            if scheme.lower() == "bearer":
-                key = token.strip()
+            key, bearer = bearer, ""
         if not key:
             raise ApiError(401, "MISSING_API_KEY", "API key required. Pass via X-Api-Key header.")
         if key not in self.keys:
             raise ApiError(401, "INVALID_API_KEY", "Invalid API key")
+        session = self.sessions.get(key)
+        if session is not None and request.path.rstrip("/") != "/v1/me":
+            if not bearer:
+                raise ApiError(
+                    401,
+                    "TOKEN_MISSING",
+                    "An application key (vibe_app_) needs the user's session token: Authorization: Bearer <token>",
+                )
+            if bearer != session:
+                raise ApiError(401, "TOKEN_EXPIRED", "The session token has expired or is unknown")
         request.state["api_key"] = key
         return await call_next(request)
