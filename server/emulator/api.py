@@ -9,6 +9,7 @@ import math
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import partial
 
 from . import families_a, families_smart, registry
 from .aggregate import aggregate
@@ -118,6 +119,7 @@ class Portal:
         key_scopes: Mapping[str, Iterable[str]] | None = None,
         app_keys: Mapping[str, str] | None = None,
         key_denied: Mapping[str, Iterable[str]] | None = None,
+        key_owners: Mapping[str, int] | None = None,
     ) -> None:
         self.entities: Mapping[str, Entity] = ENTITIES
         self.clock = clock
@@ -125,7 +127,11 @@ class Portal:
         self.key_scopes = {key: frozenset(scopes) for key, scopes in (key_scopes or {}).items()}
         # Keys whose Bitrix24 user has no rights on some entities: 403 BITRIX_ACCESS_DENIED there.
         self.key_denied = {key: frozenset(names) for key, names in (key_denied or {}).items()}
-        self.api_keys = frozenset(api_keys) | frozenset(self.key_scopes) | frozenset(self.key_denied)
+        # The user each key acts as (OWNER_ID unless given): user updates need a portal administrator.
+        self.key_owners = dict(key_owners or {})
+        self.api_keys = (
+            frozenset(api_keys) | frozenset(self.key_scopes) | frozenset(self.key_denied) | frozenset(self.key_owners)
+        )
         self.portal = portal
         self.requests_per_second = requests_per_second
         self.store = Store(self.entities, data if data is not None else registry.generate(seed, scale, clock()))
@@ -182,8 +188,9 @@ class Portal:
         granted = self.key_scopes.get(key)
         if granted is not None and found.entity is not None and found.entity.scope not in granted:
             raise ApiError(403, "SCOPE_DENIED", f"This endpoint requires '{found.entity.scope}' scope")
-        if found.entity is not None and found.entity.name in self.key_denied.get(key, ()):
-            raise access_denied()
+        refused = self.refusal(key, found.entity, found.route.name) if found.entity is not None else None
+        if refused is not None:
+            raise refused
         handler = self._handlers[found.route.name]
         if found.route.name not in ATOMIC_ROUTES:
             return await handler(request, found)
@@ -191,6 +198,24 @@ class Portal:
         # so no other request's writes can land in this block.
         with self.store.atomic():
             return await handler(request, found)
+
+    def refusal(self, key: str, entity: Entity, action: str) -> ApiError | None:
+        """What Bitrix24 refuses the key's user: an entity it has no rights on (BITRIX_ACCESS_DENIED), or a
+        user update or deactivation by a non-administrator (Users: `user.update` answers false, L19833)."""
+        if entity.name in self.key_denied.get(key, ()):
+            return access_denied()
+        if entity.name == "users" and action in ("update", "delete"):
+            owner = self.store.table("users").peek(self.key_owners.get(key, OWNER_ID))
+            if owner is not None and owner.get("isAdmin") is False:
+                return ApiError(
+                    403,
+                    "UPDATE_FAILED",
+                    "Bitrix24 rejected user.update (result: false)",
+                    hint="Bitrix24 returns false when the calling user lacks portal admin rights, when a read-only "
+                    "field was touched (isOnline, lastLogin, dateRegister, isAdmin), or when the target user ID "
+                    "does not exist. Verify the webhook/OAuth identity is a portal admin.",
+                )
+        return None
 
     def _route_hint(self, path: str) -> str | None:
         segments = path.strip("/").split("/")
@@ -270,7 +295,7 @@ class Portal:
 
     async def _batch(self, request: Request, found: Match) -> Response:
         key = str(request.state.get("api_key", ""))
-        plan = plan_calls(self.entities, request.json(), self.key_scopes.get(key), self.key_denied.get(key))
+        plan = plan_calls(self.entities, request.json(), self.key_scopes.get(key), partial(self.refusal, key))
         if plan.read_only:
             # Up to 50 searches: other requests may run between them, so one batch never holds the
             # event loop for all 50. Reads keep no undo journal, so interleaving cannot mix one up.

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TypeVar
 
-from .errors import ApiError, access_denied, echo, internal_error
+from .errors import ApiError, echo, internal_error
 from .ops import Operations, describe_fields
 from .schema import Entity
 from .store import Row, Table
@@ -16,6 +16,7 @@ from .values import dump, type_name
 
 logger = logging.getLogger("server.emulator")
 T = TypeVar("T")
+Refusal = Callable[[Entity, str], "ApiError | None"]
 
 MAX_CALLS = 50
 MAX_ITEMS = 500
@@ -83,7 +84,7 @@ class Plan:
     calls: list[Call]
     total: int
     errors: dict[str, object]
-    denied: frozenset[str] = frozenset()  # entities the key's user has no rights on
+    refuse: Refusal | None = None  # what Bitrix24 refuses the key's user, by entity and action
     results: dict[str, object] = field(default_factory=dict)
     encoded: dict[str, bytes] = field(default_factory=dict)
     totals: dict[str, object] = field(default_factory=dict)
@@ -98,10 +99,10 @@ class Plan:
 
         Each result is written to JSON in its own step, so no single step serialises them all."""
         for call in self.calls:
-            if call.entity.name in self.denied:
-                outcome: object = access_denied()
-            else:
-                outcome = _isolated(ops, partial(_execute, ops, call, self.totals, self.meta))
+            refused = self.refuse(call.entity, call.action) if self.refuse is not None else None
+            outcome: object = (
+                refused if refused is not None else _isolated(ops, partial(_execute, ops, call, self.totals, self.meta))
+            )
             if isinstance(outcome, ApiError):
                 self.errors[call.id] = outcome.error_object()
             else:
@@ -139,13 +140,13 @@ def plan_calls(
     entities: Mapping[str, Entity],
     body: object,
     granted: frozenset[str] | None = None,
-    denied: frozenset[str] | None = None,
+    refuse: Refusal | None = None,
 ) -> Plan:
     """Every call checked before any runs; INVALID_REQUEST when the body or every call is invalid.
 
     A call on an entity whose scope the key lacks (`granted`) fails with SCOPE_NOT_ALLOWED, the whole
-    request with 403 when every call does (Пакетные вызовы L2378); one on an entity the key's user has no
-    rights on (`denied`) runs and fails as Bitrix24 answers it, BITRIX_ACCESS_DENIED."""
+    request with 403 when every call does (Пакетные вызовы L2378); one Bitrix24 refuses for the key's user
+    (`refuse`: no rights on the entity, a user update by a non-admin) fails with that answer when it runs."""
     if not isinstance(body, dict):
         raise invalid_request(f"Expected object, received {type_name(body)}")
     raw_calls = _array(body, "calls", MAX_CALLS)
@@ -171,7 +172,7 @@ def plan_calls(
         if all(isinstance(e, dict) and e.get("code") == "SCOPE_NOT_ALLOWED" for e in errors.values()):
             raise ApiError(403, "SCOPE_NOT_ALLOWED", "Every call needs a scope this key lacks", data={"errors": errors})
         raise invalid_request("All calls in the batch failed validation", data={"errors": errors})
-    return Plan(calls, len(raw_calls), errors, denied=denied or frozenset())
+    return Plan(calls, len(raw_calls), errors, refuse=refuse)
 
 
 def _call_id(index: int, raw: object) -> str:

@@ -319,3 +319,42 @@ def test_examples_the_demo_portal_cannot_produce_are_named(small: Api) -> None:
     for entity in ("companies", "contacts", "currencies", "deals", "statuses"):
         assert small.call("GET", f"/v1/{entity}/fields").status == 200
     assert all(reason for reason in CANNOT_PRODUCE.values())
+
+
+def test_L2378_scope_not_allowed_per_call_in_a_batch_and_403_when_every_call_lacks_it() -> None:
+    p = portal()
+    headers = {"X-Api-Key": USER_ONLY}
+    calls = [{"id": "u", "entity": "users", "action": "list"}, {"id": "d", "entity": "deals", "action": "list"}]
+    data = send(p, "POST", "/v1/batch", {"calls": calls}, headers).json()["data"]
+    assert "u" in data["results"] and data["errors"]["d"]["code"] == "SCOPE_NOT_ALLOWED"
+    refused = send(p, "POST", "/v1/batch", {"calls": calls[1:]}, headers)
+    assert refused.status == 403 and error_of(refused)["code"] == "SCOPE_NOT_ALLOWED"
+
+
+def test_L19833_a_user_update_by_a_non_administrator_is_update_failed_and_writes_nothing() -> None:
+    """Users page: user.update answers false without portal admin rights -> 403 UPDATE_FAILED with the
+    documented message and hint; the key here acts as user 3, who is not an administrator."""
+    p = Portal(data=SMALL_DATA_WITH_STAFF, clock=lambda: FIXED_NOW, key_owners={NOT_ADMIN: 3})
+    before = store_snapshot(p)
+    headers = {"X-Api-Key": NOT_ADMIN}
+    for method, path, body in (("PATCH", "/v1/users/1", {"workPosition": "CEO"}), ("DELETE", "/v1/users/1", None)):
+        response = send(p, method, path, body, headers)
+        error = error_of(response)
+        assert (response.status, error["code"]) == (403, "UPDATE_FAILED")
+        assert error["message"] == "Bitrix24 rejected user.update (result: false)"
+        assert error["hint"].startswith("Bitrix24 returns false when the calling user lacks portal admin rights")
+    call = {"id": "u", "entity": "users", "action": "update", "entityId": 1, "params": {"workPosition": "CEO"}}
+    data = send(p, "POST", "/v1/batch", {"calls": [call]}, headers).json()["data"]
+    assert data["errors"]["u"]["code"] == "UPDATE_FAILED"
+    assert store_snapshot(p) == before
+    assert send(p, "PATCH", "/v1/users/1", {"workPosition": "CEO"}).status == 200  # the administrator's key
+
+
+NOT_ADMIN = "vibe_api_notadmin0000000000000000"
+SMALL_DATA_WITH_STAFF = {
+    **SMALL_DATA,
+    "users": [
+        {"id": 1, "name": "Анна", "lastName": "Смирнова", "active": True, "isAdmin": True},
+        {"id": 3, "name": "Игорь", "lastName": "Волков", "active": True, "isAdmin": False},
+    ],
+}
