@@ -100,9 +100,41 @@ async def call_logged(r: Run, answer: Any) -> None:
     expect((found["ownerTypeId"], found["ownerId"], found["subject"]) == (2, 12, CALL["subject"]), f"{found}")
 
 
+# Quotes: "deal 4 — what did we quote, and how does it compare with the deal's amount?"
+async def deal_quote(r: Run) -> Any:
+    deal = (await r.call("deals_get", {"id": 4, "include": ["quote"]}))["item"]
+    quote = deal["_included"]["quote"]
+    return deal["amount"], quote["id"], quote["amount"]
+
+
+async def quote_matches(r: Run, answer: Any) -> None:
+    quotes = await raw_all(r, "/v1/quotes/search", {"dealId": 4})
+    latest = max(quotes, key=lambda q: q["id"])
+    expect(answer[1:] == (latest["id"], latest["amount"]), f"deal 4's latest quote is {latest}")
+
+
+# Invoices: "how much is invoiced and paid, per stage and currency?"
+async def invoice_totals(r: Run) -> Any:
+    args = {"aggregate": [{"function": "sum", "field": "opportunity"}], "groupBy": ["stageId"]}
+    out = await r.call("invoices_aggregate", args)
+    return sorted((g["stageId"], g["currency"], g["count"], g["opportunity"]["sum"]) for g in out["groups"])
+
+
+async def invoices_counted(r: Run, answer: Any) -> None:
+    count: Counter[tuple[str, str]] = Counter()
+    money: Counter[tuple[str, str]] = Counter()
+    for i in await raw_all(r, "/v1/invoices/search", {}):
+        count[i["stageId"], i["currencyId"]] += 1
+        money[i["stageId"], i["currencyId"]] += i.get("opportunity") or 0
+    want = sorted((s, c, n, money[s, c]) for (s, c), n in count.items())
+    expect(answer == want and want, f"the invoices add up to {want}")
+
+
 FAMILIES: list[Task] = [
     Task("calendar: book a meeting tomorrow 10–11", book_meeting, 1, check=booked),
     Task("drive: folders and files in the company root", drive_root, 3, check=drive_listed),
     Task("smart process: count items by stage", smart_funnel, 2, check=funnel_counted),
     Task("activities: log a call on a deal", log_call, 1, check=call_logged),
+    Task("quotes: a deal's latest quote against its amount", deal_quote, 1, check=quote_matches),
+    Task("invoices: invoiced and paid per stage and currency", invoice_totals, 1, check=invoices_counted),
 ]

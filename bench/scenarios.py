@@ -75,11 +75,11 @@ async def main(budget: int, quiet: bool) -> None:
     print(
         f"\none scenario per entity family (at most {MAX_FAMILY_CALLS} calls each; answers checked against the portal)"
     )
-    print(f"  {'scenario':46} {'calls (limit)':>13}  {'cl100k':>6}  {'est':>5}")
+    print(f"  {'scenario':52} {'calls (limit)':>13}  {'cl100k':>6}  {'est':>5}")
     for o in families:
-        print(f"  {o.task.title:46} {len(o.now.calls):7} ({o.task.limit})  {o.now.cl100k:6}  {o.now.estimate:5}")
+        print(f"  {o.task.title:52} {len(o.now.calls):7} ({o.task.limit})  {o.now.cl100k:6}  {o.now.estimate:5}")
     print(
-        f"  {'all ' + str(len(families)) + ' scenarios':46} {sum(len(o.now.calls) for o in families):7}      "
+        f"  {'all ' + str(len(families)) + ' scenarios':52} {sum(len(o.now.calls) for o in families):7}      "
         f"{sum(o.now.cl100k for o in families):6}  {sum(o.now.estimate for o in families):5}"
     )
 
