@@ -25,6 +25,8 @@ def write_kind(op: str, args: Mapping[str, Any]) -> str | None:
     """create / update / delete for a write tool's call (entity batch by its action); None for reads."""
     if op in ("create", "update", "delete"):
         return op
+    if op == "products_edit":  # set replaces every row, removing the current ones: a delete for the tiers
+        return {"add": "create", "update": "update", "delete": "delete", "set": "delete"}.get(str(args.get("edit")))
     if op in ("batch", "bulk_update", "bulk_delete"):
         action = str(args.get("action") or op.removeprefix("bulk_"))
         return action if action in ("create", "update", "delete") else None
@@ -69,11 +71,11 @@ class WritePolicy:
             )
 
     def needs_confirmation(self, kind: str, count: int, bulk: bool) -> bool:
-        """Deletes always, and bulk writes of more records than the threshold, ask a human first.
+        """Deletes (and replaces) always, and bulk writes of more records than the threshold, ask a human first.
 
         In safe-write every bulk write asks.
         """
-        if kind == "delete":
+        if kind in ("delete", "set"):  # set: a replace that removes the current records first
             return True
         if bulk and self.tier == "safe-write":
             return True

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from server import aggregate, calls, discovery, paging, reads, reference, specs, writes  # noqa: F401  (handlers register on import)
+from server import aggregate, calls, discovery, paging, productrows, reads, reference, specs, writes  # noqa: F401  (handlers register on import)
 from server.catalog import Catalog, EntitySpec, OperationSpec
 from server.context import CallContext
 from server.errors import InvalidArguments

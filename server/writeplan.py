@@ -100,6 +100,9 @@ class Plan:
         """One paragraph a human can confirm: what, how many, a few examples, the cost."""
         verb = {"create": "create", "update": "update", "delete": "DELETE"}.get(self.action, self.action)
         head = f"{verb} {self.count} {self.entity} record(s)"
+        if self.action == "set":  # a replace: every current record goes, the given ones come
+            gone = sum(1 for i in self.items if i.id is not None)
+            head = f"REPLACE all {self.entity}, destructive: {gone} removed, {self.count - gone} added"
         lines = [head + f" ({self.units} API unit(s), about {self.seconds:g} s)."]
         for item in self.items[:limit]:
             what = f"#{item.id}" if item.id is not None else "new"

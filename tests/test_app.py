@@ -208,7 +208,8 @@ async def test_every_advertised_include_operation_and_field_is_one_the_portal_ac
     async with api:
         for spec in load_catalog().entities.values():
             name = spec.rest_path({"entityTypeId": 1032})  # smart process items and pipelines: one of the types
-            assert set(spec.operations) <= portal.entities[name].operations, spec.name
+            rows = {"products", "products_edit"}  # product rows: routes under the record, not entity operations
+            assert set(spec.operations) - rows <= portal.entities[name].operations, spec.name
             if "fields" not in spec.operations:  # calendar events have no fields route upstream
                 assert set(spec.fields) <= set(portal.entities[name].fields), spec.name
                 continue

@@ -75,6 +75,13 @@ def create_fields(tool: dict[str, Any]) -> dict[str, Any]:
 
 
 ENTITY_OF = {e.tool_prefix: e for e in CATALOG.entities.values()}
+OPERATIONS = sorted(CATALOG.operations, key=len, reverse=True)  # products_edit before products
+
+
+def split(name: str) -> tuple[str, str]:
+    """(entity prefix, operation) of a tool name; ("", name) for a cross-entity tool."""
+    op = next((o for o in OPERATIONS if name.endswith("_" + o) and name[: -len(o) - 1] in ENTITY_OF), None)
+    return (name[: -len(op) - 1], op) if op else ("", name)
 
 
 def typed(prefix: str) -> dict[str, Any]:
@@ -98,12 +105,12 @@ async def some_id(built: Assembled, prefix: str) -> int | str:
 
 async def smoke_args(built: Assembled, name: str) -> dict[str, Any]:
     """Valid arguments for one call of `name` (creating the records a write needs first)."""
-    prefix = name.rpartition("_")[0]
+    prefix = split(name)[0]
     return {**typed(prefix), **await _smoke_args(built, name)} if prefix else await _smoke_args(built, name)
 
 
 async def _smoke_args(built: Assembled, name: str) -> dict[str, Any]:
-    prefix, _, op = name.rpartition("_")
+    prefix, op = split(name)
     tool = LISTED[name]
     if op in ("list", "search"):
         schema = tool["inputSchema"]
@@ -134,6 +141,10 @@ async def _smoke_args(built: Assembled, name: str) -> dict[str, Any]:
             "Smoke renamed" if schema.get("type") == "string" and "format" not in schema else sample(schema, name_field)
         )
         return {"id": record_id, "fields": {name_field: renamed}}
+    if op == "products":
+        return {"id": await some_id(built, prefix)}
+    if op == "products_edit":
+        return {"id": await some_id(built, prefix), "edit": "add", "row": {"productId": 1, "quantity": 2}}
     if op == "batch" and prefix:
         return {"action": "create", "items": [create_fields(LISTED[f"{prefix}_create"])] * 2}
     if op == "aggregate":
@@ -161,8 +172,8 @@ def test_every_tool_is_well_formed_for_every_client(name: str) -> None:
     a = tool["annotations"]
     assert set(a) == {"readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"}
     assert all(isinstance(v, bool) for v in a.values())
-    op = name.rpartition("_")[2]
-    if op in ("create", "update", "delete", "batch"):
+    op = split(name)[1]
+    if op in ("create", "update", "delete", "batch", "products_edit"):
         assert a["readOnlyHint"] is False
         assert a["destructiveHint"] is (op != "create")
         assert a["idempotentHint"] is (op in ("update", "delete"))
@@ -207,7 +218,7 @@ async def test_every_include_select_and_sort_value_in_a_schema_is_accepted_upstr
 
 @pytest.mark.parametrize("name", [n for n in LISTED if n.endswith("_update")])
 async def test_every_allowed_value_of_every_field_is_accepted_upstream(built: Assembled, name: str) -> None:
-    prefix = name.rpartition("_")[0]
+    prefix = split(name)[0]
     fields = LISTED[name]["inputSchema"]["properties"]["fields"]["properties"]
     record_id = await some_id(built, prefix)
     tried = 0

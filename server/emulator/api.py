@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 
-from . import families_a, families_smart, registry
+from . import families_a, families_smart, registry, rows
 from .aggregate import aggregate
 from .batch import MAX_ITEMS, entity_batch, plan_calls
 from .errors import ApiError, access_denied, internal_error, route_not_found
@@ -32,7 +32,9 @@ OWNER_ID = 1
 # Where later stages go, outermost first: faults act like the network, before auth; the rate limit is
 # per key, after auth; the 2-concurrent portal queue wraps only the work itself.
 # Routes that write run in one undo block; /v1/batch opens its own (only when it has writes).
-ATOMIC_ROUTES = frozenset({"create", "update", "delete", "entity_batch"})
+ATOMIC_ROUTES = frozenset(
+    {"create", "update", "delete", "entity_batch", "rows_add", "rows_set", "rows_update", "rows_delete"}
+)
 STAGE_ORDER = ("faults", "auth", "rate_limit", "queue")
 
 
@@ -60,6 +62,14 @@ ROUTES: tuple[Route, ...] = (
     route("GET", "/v1/{entity}/{id}", "get", "get"),
     route("PATCH", "/v1/{entity}/{id}", "update", "update"),
     route("DELETE", "/v1/{entity}/{id}", "delete", "delete"),
+    # Product rows of deals, leads, quotes, invoices and smart process items ({Entity}: Products * pages).
+    route("GET", "/v1/{entity}/{id}/products/fields", "rows_fields", rows.OPERATION),
+    route("GET", "/v1/{entity}/{id}/products", "rows_list", rows.OPERATION),
+    route("PUT", "/v1/{entity}/{id}/products", "rows_set", rows.OPERATION),
+    route("POST", "/v1/{entity}/{id}/products", "rows_add", rows.OPERATION),
+    route("GET", "/v1/{entity}/{id}/products/{row}", "rows_get", rows.OPERATION),
+    route("PATCH", "/v1/{entity}/{id}/products/{row}", "rows_update", rows.OPERATION),
+    route("DELETE", "/v1/{entity}/{id}/products/{row}", "rows_delete", rows.OPERATION),
 )
 
 
@@ -68,6 +78,7 @@ class Match:
     route: Route
     entity: Entity | None
     id: str | None
+    row: str | None = None  # a product row's id (`/products/:rowId`)
 
 
 def match(method: str, path: str, entities: Mapping[str, Entity]) -> Match | None:
@@ -78,6 +89,7 @@ def match(method: str, path: str, entities: Mapping[str, Entity]) -> Match | Non
             continue
         entity: Entity | None = None
         record_id: str | None = None
+        row_id: str | None = None
         for expected, actual in zip(candidate.pattern, segments, strict=True):
             if expected == "{entity}":
                 entity = entities.get(actual)
@@ -85,12 +97,20 @@ def match(method: str, path: str, entities: Mapping[str, Entity]) -> Match | Non
                     break
             elif expected == "{id}":
                 record_id = actual
+            elif expected == "{row}":
+                row_id = actual
             elif expected != actual:
                 break
         else:
-            if candidate.operation is None or (entity is not None and candidate.operation in entity.operations):
-                return Match(candidate, entity, record_id)
+            if candidate.operation is None or (entity is not None and _serves(entity, candidate.operation)):
+                return Match(candidate, entity, record_id, row_id)
     return None
+
+
+def _serves(entity: Entity, operation: str) -> bool:
+    if operation == rows.OPERATION:
+        return rows.owner_type(entity) is not None
+    return operation in entity.operations
 
 
 def cost_units(found: Match, request: Request) -> int:
@@ -134,7 +154,9 @@ class Portal:
         )
         self.portal = portal
         self.requests_per_second = requests_per_second
-        self.store = Store(self.entities, data if data is not None else registry.generate(seed, scale, clock()))
+        seeded = data if data is not None else registry.generate(seed, scale, clock())
+        self.store = Store({**self.entities, **rows.TABLES}, seeded)  # rows: a table, not an API entity
+        self.rows = rows.ProductRows(self.store)
         self.ops = Operations(self.store, clock, OWNER_ID)
         self.pipeline: dict[str, Stage | None] = dict.fromkeys(STAGE_ORDER)
         self.pipeline["auth"] = AuthStage(self.api_keys, app_keys)  # OAuth application key -> session token
@@ -151,6 +173,13 @@ class Portal:
             "get": self._get,
             "update": self._update,
             "delete": self._delete,
+            "rows_fields": self._rows_fields,
+            "rows_list": self._rows_list,
+            "rows_set": self._rows_set,
+            "rows_add": self._rows_add,
+            "rows_get": self._rows_get,
+            "rows_update": self._rows_update,
+            "rows_delete": self._rows_delete,
         }
 
     async def handle(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> Response:
@@ -279,6 +308,35 @@ class Portal:
         deactivated = self.ops.delete(_entity(found), found.id)
         if deactivated is not None:
             return json_response(200, {"success": True, "data": deactivated})
+        return Response(204, {}, b"")
+
+    async def _rows_fields(self, request: Request, found: Match) -> Response:
+        return json_response(200, {"success": True, "data": self.rows.fields(_entity(found), found.id)})
+
+    async def _rows_list(self, request: Request, found: Match) -> Response:
+        return json_response(200, {"success": True, "data": self.rows.listed(_entity(found), found.id)})
+
+    async def _rows_set(self, request: Request, found: Match) -> Response:
+        return json_response(
+            200, {"success": True, "data": self.rows.replace(_entity(found), found.id, request.json())}
+        )
+
+    async def _rows_add(self, request: Request, found: Match) -> Response:
+        data = self.rows.add(_entity(found), found.id, request.json())
+        return json_response(201, {"success": True, "data": data})
+
+    async def _rows_get(self, request: Request, found: Match) -> Response:
+        return json_response(200, {"success": True, "data": self.rows.get(_entity(found), found.id, found.row)})
+
+    async def _rows_update(self, request: Request, found: Match) -> Response:
+        data = self.rows.update(_entity(found), found.id, found.row, request.json())
+        return json_response(200, {"success": True, "data": data})
+
+    async def _rows_delete(self, request: Request, found: Match) -> Response:
+        entity = _entity(found)
+        self.rows.delete(entity, found.id, found.row)
+        if rows.deletes_with_true(entity):  # Items: Products Delete answers `{"data": true}`
+            return json_response(200, {"success": True, "data": True})
         return Response(204, {}, b"")
 
     async def _fields(self, request: Request, found: Match) -> Response:

@@ -1,4 +1,6 @@
-"""Every entity the demo portal serves: the CRM core (`schema`) and the entity families beside it."""
+"""Every entity the demo portal serves: the CRM core (`schema`) and the entity families beside it.
+
+`generate` also seeds the product rows (`rows.TABLE`), a table of the portal that is no entity."""
 
 from __future__ import annotations
 
@@ -38,4 +40,5 @@ def generate(seed: int = 42, scale: float = 1.0, now: float = seed_data.REFERENC
     data.update(seed_smart.records(seed, data, now))
     data.update(seed_families_b.records(seed, now))
     data.update(seed_families_c.records(seed, data, now))
+    data.update(seed_families_c.product_rows(seed, data))
     return data

@@ -11,6 +11,7 @@ import random
 from collections.abc import Mapping, Sequence
 
 from .families_c import INVOICE_PIPELINES, QUOTE_STATUSES, invoice_stage, invoice_status_list
+from .rows import TABLE, blank, priced
 from .schema import STAGE_SEMANTICS
 from .seed import DAY, Record, _pick, iso, iso_date, parse_iso
 
@@ -157,3 +158,44 @@ def _invoices(rng: random.Random, deals: Sequence[Record], companies: Mapping[in
                 }  # fmt: skip
             )
     return out
+
+
+def product_rows(seed: int, data: Mapping[str, Sequence[Record]]) -> dict[str, list[Record]]:
+    """Rows of every quote and invoice, of most deals past their first stage, some leads and contracts.
+
+    Rows are catalog products at prices scaled so that they add up to their record's amount: what a
+    manager does when a negotiated total is spread over the goods of a quote.
+    """
+    rng = random.Random(f"{seed}:product-rows")
+    products = [p for p in data.get("products", ()) if p.get("active")]
+    if not products:
+        return {}
+    owners: list[tuple[str, Record, str]] = [("Q", q, "amount") for q in data["quotes"]]
+    owners += [("SI", i, "opportunity") for i in data["invoices"]]
+    owners += [
+        ("D", d, "amount") for d in data["deals"] if not str(d["stageId"]).endswith("NEW") and rng.random() < 0.6
+    ]
+    owners += [("L", lead, "amount") for lead in data["leads"] if lead.get("amount") and rng.random() < 0.2]
+    owners += [("T408", item, "opportunity") for item in data.get("items/1032", ()) if rng.random() < 0.3]
+    out: list[Record] = []
+    for kind, owner, amount_field in owners:
+        total = _amount_of(owner, amount_field)
+        if total <= 0:
+            continue
+        chosen = rng.sample(products, k=min(len(products), rng.choice((1, 1, 2, 3))))
+        lines = [(p, float(rng.choice((1, 1, 2, 3, 5, 10)))) for p in chosen]
+        catalog = sum(float(str(p["price"])) * qty for p, qty in lines)
+        factor = total / catalog if catalog else 1.0
+        for position, (product, qty) in enumerate(lines):
+            row = blank(kind, int(str(owner["id"])), position)
+            row.update(productId=product["id"], quantity=qty, price=round(float(str(product["price"])) * factor, 2),
+                       customized="Y" if abs(factor - 1) > 1e-9 else "N", id=len(out) + 1)  # fmt: skip
+            if rng.random() < 0.3:
+                row.update(taxRate=20.0, taxIncluded=True)
+            out.append(priced(row, product))
+    return {TABLE: out}
+
+
+def _amount_of(owner: Record, field: str) -> float:
+    value = owner.get(field)
+    return float(value) if isinstance(value, int | float) else 0.0

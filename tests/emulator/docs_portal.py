@@ -71,7 +71,17 @@ DOC_COMPANIES: Records = [{"id": 15, "title": "ООО Ромашка", "industry
 DOC_LEADS: Records = [
     {"id": 50, "title": "Заявка с сайта", "contactId": 71, "statusId": "NEW", "phone": [], "email": []},
     {"id": 51, "title": "Звонок", "contactId": 0, "statusId": "NEW", "phone": [], "email": []},
+    {"id": 741, "title": "Заявка на оборудование", "contactId": 71, "statusId": "IN_PROCESS", "phone": [], "email": []},
 ]
+# Deals: Products Get Single, `GET /v1/deals/741/products/1471`.
+DOC_ROWS: Records = [
+    {
+        "id": 1471, "ownerType": "D", "ownerId": 741, "productId": 1, "productName": "День добрый!", "price": 5000,
+        "priceAccount": 5000, "priceExclusive": 5000, "priceNetto": 5000, "priceBrutto": 5000, "quantity": 3,
+        "discountTypeId": 2, "discountRate": 0, "discount": 0, "taxRate": None, "taxIncluded": False,
+        "customized": "Y", "measureCode": 796, "measureName": "шт", "sort": 0, "xmlId": "sale_basket_995", "type": 1,
+    },
+]  # fmt: skip
 
 # Quotes pages: quote 412 on deal 741 (Quotes: Get), the targets of the product rows examples (52, 741).
 DOC_QUOTES: Records = [
@@ -134,6 +144,7 @@ def _data() -> dict[str, Records]:
         ("leads", DOC_LEADS),
         ("quotes", DOC_QUOTES),
         ("invoices", DOC_INVOICES),
+        ("product-rows", DOC_ROWS),
     ):
         ids = {row["id"] for row in extra}
         fields = dict.fromkeys(data[name][0])  # every field, null unless the example sets it

@@ -7,8 +7,7 @@ Choices that hold for every page below, so they are not repeated per test:
 - multifields are `[{value, valueType}]` lists (what the create pages send) where the list pages show a flat
   string (`"phone": "74955553546"`, Contacts: List L23323);
 - `/fields` answers the Vibe shape (see test_api_contract), where these pages show the Bitrix shape.
-Products rows (Deals/Leads: Products *) belong to the product entity family the demo portal does not have
-yet; test_L25994 pins that the route is absent rather than half-served.
+Product rows (Deals/Leads: Products *) are tested with the other owners' in test_docs_rows.
 """
 
 from __future__ import annotations
@@ -188,13 +187,6 @@ def test_L25189_deals_aggregate_unknown_field(api: Api) -> None:
     status, error = api.error("POST", "/v1/deals/aggregate", body={"aggregate": [{"field": "foo", "function": "sum"}]})
     assert (status, error["code"]) == (400, "INVALID_PARAMS")
     assert error["message"].startswith("Field 'foo' not found. Available numeric fields: amount, stageId")
-
-
-def test_L25994_products_rows_are_not_served_yet(api: Api) -> None:
-    """Deals/Leads: Products * pages: product rows need the products family, absent from the demo portal."""
-    for path in ("/v1/deals/741/products", "/v1/leads/50/products", "/v1/deals/741/products/fields"):
-        status, error = api.error("GET", path)
-        assert (status, error["code"]) == (404, "ROUTE_NOT_FOUND"), path
 
 
 # --- Contacts --------------------------------------------------------------------------------------------
