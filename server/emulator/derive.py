@@ -23,12 +23,22 @@ DEFAULT_LEAD_STATUS = "NEW"
 
 
 def first_stage(category_id: int, lists: Lists) -> str:
-    """The pipeline's first stage by sort, from the statuses (the built-in list if they hold none)."""
+    """The pipeline's first stage by sort, from the statuses (the built-in list if they hold no stages).
+
+    A pipeline without stages takes no deals: Deal Categories: Create (L24386) has its stages added
+    through /v1/statuses after the pipeline is created."""
     listed = lists_first_stage(lists, category_id)
     if listed is not None:
         return listed
     stages = DEAL_STAGES.get(category_id)
-    return stages[0][0] if stages else f"C{category_id}:NEW"
+    if lists.stages.get("DEAL_STAGE") or not stages:
+        raise validation_error(
+            [
+                f"fields.categoryId: Pipeline {category_id} has no stages yet; add them with POST /v1/statuses "
+                f"(entityId DEAL_STAGE_{category_id})"
+            ]
+        )
+    return stages[0][0]
 
 
 def apply_defaults(

@@ -64,8 +64,16 @@ class Table:
         self.entity = entity
         self._journal = journal if journal is not None else Journal()
         self._rows: dict[RecordId, Row] = {}
+        # Whole numbers in number fields are stored as ints, as writes store them: JSON then shows 150000,
+        # not 150000.0, as the live API (JavaScript) does, whatever the data was loaded from.
+        numbers = [name for name, field in entity.fields.items() if field.type == "double" and not field.multiple]
         for row in rows:
-            self._rows[self._key_of(row)] = dict(row)
+            stored = dict(row)
+            for name in numbers:
+                value = stored.get(name)
+                if isinstance(value, float) and value.is_integer():
+                    stored[name] = int(value)
+            self._rows[self._key_of(row)] = stored
         self._keys: list[RecordId] = sorted(self._rows)
         ints = [k for k in self._keys if isinstance(k, int)]
         self._last_id = max(ints, default=0)

@@ -30,6 +30,17 @@ EXAMPLES: dict[int, tuple[str, str, str]] = {
     590: ("Обзор API", "json", "emulator.test_docs_general::test_L590_the_list_envelope"),
     610: ("Обзор API", "json", "emulator.test_docs_general::test_L610_requests_use_camel_case_names"),
     628: ("Обзор API", "json", "emulator.test_docs_general::test_L628_user_fields_keep_their_names"),
+    642: (
+        "Обзор API",
+        "request",
+        "emulator.test_docs_inventory::test_L642_items_of_a_smart_process_by_its_entity_type_id",
+    ),
+    654: (
+        "Обзор API",
+        "request",
+        "EXCEPTION: calendar events listed by type + ownerId: Entity: Calendar Events (L17400) disables "
+        "list; the portal follows the entity page (test_docs_families_a::test_L17400 sends this request)",
+    ),
     708: ("Фильтрация и поиск", "json", "emulator.test_docs_general::test_L708_syntax_1_dollar_operators"),
     738: (
         "Фильтрация и поиск",

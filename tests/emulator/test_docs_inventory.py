@@ -8,6 +8,7 @@ from pathlib import Path
 
 from .conftest import Api
 from .docs_inventory import EXAMPLES, EXCEPTION
+from .docs_portal import docs_api
 
 TESTS = Path(__file__).resolve().parent.parent
 
@@ -34,3 +35,15 @@ def test_L933_the_calendar_filter_example_meets_the_disabled_search(small: Api) 
     body = {"filter": {"dateFrom": {"$gte": "2026-04-01T00:00:00"}}}
     status, error = small.error("POST", "/v1/calendar-events/search", body=body)
     assert (status, error["code"]) == (404, "ROUTE_NOT_FOUND") and "get" in error["hint"]
+
+
+def test_L642_items_of_a_smart_process_by_its_entity_type_id() -> None:
+    """`GET /v1/items/1058?limit=10`: types are looked up with GET /v1/smart-processes, as the page says; the
+    demo portal's are 1032 and 1036, and a type it does not have is 404 SMART_PROCESS_NOT_FOUND."""
+    api = docs_api()
+    types = [row["entityTypeId"] for row in api.ok("GET", "/v1/smart-processes")["data"]]
+    assert types == [1032, 1036]
+    body = api.ok("GET", "/v1/items/1032", "limit=10")
+    assert len(body["data"]) == 10 and all(row["entityTypeId"] == 1032 for row in body["data"])
+    status, error = api.error("GET", "/v1/items/1058", "limit=10")
+    assert (status, error["code"]) == (404, "SMART_PROCESS_NOT_FOUND")

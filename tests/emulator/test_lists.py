@@ -137,3 +137,14 @@ def _small_data() -> dict[str, list[dict[str, object]]]:
         "statuses": stages,
         "deal-categories": [{"id": 0, "name": "Общая"}, {"id": 1, "name": "Тендеры"}],
     }
+
+
+def test_a_deal_cannot_enter_a_pipeline_that_has_no_stages_yet(api: Api) -> None:
+    """Deal Categories: Create (L24386): stages are added through /v1/statuses after the pipeline exists; a
+    deal sent to the pipeline before that is refused, naming the way to add them, and nothing is written."""
+    category = api.ok("POST", "/v1/deal-categories", body={"name": "Пустая"}, status=201)["data"]["id"]
+    before = store_snapshot(api.portal)
+    status, error = api.error("POST", "/v1/deals", body={"title": "t", "categoryId": category})
+    assert (status, error["code"]) == (400, "VALIDATION_ERROR")
+    assert f"entityId DEAL_STAGE_{category}" in error["message"]
+    assert store_snapshot(api.portal) == before
