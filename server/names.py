@@ -74,9 +74,15 @@ def rules_for(entity: EntitySpec, fields: Mapping[str, FieldSpec]) -> list[NameR
     return out
 
 
+_NAME_KEYS: dict[int, tuple[EntitySpec, list[str]]] = {}  # the entity is held, so its id is not reused
+
+
 def name_keys(entity: EntitySpec) -> list[str]:
     """The keys names are added under in `entity`'s concise records."""
-    return [r.name_key for r in rules_for(entity, entity.fields)]
+    hit = _NAME_KEYS.get(id(entity))
+    if hit is None or hit[0] is not entity:
+        hit = _NAME_KEYS[id(entity)] = (entity, [r.name_key for r in rules_for(entity, entity.fields)])
+    return hit[1]
 
 
 def _item_labels(raw_fields: Any) -> dict[str, dict[str, str]]:
@@ -109,6 +115,7 @@ class Names:
         self._clock = clock
         self._items: dict[str, tuple[float, dict[str, dict[str, str]]]] = {}
         self._labels: dict[tuple[str, str], tuple[float, str | None]] = {}
+        self._rules_cache: dict[str, tuple[Mapping[str, FieldSpec], list[NameRule]]] = {}
 
     async def annotate(
         self, entity: EntitySpec, records: list[dict[str, Any]], fields: Mapping[str, FieldSpec] | None = None
@@ -119,52 +126,70 @@ class Names:
         lists are used as they are; missing ones are fetched with the page's batch and cached.
         """
         fields = fields or entity.fields
-        rules = [r for r in rules_for(entity, fields) if any(r.field in rec for rec in records)]
+        rules = [r for r in self._rules(entity, fields) if any(r.field in rec for rec in records)]
         if not rules:
             return records
         now = self._clock()
-        static = {f: dict(spec.items) for f, spec in fields.items() if spec.items}
+        static = {r.field: dict(fields[r.field].items) for r in rules if r.field in fields and fields[r.field].items}
         cached_items = self._items.get(entity.name)
         need_fields = any(r.source == "items" and r.field not in static for r in rules) and (
             cached_items is None or cached_items[0] < now
         )
         wanted: dict[str, set[str]] = {}
+        seen: dict[str, set[str]] = {}  # per field, the ids on this page
+        labels = self._labels
         for rule in rules:
             if rule.source == "items":
                 continue
+            values = seen[rule.field] = set()
             for rec in records:
-                for value in _ids(rec.get(rule.field)):
-                    hit = self._labels.get((rule.source, value))
-                    if hit is None or hit[0] < now:
-                        wanted.setdefault(rule.source, set()).add(value)
+                raw = rec.get(rule.field)
+                if type(raw) is int or type(raw) is str and raw:
+                    values.add(str(raw))
+                elif raw is not None:
+                    values.update(_ids(raw))
+            for value in values:
+                hit = labels.get((rule.source, value))
+                if hit is None or hit[0] < now:
+                    wanted.setdefault(rule.source, set()).add(value)
         if need_fields or wanted:
             await self._fetch(entity.name if need_fields else None, wanted, now)
         items = {**static, **(self._items.get(entity.name, (0.0, {}))[1])}
-        by_field = {r.field: r for r in rules}
+        # One {id: name} table per field for this page, so naming a record is a dictionary look-up.
+        tables: dict[str, tuple[str, Mapping[str, str | None]]] = {}
+        for rule in rules:
+            if rule.source == "items":
+                tables[rule.field] = (rule.name_key, items.get(rule.field, {}))
+            else:
+                found = ((v, labels.get((rule.source, v))) for v in seen[rule.field])
+                tables[rule.field] = (rule.name_key, {v: hit[1] for v, hit in found if hit is not None})
         for rec in records:
-            named: dict[str, Any] = {}
-            for key, raw in rec.items():
-                named[key] = raw
-                found = by_field.get(key)
-                if found is not None and raw is not None and raw != "" and raw != []:
-                    name = self._name(found, raw, items)
-                    if name is not None:
-                        named[found.name_key] = name  # right after its id, where a reader looks for it
-            rec.clear()
-            rec.update(named)
+            names = {}
+            for fname, (key, table) in tables.items():
+                raw = rec.get(fname)
+                if raw is None:
+                    continue
+                name = table.get(str(raw)) if type(raw) is int or type(raw) is str else _lookup(table, raw)
+                if name is not None:
+                    names[fname] = (key, name)
+            if names:
+                named: dict[str, Any] = {}
+                for key, raw in rec.items():
+                    named[key] = raw
+                    if key in names:
+                        named[names[key][0]] = names[key][1]  # right after its id, where a reader looks for it
+                rec.clear()
+                rec.update(named)
         return records
 
-    def _name(self, rule: NameRule, value: Any, items: Mapping[str, Mapping[str, str]]) -> Any:
-        def one(v: Any) -> str | None:
-            if rule.source == "items":
-                return items.get(rule.field, {}).get(str(v))
-            hit = self._labels.get((rule.source, str(v)))
-            return hit[1] if hit else None
-
-        if isinstance(value, list):
-            names = [one(v) for v in value]
-            return names if any(n is not None for n in names) else None
-        return one(value)
+    def _rules(self, entity: EntitySpec, fields: Mapping[str, FieldSpec]) -> list[NameRule]:
+        """`rules_for`, remembered for the metadata object it was worked out from (new metadata, new rules)."""
+        hit = self._rules_cache.get(entity.name)
+        if hit is not None and hit[0] is fields:
+            return hit[1]
+        rules = rules_for(entity, fields)
+        self._rules_cache[entity.name] = (fields, rules)
+        return rules
 
     async def _fetch(self, fields_of: str | None, wanted: Mapping[str, set[str]], now: float) -> None:
         """One POST /v1/batch: the entity's field metadata (if due) and labels of the wanted ids."""
@@ -208,6 +233,14 @@ class Names:
             for rec in found:
                 if isinstance(rec, Mapping) and "id" in rec:
                     self._labels[(target, str(rec["id"]))] = (now + LABELS_TTL, _label(rec, labels[target]))
+
+
+def _lookup(table: Mapping[str, str | None], value: Any) -> Any:
+    """The name of an id (or the names of a list of ids; None when none is known)."""
+    if isinstance(value, list):
+        names = [table.get(str(v)) for v in value]
+        return names if any(n is not None for n in names) else None
+    return table.get(str(value))
 
 
 def _ids(value: Any) -> list[str]:

@@ -15,16 +15,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from server.budget import record_cost, result_tokens, row_cost, shrink_record
 from server.catalog import EntitySpec, FieldSpec
 from server.context import CallContext
 from server.errors import InvalidArguments, VibeCodeError
 from server.filters import Condition, Filter, compile_filter
 from server.names import name_keys
 from server.operations import Operations, Output
-from server.records import concise_included, money_summary, normalise_keys
+from server.pagefit import fitted_page
+from server.records import concise_included, money_summary, normalise_page
 from server.registry import Target, handles
-from server.results import project, render_table, shorten_records
+from server.results import project, shorten_records
 from server.union import union_page
 
 DEFAULT_LIMIT = 50
@@ -216,37 +216,18 @@ async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Ca
     )  # fmt: skip
 
     budget = ops.max_result_tokens
-    structured = _envelope(ops, pc, shortened, len(shortened), [])
-    text = page_text(structured)
-    tokens = result_tokens(structured, text)
-    if tokens <= budget:  # the common case: the whole page fits, measured once
-        return Output(structured=structured, text=text, tokens=tokens)
-    # Measure the envelope with a stand-in record, fit records into the rest, then check the
-    # whole result and give back records (or shrink the only one) until it fits.
-    probe = _envelope(ops, pc, [{"id": 0}], len(shortened), [])
-    available = budget - result_tokens(probe, page_text(probe)) - ENVELOPE_SLACK
     keep = (*entity.key_fields, *name_keys(entity))
-    fit = fit_page(shortened, available, keep)
-    items = fit.items
-    while True:
-        structured = _envelope(ops, pc, items, len(shortened), fit.dropped_fields)
-        text = page_text(structured)
-        tokens = result_tokens(structured, text)
-        if tokens <= budget or not items:
-            return Output(structured=structured, text=text, tokens=tokens)
-        if len(items) > 1:
-            items = items[:-1]
-            continue
-        if list(items[0]) == ["id"]:
-            raise VibeCodeError(
-                f"even one record does not fit the {budget}-token budget next to this query's cursor and summary.",
-                code="RESULT_TOO_LARGE",
-                hint="Shorten the filter (fewer $in values), or raise VIBECODE_MAX_RESULT_TOKENS.",
-            )
-        over = tokens - budget
-        shrunk = shrink_record(items[0], max(record_cost(items[0]) - over - 8, 1), keep)
-        items = [shrunk.record]
-        fit.dropped_fields = sorted({*fit.dropped_fields, *shrunk.dropped, *shrunk.cut})
+    fitted = fitted_page(
+        shortened, lambda items, shrunk: _envelope(ops, pc, items, len(shortened), shrunk), budget, keep, ENVELOPE_SLACK
+    )
+    if fitted is None:
+        raise VibeCodeError(
+            f"even one record does not fit the {budget}-token budget next to this query's cursor and summary.",
+            code="RESULT_TOO_LARGE",
+            hint="Shorten the filter (fewer $in values), or raise VIBECODE_MAX_RESULT_TOKENS.",
+        )
+    structured, text, tokens = fitted
+    return Output(structured=structured, text=text, tokens=tokens)
 
 
 async def shape_records(
@@ -255,49 +236,13 @@ async def shape_records(
     """Upstream records → catalog spelling, projected; concise adds names and concise includes."""
     concise = fmt == "concise"
     meta = ops.meta(entity).fields
-    out = [project(normalise_keys(r, meta), shown, concise=concise) for r in raw or [] if isinstance(r, Mapping)]
+    out = [project(r, shown, concise=concise) for r in normalise_page(raw or [], meta)]
     if concise:
         for rec in out:
             if "_included" in rec:
                 rec["_included"] = concise_included(rec["_included"])
         await ops.names.annotate(entity, out, meta)
     return out
-
-
-@dataclass
-class Fit:
-    """The records a page keeps, and what the budget cost it."""
-
-    items: list[dict[str, Any]]
-    dropped_fields: list[str]
-
-
-def fit_page(records: list[dict[str, Any]], available: int, keep: tuple[str, ...]) -> Fit:
-    """Whole records in order while they fit `available` tokens; a first record over it alone is shrunk."""
-    items: list[dict[str, Any]] = []
-    used = 0
-    for rec in records:
-        cost = row_cost(rec)
-        if used + cost > available:
-            if not items:
-                shrunk = shrink_record(rec, max(available, 1), keep)
-                return Fit([shrunk.record], sorted({*shrunk.dropped, *shrunk.cut}))
-            break
-        items.append(rec)
-        used += cost
-    return Fit(items, [])
-
-
-def page_text(structured: Mapping[str, Any]) -> str:
-    """The page as text: summary, a table of the records (header, one row each), then the cursor."""
-    lines = [structured["summary"], *render_table(structured["items"])]
-    if structured.get("next_cursor"):
-        lines.append(f"next_cursor: {structured['next_cursor']}")
-    return "\n".join(lines)
-
-
-def fits(structured: Mapping[str, Any], budget: int) -> bool:
-    return result_tokens(structured, page_text(structured)) <= budget
 
 
 def _envelope(

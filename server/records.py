@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
@@ -34,6 +34,25 @@ def normalise_keys(record: Mapping[str, Any], fields: Mapping[str, FieldSpec]) -
         name = key if key in fields or key.startswith(("UF_", "uf")) else spelling.get(_canon(key), key)
         if name not in out or key == name:
             out[name] = value
+    return out
+
+
+def normalise_page(records: Iterable[Any], fields: Mapping[str, FieldSpec]) -> list[Mapping[str, Any]]:
+    """The mappings among `records`, keys spelled as the catalog spells them (see `normalise_keys`).
+
+    Records already in the catalog's spelling are passed through as they are (not copied), and the
+    check is made once per distinct set of keys, not once per record.
+    """
+    plain: dict[tuple[str, ...], bool] = {}
+    out: list[Mapping[str, Any]] = []
+    for record in records:
+        if not isinstance(record, Mapping):
+            continue
+        keys = tuple(record)
+        ok = plain.get(keys)
+        if ok is None:
+            ok = plain[keys] = all(k in fields or k.startswith(("UF_", "uf")) or k == "_included" for k in keys)
+        out.append(record if ok else normalise_keys(record, fields))
     return out
 
 

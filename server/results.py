@@ -23,9 +23,14 @@ ENVELOPE_RESERVE = 300  # tokens kept for summary, counters and cursor by handle
 CUT_MARKER = "…[cut {n} chars]"
 
 
+# One encoder for every call: json.dumps with options builds a new encoder each time, which costs
+# more than encoding a small record.
+_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)
+
+
 def dumps(value: Any) -> str:
     """Compact JSON, non-ASCII kept as is (it is cheaper for a tokenizer than \\u escapes)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+    return _ENCODER.encode(value)
 
 
 def _byte_classes() -> bytes:
@@ -48,8 +53,8 @@ BYTE_CLASSES = _byte_classes()
 def estimate_tokens(text: str) -> int:
     """Conservative token count for `text` (see the module docstring)."""
     # One C-speed translate and four counts; a Python loop over the characters would cost 50x more.
-    classes = text.encode().translate(BYTE_CLASSES)
-    letters, capitals, digits, punctuation, non_ascii = (classes.count(c) for c in (b"l", b"u", b"d", b"p", b"n"))
+    count = text.encode().translate(BYTE_CLASSES).count
+    letters, capitals, digits, punctuation, non_ascii = count(b"l"), count(b"u"), count(b"d"), count(b"p"), count(b"n")
     return math.ceil(letters / 3.5 + capitals / 2 + digits / 1.5 + punctuation / 1.3 + non_ascii / 1.2)
 
 
@@ -88,14 +93,22 @@ def project(record: Mapping[str, Any], fields: Sequence[str] | None, concise: bo
     if not concise:
         return {k: record[k] for k in keys if k in record}
     out: dict[str, Any] = {}
+    get = record.get
     for k in keys:
-        value = record.get(k)
-        if value is None or value == "" or value == []:
+        value = get(k)
+        kind = type(value)
+        if kind is str:
+            if not value:
+                continue
+            if len(value) == 24 and value[10] == "T" and value.endswith(".000Z"):
+                value = value[:19] + "Z"
+        elif value is None:
             continue
-        if isinstance(value, str) and len(value) == 24 and value.endswith(".000Z") and value[10] == "T":
-            value = value[:19] + "Z"
-        elif isinstance(value, list) and isinstance(value[0], Mapping):
-            value = [_multifield_value(v) for v in value]
+        elif kind is list:
+            if not value:
+                continue
+            if isinstance(value[0], Mapping):
+                value = [_multifield_value(v) for v in value]
         out[k] = value
     return out
 
@@ -110,18 +123,21 @@ def _multifield_value(entry: Any) -> Any:
 
 
 def shorten_records(records: Sequence[Mapping[str, Any]]) -> tuple[list[dict[str, Any]], list[str]]:
-    """Records with over-long strings cut, and the names of the fields that were cut."""
+    """Records with over-long strings cut (the same objects when nothing was), and the fields that were cut."""
     cut_fields: set[str] = set()
     out = []
     for record in records:
-        short = dict(record)
+        short: dict[str, Any] | None = None  # a copy only when something is cut
         for key, value in record.items():
-            if isinstance(value, str) and len(value) <= MAX_STRING_CHARS or isinstance(value, int | float | None):
+            kind = type(value)
+            if kind is str and len(value) <= MAX_STRING_CHARS or kind is int or kind is float or value is None:
                 continue
-            short[key], cut = cut_strings(value)
+            new, cut = cut_strings(value)
             if cut:
                 cut_fields.add(key)
-        out.append(short)
+                short = short if short is not None else dict(record)
+                short[key] = new
+        out.append(short if short is not None else record if type(record) is dict else dict(record))
     return out, sorted(cut_fields)
 
 
