@@ -13,18 +13,20 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from server import guard
+from server.bulkresult import bulk_output
 from server.catalog import EntitySpec
 from server.context import CallContext
 from server.errors import InvalidArguments, NotFound, OutcomeUnknown, VibeCodeError
+from server.idranges import compact
 from server.operations import Operations, Output, mapping
 from server.paging import checked_filter
 from server.reads import singular
+from server.redact import clip
 from server.registry import Target, handles
-from server.results import dumps, project, render_record, render_value
+from server.results import project, render_record, render_value
 from server.schemas import writable_fields_schema
 from server.writeplan import Plan
 
-MAX_LISTED_ERRORS = 20  # failed items listed in full; the rest are counted
 CHUNK = 500  # items per POST /v1/{entity}/batch, the most one request takes
 MAX_BY_FILTER = 5000  # records one call may change; also one select=id page upstream
 
@@ -240,6 +242,11 @@ def _bulk_body(ops: Operations, target: Target, args: Mapping[str, Any]) -> tupl
     return {"action": action, "items": list(items)}, known
 
 
+def _ids_of(known: Sequence[Any]) -> str:
+    """` (ids 501–1000)` for items whose ids are known (updates, deletes); nothing for creates."""
+    return f" (ids {compact(known, 300)})" if known and None not in known else ""
+
+
 def _item_results(data: Any, count: int) -> list[Mapping[str, Any]]:
     """Per-item results, whichever documented form arrived: a list, or {results: [...]}."""
     results = data if isinstance(data, list) else mapping(data).get("results")
@@ -280,7 +287,7 @@ async def entity_batch(ops: Operations, target: Target, args: Mapping[str, Any],
         if not args.get("ids") and not args.get("items"):
             summary = f"Nothing written: the filter matches no {entity.title.lower()}."
             return Output(
-                {"action": action, "ids": [], "errors": [], "succeeded": 0, "failed": 0, "summary": summary}, summary
+                {"action": action, "ids": "", "errors": [], "succeeded": 0, "failed": 0, "summary": summary}, summary
             )
     body, _ = _bulk_body(ops, target, args)
     plan_args = _plan_args(action, body)
@@ -298,7 +305,7 @@ async def entity_batch(ops: Operations, target: Target, args: Mapping[str, Any],
         summary = f"Nothing written: no {entity.title.lower()} to {action}.{skipped}"
         guard.audit(ctx, plan, "skipped", approval=approval, skipped=changed)
         return Output(
-            {"action": action, "ids": [], "errors": [], "succeeded": 0, "failed": 0, "summary": summary}, summary
+            {"action": action, "ids": "", "errors": [], "succeeded": 0, "failed": 0, "summary": summary}, summary
         )
     await ctx.progress(0, count, f"{action} {count} {entity.title.lower()}")
     key = "ids" if action == "delete" else "items"
@@ -334,7 +341,7 @@ async def entity_batch(ops: Operations, target: Target, args: Mapping[str, Any],
         if item_id is not None:
             failure["id"] = item_id
         failure["code"] = err.get("code", "UNKNOWN_OUTCOME" if not result else "ERROR")
-        failure["message"] = err.get("message", "the portal did not report this item")
+        failure["message"] = clip(str(err.get("message", "the portal did not report this item")), 200)
         errors.append(failure)
     unknown = not_sent = 0
     tail_note = ""
@@ -349,9 +356,9 @@ async def entity_batch(ops: Operations, target: Target, args: Mapping[str, Any],
                 errors.append({"index": index, "code": stopped.code, "message": stopped.message})
         ids += [None] * not_sent
         tail_note = (
-            f" Items {first}–{stop_at - 1}: "
+            f" Items {first}–{stop_at - 1}{_ids_of(known[first:stop_at])}: "
             + (f"outcome unknown ({stopped.hint})" if lost else f"refused, {stopped.code}: {stopped.message}")
-            + (f"; items {stop_at}–{count - 1} were not sent." if not_sent else ".")
+            + (f"; items {stop_at}–{count - 1}{_ids_of(known[stop_at:])} were not sent." if not_sent else ".")
         )
     succeeded = sum(1 for i in ids if i is not None)
     failed = len(errors)
@@ -361,26 +368,23 @@ async def entity_batch(ops: Operations, target: Target, args: Mapping[str, Any],
         ctx, plan, ended, approval=approval, request_id=request_id, ids=done_ids, skipped=changed, error=stopped
     )
     summary = f"{action.capitalize()}d {succeeded} of {count} {entity.title.lower()}"
-    summary += "." if not errors else f"; {failed} failed (see errors: index, code, message)."
+    if errors:
+        which = [e for e in errors if e["index"] < len(results)]  # a refused chunk is named below
+        failed_ids = [e.get("id") for e in which]
+        named = (
+            f"ids {compact(failed_ids, 300)}"
+            if None not in failed_ids
+            else f"items {compact((e['index'] for e in which), 300)}"
+        )
+        summary += f"; {failed} failed" + (f" ({named})" if which else "") + " (see errors: index, code, message)."
+    else:
+        summary += "."
     if unknown:
         summary += f" {unknown} with unknown outcome."
     if not_sent:
         summary += f" {not_sent} not sent."
     summary += tail_note + skipped
-    listed = errors[:MAX_LISTED_ERRORS]
-    structured = {
-        "action": action,
-        "ids": ids,
-        "errors": listed,
-        "succeeded": succeeded,
-        "failed": failed,
-        "summary": summary + (f" First {len(listed)} errors listed." if len(errors) > len(listed) else ""),
-    }
+    head: dict[str, Any] = {"action": action, "succeeded": succeeded, "failed": failed, "summary": summary}
     if stopped is not None:
-        structured["unknown"] = unknown
-        structured["not_sent"] = not_sent
-    lines = [structured["summary"], f"ids: {dumps(ids)}"]
-    lines += [
-        f"item {e['index']}{' #' + str(e['id']) if 'id' in e else ''}: {e['code']} {e['message']}" for e in listed
-    ]
-    return Output(structured, "\n".join(lines))
+        head.update(unknown=unknown, not_sent=not_sent)
+    return bulk_output(head, done_ids, errors, ops.max_result_tokens)

@@ -220,7 +220,7 @@ async def test_records_changed_since_the_dry_run_are_skipped_and_named(built: As
         await c.call_tool("deals_update", {"id": b, "fields": {"title": "someone else"}})
         real = await c.call_tool("deals_batch", {"action": "update", "items": items, "expect": fingerprints})
         got = await c.call_tool("deals_get", {"id": b})
-    assert real.structured_content is not None and real.structured_content["ids"] == [a]
+    assert real.structured_content is not None and real.structured_content["ids"] == str(a)
     assert f"changed since the dry run: {b}" in real.structured_content["summary"]
     assert got.structured_content is not None and got.structured_content["item"]["title"] == "someone else"
 
