@@ -118,12 +118,19 @@ class Names:
         self._rules_cache: dict[str, tuple[Mapping[str, FieldSpec], list[NameRule]]] = {}
 
     async def annotate(
-        self, entity: EntitySpec, records: list[dict[str, Any]], fields: Mapping[str, FieldSpec] | None = None
+        self,
+        entity: EntitySpec,
+        records: list[dict[str, Any]],
+        fields: Mapping[str, FieldSpec] | None = None,
+        base: str | None = None,
     ) -> list[dict[str, Any]]:
         """`records` with a name after each named id (records are changed in place and returned).
 
         `fields` is the entity's current metadata (the catalog's when not given): allowed values it
         lists are used as they are; missing ones are fetched with the page's batch and cached.
+        `base` is the REST path of an entity addressed by type (`/v1/items/1032`): its stages and
+        pipelines are its type's own, read from `{base}/fields` (a batch call cannot name the type)
+        and cached like the rest.
         """
         fields = fields or entity.fields
         rules = [r for r in self._rules(entity, fields) if any(r.field in rec for rec in records)]
@@ -131,10 +138,14 @@ class Names:
             return records
         now = self._clock()
         static = {r.field: dict(fields[r.field].items) for r in rules if r.field in fields and fields[r.field].items}
-        cached_items = self._items.get(entity.name)
+        key = base if base and entity.path_args else entity.name
+        cached_items = self._items.get(key)
         need_fields = any(r.source == "items" and r.field not in static for r in rules) and (
             cached_items is None or cached_items[0] < now
         )
+        if need_fields and key != entity.name:
+            await self._fetch_typed_fields(key, now)
+            need_fields = False
         wanted: dict[str, set[str]] = {}
         seen: dict[str, set[str]] = {}  # per field, the ids on this page
         labels = self._labels
@@ -154,7 +165,7 @@ class Names:
                     wanted.setdefault(rule.source, set()).add(value)
         if need_fields or wanted:
             await self._fetch(entity.name if need_fields else None, wanted, now)
-        items = {**static, **(self._items.get(entity.name, (0.0, {}))[1])}
+        items = {**static, **(self._items.get(key, (0.0, {}))[1])}
         # One {id: name} table per field for this page, so naming a record is a dictionary look-up.
         tables: dict[str, tuple[str, Mapping[str, str | None]]] = {}
         for rule in rules:
@@ -190,6 +201,16 @@ class Names:
         rules = rules_for(entity, fields)
         self._rules_cache[entity.name] = (fields, rules)
         return rules
+
+    async def _fetch_typed_fields(self, base: str, now: float) -> None:
+        """The allowed values of a typed entity's fields (GET {base}/fields), cached as the batch's are."""
+        try:
+            resp = await self.client.request("GET", f"{base}/fields")
+        except VibeCodeError as exc:
+            log.info("names of %s skipped: %s", base, exc.code)
+            self._items[base] = (now + LABELS_TTL, {})  # not asked again on every page
+            return
+        self._items[base] = (now + ITEMS_TTL, _item_labels(resp.data))
 
     async def _fetch(self, fields_of: str | None, wanted: Mapping[str, set[str]], now: float) -> None:
         """One POST /v1/batch: the entity's field metadata (if due) and labels of the wanted ids."""

@@ -206,7 +206,8 @@ async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Ca
         upstream_more = bool(resp.meta.get("hasMore")) or (
             page_total is not None and st.offset + len(records) < page_total
         )
-    shortened, cut_fields = shorten_records(await shape_records(ops, entity, records, shown, st.fmt))
+    shaped = await shape_records(ops, entity, records, shown, st.fmt, target.base)
+    shortened, cut_fields = shorten_records(shaped)
     total = page_total
     if total is not None and keyset and st.after is not None:
         total += st.seen  # a keyset page's upstream total counts only what lies after the cursor
@@ -231,7 +232,7 @@ async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Ca
 
 
 async def shape_records(
-    ops: Operations, entity: EntitySpec, raw: Any, shown: list[str] | None, fmt: str
+    ops: Operations, entity: EntitySpec, raw: Any, shown: list[str] | None, fmt: str, base: str | None = None
 ) -> list[dict[str, Any]]:
     """Upstream records → catalog spelling, projected; concise adds names and concise includes."""
     concise = fmt == "concise"
@@ -241,7 +242,7 @@ async def shape_records(
         for rec in out:
             if "_included" in rec:
                 rec["_included"] = concise_included(rec["_included"])
-        await ops.names.annotate(entity, out, meta)
+        await ops.names.annotate(entity, out, meta, base)
     return out
 
 
