@@ -118,20 +118,25 @@ class Names:
         self._rules_cache: dict[str, tuple[Mapping[str, FieldSpec], list[NameRule]]] = {}
 
     async def annotate(
-        self,
-        entity: EntitySpec,
-        records: list[dict[str, Any]],
-        fields: Mapping[str, FieldSpec] | None = None,
-        base: str | None = None,
+        self, entity: EntitySpec, records: list[dict[str, Any]], fields: Mapping[str, FieldSpec] | None = None
     ) -> list[dict[str, Any]]:
         """`records` with a name after each named id (records are changed in place and returned).
 
         `fields` is the entity's current metadata (the catalog's when not given): allowed values it
         lists are used as they are; missing ones are fetched with the page's batch and cached.
-        `base` is the REST path of an entity addressed by type (`/v1/items/1032`): its stages and
-        pipelines are its type's own, read from `{base}/fields` (a batch call cannot name the type)
-        and cached like the rest.
         """
+        return await self.annotate_typed(entity, records, fields, None)
+
+    async def annotate_typed(
+        self,
+        entity: EntitySpec,
+        records: list[dict[str, Any]],
+        fields: Mapping[str, FieldSpec] | None,
+        base: str | None,
+    ) -> list[dict[str, Any]]:
+        """`annotate` for an entity addressed by type at `base` (`/v1/items/1032`): its stages and
+        pipelines are its type's own, read from `{base}/fields` (a batch call cannot name the type)
+        and cached like the rest."""
         fields = fields or entity.fields
         rules = [r for r in self._rules(entity, fields) if any(r.field in rec for rec in records)]
         if not rules:

@@ -242,7 +242,10 @@ async def shape_records(
         for rec in out:
             if "_included" in rec:
                 rec["_included"] = concise_included(rec["_included"])
-        await ops.names.annotate(entity, out, meta, base)
+        if base and entity.path_args:
+            await ops.names.annotate_typed(entity, out, meta, base)
+        else:
+            await ops.names.annotate(entity, out, meta)
     return out
 
 
