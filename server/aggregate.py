@@ -18,6 +18,7 @@ from typing import Any
 
 import anyio
 
+from server.budget import result_tokens
 from server.catalog import EntitySpec, FieldSpec
 from server.context import CallContext
 from server.errors import InvalidArguments, VibeCodeError
@@ -26,7 +27,7 @@ from server.metadata import EntityMeta
 from server.operations import Operations, Output
 from server.refdata import ReferenceData, label_kind, reference_for, safe_labels, spec
 from server.registry import Target, handles
-from server.results import ENVELOPE_RESERVE, dumps, estimate_tokens, fit_records, render_value
+from server.results import dumps, estimate_tokens, render_value
 
 NUMERIC_FUNCTIONS = frozenset({"sum", "avg", "min", "max"})
 NUMERIC_TYPES = frozenset({"double", "money", "integer"})
@@ -350,45 +351,62 @@ class Aggregator:
         truncated: bool,
         notes: list[str],
     ) -> Output:
-        shown = groups
-        if groups:
-            fitted = fit_records(groups, self.max_result_tokens - ENVELOPE_RESERVE - _cost(totals) - _cost(notes))
-            shown = fitted.items
-            if fitted.dropped:
-                notes.append(
-                    f"{fitted.dropped} of {len(groups)} group row(s) left out to fit the token budget: "
+        def render(structured: Mapping[str, Any]) -> str:
+            return "\n".join(
+                [structured["summary"], *_text(structured["totals"], structured["groups"] or [], group_by)]
+            )
+
+        def build(shown: list[dict[str, Any]] | None) -> Output:
+            said = list(notes)
+            if groups and shown is not None and len(shown) < len(groups):
+                said.append(
+                    f"{len(groups) - len(shown)} of {len(groups)} group row(s) left out to fit the token budget: "
                     "narrow the filter or group by fewer fields."
                 )
-        summary = f"{total} {entity.title.lower()} match"
-        if split_on:
-            codes = [str(t.get("currency")) for t in totals]
-            summary += (
-                f"; money figures are per {split_on} ({', '.join(codes) or 'none'}), "
-                "never add them up across currencies without converting (rates: reference kind=currencies)"
-            )
-        if groups is not None:
-            summary += f"; {len(groups)} group row(s)"
-        summary += "."
-        if notes:
-            summary += " " + " ".join(notes)
-        structured: dict[str, Any] = {
-            "count": total,
-            "currency_field": split_on,
-            "totals": totals,
-            "groups": shown,
-            "truncated": truncated,
-            "summary": summary,
-        }
-        return Output(structured=structured, text="\n".join([summary, *_text(totals, shown or [], group_by)]))
+            summary = f"{total} {entity.title.lower()} match"
+            if split_on:
+                codes = [str(t.get("currency")) for t in totals]
+                summary += (
+                    f"; money figures are per {split_on} ({', '.join(codes) or 'none'}), "
+                    "never add them up across currencies without converting (rates: reference kind=currencies)"
+                )
+            if groups is not None:
+                summary += f"; {len(groups)} group row(s)"
+            summary += "." + "".join(" " + n for n in said)
+            structured: dict[str, Any] = {
+                "count": total,
+                "currency_field": split_on,
+                "totals": totals,
+                "groups": shown,
+                "truncated": truncated,
+                "summary": summary,
+            }
+            return Output(structured=structured, text=render(structured), render=render)
+
+        # Group rows are kept while the structure and the text that shows them fit the budget together.
+        budget = self.max_result_tokens
+        out = build(groups)
+        if not groups or result_tokens(out.structured, out.text) <= budget:
+            return out
+        base = build([])
+        room = budget - result_tokens(base.structured, base.text)
+        keep = 0
+        for row in groups:
+            room -= estimate_tokens(dumps(row)) + estimate_tokens(_figures(row)) + 2 * len(group_by) + 4
+            if room < 0:
+                break
+            keep += 1
+        while keep > 0:
+            out = build(groups[:keep])
+            if result_tokens(out.structured, out.text) <= budget:
+                return out
+            keep -= max(1, keep // 8)
+        return base
 
 
 def _meta(part: _Part) -> Mapping[str, Any]:
     meta = part.data.get("meta")
     return meta if isinstance(meta, Mapping) else {}
-
-
-def _cost(value: Any) -> int:
-    return estimate_tokens(dumps(value))
 
 
 def _figures(row: Mapping[str, Any]) -> str:

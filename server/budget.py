@@ -124,6 +124,18 @@ def render_generic(structured: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def tool_render(render: Callable[[Mapping[str, Any]], str]) -> Callable[[Mapping[str, Any]], str]:
+    """A tool's own rendering for trimmed results, the generic one where trimming left a shape it cannot read."""
+
+    def safe(structured: Mapping[str, Any]) -> str:
+        try:
+            return render(structured)
+        except (KeyError, TypeError, AttributeError, IndexError, ValueError):
+            return render_generic(structured)
+
+    return safe
+
+
 def _nodes(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[tuple[Any, ...], Any]]:
     yield path, value
     if isinstance(value, Mapping):

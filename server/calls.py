@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from server import guard
+from server.budget import result_tokens
 from server.catalog import EntitySpec, FieldSpec
 from server.context import CallContext
 from server.errors import InvalidArguments, VibeCodeError
@@ -174,7 +175,8 @@ async def batch(ops: Operations, target: Target, args: Mapping[str, Any], ctx: C
         for call in writes:  # OUTCOME_UNKNOWN included: the log must show the attempt
             _audit(ctx, target, call, guard.outcome(exc), code=exc.code, confirmation=approval)
         raise
-    rows = shape(calls, mapping(resp.data), entities, ops.max_result_tokens - ENVELOPE_RESERVE)
+    data = mapping(resp.data)
+    rows = shape(calls, data, entities, ops.max_result_tokens - ENVELOPE_RESERVE)
     for call, row in zip(calls, rows, strict=True):
         if call["action"] in WRITES:
             created = mapping(row.get("result")).get("id") if call["action"] == "create" else None
@@ -182,6 +184,17 @@ async def batch(ops: Operations, target: Target, args: Mapping[str, Any], ctx: C
             _audit(
                 ctx, target, call, "done" if row["ok"] else "failed", code=code, created=created, confirmation=approval
             )
+    out = _output(rows, bool(writes))
+    # Each call's share was measured as JSON; the text shows the same rows again, so shrink the
+    # shares until structure and text fit together (the dispatcher's check stays the last word).
+    share = ops.max_result_tokens - ENVELOPE_RESERVE
+    while result_tokens(out.structured, out.text) > ops.max_result_tokens and share > 100:
+        share //= 2
+        out = _output(shape(calls, data, entities, share), bool(writes))
+    return out
+
+
+def _output(rows: list[dict[str, Any]], writes: bool) -> Output:
     failed = [r for r in rows if not r["ok"]]
     summary = f"{len(rows)} call(s): {len(rows) - len(failed)} succeeded, {len(failed)} failed"
     if failed:
@@ -189,9 +202,12 @@ async def batch(ops: Operations, target: Target, args: Mapping[str, Any], ctx: C
     summary += "."
     if writes:
         summary += " Succeeded writes are applied and failed ones are not: resend only the failed calls."
-    lines = [summary, *(_line(r) for r in rows)]
     structured = {"calls": rows, "succeeded": len(rows) - len(failed), "failed": len(failed), "summary": summary}
-    return Output(structured=structured, text="\n".join(lines))
+    return Output(structured=structured, text=_render(structured), render=_render)
+
+
+def _render(structured: Mapping[str, Any]) -> str:
+    return "\n".join([structured["summary"], *(_line(r) for r in structured["calls"])])
 
 
 def shape(
@@ -200,7 +216,7 @@ def shape(
     """Per-call rows in call order; list results fitted to an equal share of the token budget."""
     results, errors = mapping(data.get("results")), mapping(data.get("errors"))
     totals, meta = mapping(data.get("totals")), mapping(data.get("meta"))
-    share = max(200, budget // max(1, len(calls)))
+    share = max(50, budget // max(1, len(calls)))
     rows: list[dict[str, Any]] = []
     for call in calls:
         cid = call["id"]

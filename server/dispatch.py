@@ -10,7 +10,7 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
-from server.budget import enforce
+from server.budget import enforce, render_generic, tool_render
 from server.context import Audit, CallContext, no_audit
 from server.deadline import call_deadline
 from server.metadata import MetadataStore
@@ -78,5 +78,8 @@ class Dispatcher:
             out = await tool.run(args, ctx)
             # One budget for every tool, text and structured content together.
             allowed = tool.output_schema.get("properties", {})
-            structured, text = enforce(out.structured, out.text, self.budget, allowed_keys=allowed, tokens=out.tokens)
+            render = tool_render(out.render) if out.render is not None else render_generic
+            structured, text = enforce(
+                out.structured, out.text, self.budget, allowed_keys=allowed, tokens=out.tokens, render=render
+            )
             return out if structured is out.structured else dataclasses.replace(out, structured=structured, text=text)

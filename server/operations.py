@@ -7,7 +7,7 @@ operation's spec. No MCP here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +40,9 @@ class Output:
     text: str
     tokens: int | None = None  # the estimated cost of both, when the handler measured it already
     links: tuple[Link, ...] = ()
+    # How the tool renders its structure as text: the budget check rebuilds a trimmed result's
+    # text with it, so a trimmed aggregate still reads like one (None: the generic rendering).
+    render: Callable[[Mapping[str, Any]], str] | None = None
 
 
 def mapping(value: Any) -> Mapping[str, Any]:

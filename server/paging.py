@@ -71,8 +71,11 @@ class PageState:
         return min(self.limit, self.fetch) if self.fetch else self.limit
 
 
-def page_state(ops: Operations, tool: str, args: Mapping[str, Any]) -> PageState:
+def page_state(ops: Operations, tool: str, args: Mapping[str, Any], on: str = "") -> PageState:
     """The page asked for: a fresh query from the arguments, or the one a cursor carries.
+
+    `on` names what a tool serving several record types is paging ("items/1032"): a cursor
+    continues only the type it was made for.
 
     Raises:
         InvalidArguments: a bad cursor, or a cursor combined with offset or a different query.
@@ -90,6 +93,13 @@ def page_state(ops: Operations, tool: str, args: Mapping[str, Any]) -> PageState
             hint=f"Call {tool} with cursor alone (limit and response_format may change).",
         )
     state = ops.codec.decode(cursor, tool)
+    if state.get("on", "") != on:
+        made_for = str(state.get("on")).rpartition("/")[2]
+        raise InvalidArguments(
+            f"cursor continues {tool} for entityTypeId {made_for}, not {on.rpartition('/')[2]}.",
+            code="INVALID_CURSOR",
+            hint=f"Pass entityTypeId={made_for} with this cursor, or start again without cursor.",
+        )
     carried = state.get("q")
     if not isinstance(carried, dict):
         raise InvalidArguments("cursor could not be read.", code="INVALID_CURSOR", hint="Start again without cursor.")
@@ -131,6 +141,7 @@ class _PageContext:
     notes: tuple[str, ...] = ()  # how values were read (coercions, phone form)
     cut_fields: tuple[str, ...] = ()  # fields whose long strings were cut on every page record
     asked: int = 0  # how many records this page asked upstream for
+    on: str = ""  # the record type paged, for tools serving several ("items/1032")
 
 
 def checked_filter(fields: Mapping[str, FieldSpec], raw: Any, tool: str, *, keyset: bool, offset: int) -> Filter:
@@ -153,7 +164,8 @@ def checked_filter(fields: Mapping[str, FieldSpec], raw: Any, tool: str, *, keys
 async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: CallContext) -> Output:
     """One page of list or search, cut to the token budget, with a cursor to the next."""
     entity, tool = target.ent, target.tool
-    st = page_state(ops, tool, args)
+    on = target.base.removeprefix("/v1/") if entity.path_args else ""
+    st = page_state(ops, tool, args, on)
     query = st.query
     keyset = sort_is_default(query.get("sort", query.get("order")))
     shown = query.get("select") or (list(entity.key_fields) if st.fmt == "concise" else None)
@@ -213,7 +225,7 @@ async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Ca
         total += st.seen  # a keyset page's upstream total counts only what lies after the cursor
     pc = _PageContext(
         entity, tool, query, st.limit, st.fmt, st.seen, st.offset, total, keyset, upstream_more,
-        checked.summary(), checked.notes, tuple(cut_fields), st.asked,
+        checked.summary(), checked.notes, tuple(cut_fields), st.asked, on,
     )  # fmt: skip
 
     budget = ops.max_result_tokens
@@ -259,6 +271,8 @@ def _envelope(
     next_cursor = None
     if has_more:
         nxt: dict[str, Any] = {"tool": pc.tool, "q": pc.query, "limit": pc.limit, "fmt": pc.fmt}
+        if pc.on:
+            nxt["on"] = pc.on
         nxt["seen"] = pc.seen + returned
         n = next_fetch(pc.asked, returned, dropped, pc.limit)
         if n < pc.limit:
