@@ -43,9 +43,10 @@ class LimitConfig:
 
 @dataclass
 class LimitStats:
-    """What the limits saw: every admitted request's (arrival, units), and each refusal by code."""
+    """What the limits saw: every admitted request's (arrival, units) and path, and each refusal by code."""
 
     admitted: list[tuple[float, float]] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)  # of the admitted requests, in the same order
     refused: dict[str, int] = field(default_factory=dict)
 
     def max_in_window(self, span: float, *, count_requests: bool = False) -> float:
@@ -62,7 +63,10 @@ class LimitStats:
 
     def summary(self) -> dict[str, object]:
         return {
-            "admitted_at": [[round(t, 4), units] for t, units in self.admitted],  # so a run can be cut to its load
+            # so a harness can cut a run to its load
+            "admitted_at": [
+                [round(t, 4), units, path] for (t, units), path in zip(self.admitted, self.paths, strict=True)
+            ],
             "admitted": len(self.admitted),
             "seconds": self.admitted[-1][0] - self.admitted[0][0] if self.admitted else 0.0,
             "units": sum(u for _, u in self.admitted),
@@ -141,6 +145,7 @@ class RateLimitStage:
         self.portal_window.add(now, units)
         key_window.add(now, 1.0)
         self.stats.admitted.append((now, units))
+        self.stats.paths.append(request.path)
         headers = self._headers(key_window, now)
         signature = (key, request.method, request.path)
         self._check_loop(signature, now, headers)
