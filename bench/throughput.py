@@ -65,7 +65,7 @@ def report(label: str, stats: dict[str, Any], calls: int, errors: int) -> float:
     print(
         f"{label}: {calls} tool calls ({errors} errors) in {span:.1f} s of windows\n"
         f"    portal window (10 units / 1 s): {units:.0f} units, utilisation {utilisation:.1%} "
-        f"({overall:.1%} counting from the first of the servers' {searches[0]} start-up requests), "
+        f"({overall:.1%} counting from the first of the servers' {searches[0]} start-up request(s)), "
         f"max in any 1 s {stats['max_units_per_1s']:.0f}/10, 429s {stats['refused'].get('RATE_LIMITED', 0)}\n"
         f"    key window (300 requests / 60 s): max in any 60 s {stats['max_requests_per_60s']:.0f}/300 "
         f"({key_share:.0%}), refusals of any kind {refused} {stats['refused'] or ''}"
