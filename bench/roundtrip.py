@@ -6,7 +6,8 @@ Prints medians (and p90) of:
 - start-up: spawning `python -m server` (stdio) to the first tools/list answer;
 - a 50-record deals_search over stdio against the embedded demo portal, next to the same search
   sent straight over HTTP to `python -m server.emulator`;
-- server-side overhead of that search in-process (tool call minus the bare upstream request);
+- server-side overhead of that search in-process (tool call minus the bare upstream request), in
+  wall-clock time and in the process's CPU time (which other load on the machine barely moves);
 - tokens: tools/list, and a concise 50-record page against the raw upstream JSON.
 """
 
@@ -55,12 +56,15 @@ def stats(samples: list[float]) -> str:
     return f"median {statistics.median(ms):7.3f} ms  p90 {p90:7.3f} ms  (n={len(ms)})"
 
 
-async def timed(n: int, fn: Callable[[], Awaitable[Any]]) -> list[float]:
+Clock = Callable[[], float]
+
+
+async def timed(n: int, fn: Callable[[], Awaitable[Any]], clock: Clock = time.perf_counter) -> list[float]:
     out = []
     for _ in range(n):
-        t0 = time.perf_counter()
+        t0 = clock()
         await fn()
-        out.append(time.perf_counter() - t0)
+        out.append(clock() - t0)
     return out
 
 
@@ -131,13 +135,22 @@ async def main(calls: int) -> None:
             await call("deals_search", SEARCH)
         whole: list[float] = []
         bare: list[float] = []
+        cpu_whole: list[float] = []
+        cpu_bare: list[float] = []
         for _ in range(calls * 2):  # interleaved, so both see the same machine state
             whole += await timed(1, lambda: call("deals_search", SEARCH))
             bare += await timed(1, lambda: client.request("POST", "/v1/deals/search", json_body=UPSTREAM_BODY))
-        print(f"in-process tool call (demo portal)      {stats(whole)}")
+            cpu_whole += await timed(1, lambda: call("deals_search", SEARCH), time.thread_time)
+            cpu_bare += await timed(
+                1, lambda: client.request("POST", "/v1/deals/search", json_body=UPSTREAM_BODY), time.thread_time
+            )
+        returned = (await call("deals_search", SEARCH)).structured["returned"]
+        print(f"in-process tool call (demo portal)      {stats(whole)}  ({returned} of 50 fit the budget)")
         print(f"in-process bare upstream request        {stats(bare)}")
         overhead = statistics.median(whole) - statistics.median(bare)
         print(f"  server-side overhead (median diff)    {overhead * 1000:7.3f} ms")
+        cpu = statistics.median(cpu_whole) - statistics.median(cpu_bare)
+        print(f"  same, in CPU time (median diff)       {cpu * 1000:7.3f} ms")
 
         concise = await call("deals_search", {"limit": 50})
         async with httpx.AsyncClient(

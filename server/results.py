@@ -36,9 +36,9 @@ def dumps(value: Any) -> str:
 
 
 def _byte_classes() -> bytes:
-    """A bytes.translate table: d digit, u capital, p punctuation, k control, l other ASCII; c continuation;
-    lead bytes: n Cyrillic, w other two-byte, t three-byte, f four-byte characters."""
-    table = bytearray(b"l" * 128 + b"c" * 64 + b"w" * 32 + b"t" * 16 + b"f" * 16)
+    """A bytes.translate table: d digit, u capital, p punctuation, k control, l other ASCII;
+    n the lead byte of a Cyrillic letter, c every other byte of a non-ASCII character."""
+    table = bytearray(b"l" * 128 + b"c" * 128)
     table[0xD0] = table[0xD1] = ord("n")  # U+0400–U+047F: Cyrillic letters, about a token each
     for ch in [*range(0x20), 0x7F]:
         table[ch] = ord("k")
@@ -58,13 +58,16 @@ BYTE_CLASSES = _byte_classes()
 
 def estimate_tokens(text: str) -> int:
     """Conservative token count for `text` (see the module docstring)."""
-    # One C-speed translate and a few counts; a Python loop over the characters would cost 50x more.
+    # One C-speed translate and six counts; a Python loop over the characters would cost 50x more.
+    # Non-ASCII characters cost one token per UTF-8 byte, except Cyrillic letters (two bytes, 1/1.2):
+    # the other non-ASCII bytes, and Cyrillic letters (two bytes each) at 1/1.2.
     raw = text.encode()
     count = raw.translate(BYTE_CLASSES).count
-    ascii_part = count(b"l") / 3.5 + count(b"u") / 2 + count(b"d") / 1.5 + count(b"p") / 1.3 + count(b"k")
-    if raw.isascii():
-        return math.ceil(ascii_part)
-    return math.ceil(ascii_part + count(b"n") / 1.2 + 2 * count(b"w") + 3 * count(b"t") + 4 * count(b"f"))
+    letters, capitals, digits, punctuation, controls = count(b"l"), count(b"u"), count(b"d"), count(b"p"), count(b"k")
+    wide = len(raw) - letters - capitals - digits - punctuation - controls
+    cyrillic = count(b"n") if wide else 0
+    ascii_part = letters / 3.5 + capitals / 2 + digits / 1.5 + punctuation / 1.3 + controls
+    return math.ceil(ascii_part + (wide - 2 * cyrillic) + cyrillic / 1.2)
 
 
 def cut_strings(value: Any, limit: int = MAX_STRING_CHARS) -> tuple[Any, bool]:
