@@ -18,7 +18,7 @@ import anyio
 from server import __version__, specs
 from server.app import McpServer, build_server, serve_http, serve_stdio
 from server.audit import AuditLog, default_path
-from server.catalog import load_catalog
+from server.catalog import EntitySpec, load_catalog
 from server.client import Transport, VibeCodeClient
 from server.cursor import CursorCodec
 from server.dispatch import Dispatcher
@@ -29,6 +29,7 @@ from server.ratelimit import RateLimiter, Storage
 from server.redact import Redactor
 from server.safety import Tier, WritePolicy
 from server.settings import Settings, load_settings
+from server.smart import typed_entities
 from server.tools import ToolDef, build_tools
 
 log = logging.getLogger("vibecode_mcp")
@@ -88,7 +89,7 @@ async def assemble(settings: Settings, transport: Transport | None = None) -> As
         audit = AuditLog(settings.audit_log or default_path(os.environ), redact=redactor.text)
         skip = catalog.skipped(settings.toolsets, settings.entities)
         dispatcher = Dispatcher(
-            build_tools(catalog, entities, ops, skip=skip),
+            build_tools(catalog, with_smart_types(entities, metadata), ops, skip=skip),
             policy=policy,
             audit=audit.record,
             metadata=metadata,
@@ -111,6 +112,18 @@ async def assemble(settings: Settings, transport: Transport | None = None) -> As
             call_timeout=settings.call_timeout,
         )
         yield Assembled(server=server, tools=tools, client=client, dispatcher=dispatcher)
+
+
+def with_smart_types(entities: list[EntitySpec], metadata: MetadataStore) -> list[EntitySpec]:
+    """The chosen entities with, right after `items`, one typed entity per smart process type (when few)."""
+    out: list[EntitySpec] = []
+    for entity in entities:
+        out.append(entity)
+        if entity.name == "items":
+            types = metadata.smart_types
+            fields = {t.key: metadata.get(entity, {"entityTypeId": t.entity_type_id}).fields for t in types}
+            out.extend(typed_entities(entity, types, fields))
+    return out
 
 
 def write_policy(settings: Settings) -> WritePolicy:

@@ -25,7 +25,7 @@ from server.errors import InvalidArguments, VibeCodeError
 from server.filters import compile_filter
 from server.metadata import EntityMeta
 from server.operations import Operations, Output
-from server.refdata import ReferenceData, label_kind, reference_for, safe_labels, spec
+from server.refdata import ITEM_STAGE, ReferenceData, label_kind, reference_for, safe_labels, spec
 from server.registry import Target, handles
 from server.results import dumps, estimate_tokens, render_value
 
@@ -106,7 +106,7 @@ class _Part:
 @handles("aggregate")
 async def aggregate(ops: Operations, target: Target, args: Mapping[str, Any], ctx: CallContext) -> Output:
     """Aggregate an entity: the static field catalog until live metadata is wired in."""
-    return await Aggregator(ops, target, reference_for(ops)).run(ops.meta(target.ent), args)
+    return await Aggregator(ops, target, reference_for(ops)).run(ops.meta(target.ent, dict(target.bound)), args)
 
 
 def specialise(name: str, frag: dict[str, Any], entity: EntitySpec, meta: EntityMeta) -> bool:
@@ -246,8 +246,8 @@ class Aggregator:
         """Matches in all and per currency, counted by one-record lists inside POST /v1/batch (≤50 calls
         a request, one rate-limit unit each); None when the batch cannot say, so every currency is tried."""
         filters = {"*": dict(flt), **{code: with_currency(flt, currency_field, code) for code in codes}}
-        calls: list[dict[str, Any]] = [
-            {"id": key, "entity": entity.name, "action": "list", "params": {"filter": f, "select": ["id"], "limit": 1}}
+        calls = [
+            self.target.batch_call(key, "list", {"filter": f, "select": ["id"], "limit": 1})
             for key, f in filters.items()
         ]
         counts: dict[str, int] = {}
@@ -289,13 +289,20 @@ class Aggregator:
         for field in group_by:
             kind = label_kind(entity.name, field, fields.get(field))
             values = sorted({str(g.get(field)) for _, g in raw if g.get(field) is not None})
-            if kind and values:
+            if kind == "item_pipeline" and not (fields.get(field) and fields[field].items):
+                labels[field] = await self._item_pipelines()
+            elif kind and values:
                 labels[field] = await safe_labels(self.ref, kind, values, fields.get(field))
                 orders[field] = await self._natural_order(kind, labels[field], fields.get(field))
         stage_pipeline: dict[str, str] = {}
         if "stageId" in labels and "categoryId" not in group_by:
-            stage_pipeline = await self.ref.stage_pipelines()
-            if len({stage_pipeline.get(str(g.get("stageId"))) for _, g in raw}) < 2:
+            stages = {str(g.get("stageId")) for _, g in raw}
+            stage_pipeline = await (
+                self._item_stage_pipelines(stages, fields.get("categoryId"))
+                if entity.name == "items"
+                else self.ref.stage_pipelines()
+            )
+            if len({stage_pipeline.get(s) for s in stages}) < 2:
                 stage_pipeline = {}  # one pipeline: its name would repeat on every row
         rows = []
         for currency, g in raw:
@@ -324,6 +331,25 @@ class Aggregator:
         rows.sort(key=sort_key)
         return rows
 
+    async def _item_pipelines(self) -> dict[str, str]:
+        """The pipelines of the smart process type this tool is addressing, by id."""
+        path = self.target.base.removeprefix("/v1/").replace("items/", "categories/", 1)
+        try:
+            return {str(c.get("id")): str(c.get("name") or c.get("id")) for c in await self.ref.records(path)}
+        except VibeCodeError:
+            return {}
+
+    async def _item_stage_pipelines(self, stages: set[str], pipeline: FieldSpec | None) -> dict[str, str]:
+        """Stage → its pipeline's name: from the type's field metadata when it lists the pipelines, else asked."""
+        if pipeline is not None and pipeline.items:
+            names = dict(pipeline.items)
+            found = {s: names.get(m[2], "") for s in stages if (m := ITEM_STAGE.match(s))}
+            return {s: n for s, n in found.items() if n}
+        try:
+            return await self.ref.item_stage_pipelines(sorted(stages))
+        except VibeCodeError:  # labels are optional; the caller already has the numbers
+            return {}
+
     async def _pipelines(self) -> list[dict[str, Any]]:
         try:
             return await self.ref.pipelines()
@@ -336,7 +362,7 @@ class Aggregator:
             return {s["id"]: i for i, s in enumerate(s for p in await self._pipelines() for s in p["stages"])}
         if kind == "semantics":
             return {v: i for i, v in enumerate(SEMANTIC_ORDER)}
-        if kind in ("pipeline", "items") or kind.startswith("status:"):
+        if kind in ("pipeline", "items", "item_stage", "item_pipeline") or kind.startswith("status:"):
             return {k: i for i, k in enumerate(labels)}
         return {}
 

@@ -18,6 +18,7 @@ from server.context import CallContext
 from server.errors import InvalidArguments, VibeCodeError
 from server.filters import compile_filter
 from server.operations import Operations, Output, mapping
+from server.redact import clip
 from server.registry import Target, handles
 from server.results import ENVELOPE_RESERVE, cut_strings, dumps, estimate_tokens, fit_records, project, render_value
 from server.writeplan import Plan, PlanItem, changes, fingerprint
@@ -43,11 +44,27 @@ def _audit(ctx: CallContext, target: Target, call: Mapping[str, Any], outcome: s
     ctx.audit(record)
 
 
-FieldsOf = Callable[[EntitySpec], Mapping[str, FieldSpec]]
+FieldsOf = Callable[[EntitySpec, Mapping[str, object]], Mapping[str, FieldSpec]]
 
 
-def static_fields(entity: EntitySpec) -> Mapping[str, FieldSpec]:
+def static_fields(entity: EntitySpec, bound: Mapping[str, object]) -> Mapping[str, FieldSpec]:
     return entity.fields
+
+
+def _path_params(index: int, name: str, entity: EntitySpec, params: dict[str, Any]) -> dict[str, object]:
+    """The path arguments a call's entity needs, taken out of `params` (items: entityTypeId, as the batch
+    page documents: `entity: "items"` with `params.entityTypeId`)."""
+    out: dict[str, object] = {}
+    for arg in entity.path_args:
+        value = params.pop(arg, None)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise _bad(
+                index,
+                f"{name} needs params.{arg} (a positive integer), got {clip(repr(value), 40)}.",
+                f'e.g. {{"entity": "{name}", "params": {{"{arg}": 1032, ...}}}}; smart_processes_search lists them.',
+            )
+        out[arg] = value
+    return out
 
 
 def _bad(index: int, message: str, hint: str) -> InvalidArguments:
@@ -73,6 +90,7 @@ def check_call(
     elif "entityId" in raw:
         raise _bad(index, f"{action} takes no entityId.", "entityId is for get, update and delete only.")
     params = dict(raw.get("params") or {})
+    path = _path_params(index, name, entity, params)
     if action in WRITES - {"delete"}:
         if not params:
             raise _bad(index, f"{action} needs the record's fields in params.", 'e.g. {"params": {"title": "…"}}.')
@@ -91,10 +109,17 @@ def check_call(
             known = ", ".join(entity.include) or "none"
             raise _bad(index, f"{name} cannot include {wrong[0]!r}.", f"include: {known}.")
     if "filter" in params:
-        params["filter"] = _checked_filter(index, params["filter"], fields_of(entity))
-    if params:
-        call["params"] = params
+        params["filter"] = _checked_filter(index, params["filter"], fields_of(entity, path))
+    if params or path:
+        call["params"] = {**path, **params}
     return call
+
+
+def _addressed(call: Mapping[str, Any], entities: Mapping[str, EntitySpec]) -> dict[str, Any]:
+    """A read of the call's record needs the call's path arguments (items: entityTypeId) and nothing else."""
+    params = mapping(call.get("params"))
+    path = {a: params[a] for a in entities[call["entity"]].path_args if a in params}
+    return {"params": path} if path else {}
 
 
 def _checked_filter(index: int, raw: Any, fields: Mapping[str, FieldSpec]) -> dict[str, Any]:
@@ -125,7 +150,7 @@ async def plan_calls(
 ) -> Plan:
     """The writes among the calls as one plan: current values read with one `/v1/batch` of gets."""
     gets = [
-        {"id": f"now{i}", "entity": c["entity"], "action": "get", "entityId": c["entityId"]}
+        {"id": f"now{i}", "entity": c["entity"], "action": "get", "entityId": c["entityId"], **_addressed(c, entities)}
         for i, c in enumerate(writes)
         if c["action"] != "create"
     ]
@@ -136,7 +161,8 @@ async def plan_calls(
     items: list[PlanItem] = []
     missing: list[Any] = []
     for i, call in enumerate(writes):
-        entity, new = entities[call["entity"]], mapping(call.get("params"))
+        entity = entities[call["entity"]]
+        new = {k: v for k, v in mapping(call.get("params")).items() if k not in entity.path_args}
         if call["action"] == "create":
             items.append(PlanItem(None, f"{entity.name}: {new.get(entity.name_field) or 'new'}", changes({}, new)))
             continue
@@ -157,7 +183,7 @@ async def plan_calls(
 async def batch(ops: Operations, target: Target, args: Mapping[str, Any], ctx: CallContext) -> Output:
     """Run the calls in one request; per-call results and errors, in the order given."""
     entities = {e.name: e for e in target.exposed}
-    calls = check_calls(args["calls"], entities, lambda e: ops.meta(e).fields)
+    calls = check_calls(args["calls"], entities, lambda e, bound: ops.meta(e, bound).fields)
     writes = [c for c in calls if c["action"] in WRITES]
     for call in writes:
         ctx.policy.check(target.tool, call["action"])

@@ -48,19 +48,35 @@ class EntitySpec:
     id_type: str = "integer"  # "string" where the path id is a code (order statuses, bizproc activities)
     path: str = ""  # the REST path under /v1 when it is not the name: "items/{entityTypeId}"
     required_filter: tuple[str, ...] = ()  # fields every list must filter on (timelines: one record's)
+    id_field: str = "id"  # the field the path id names (smart-process types: entityTypeId)
+    prefix: str = ""  # the tool name prefix when not the name's (one smart process type: "sp_contracts")
+    bound: tuple[tuple[str, object], ...] = ()  # path arguments fixed for this spec (one type's entityTypeId)
 
     @property
     def path_args(self) -> tuple[str, ...]:
         """The tool arguments the REST path needs besides the record id ("entityTypeId" for items)."""
-        return tuple(re.findall(r"{(\w+)}", self.path))
+        fixed = dict(self.bound)
+        return tuple(a for a in re.findall(r"{(\w+)}", self.path) if a not in fixed)
 
     def rest_path(self, values: Mapping[str, object]) -> str:
         """The entity's REST path under /v1 with its path arguments filled in."""
-        return self.path.format(**values) if self.path else self.name
+        return self.path.format(**dict(self.bound), **values) if self.path else self.name
+
+    @property
+    def key(self) -> str:
+        """What names this entity's records and metadata: its REST path once fixed ("items/1032"), else its name."""
+        return self.name if self.path_args else self.rest_path({})
+
+    def batch_address(self, values: Mapping[str, object]) -> tuple[str, dict[str, object]]:
+        """How a `POST /v1/batch` call names the entity: its name, and the path arguments it needs in `params`
+        (smart process items: `entity: "items"` with `params.entityTypeId`, as the batch page documents)."""
+        placeholders = re.findall(r"{(\w+)}", self.path)
+        given = {**dict(self.bound), **values}
+        return self.name, {a: given[a] for a in placeholders if a in given}
 
     @property
     def tool_prefix(self) -> str:
-        return self.name.replace("-", "_")
+        return self.prefix or self.name.replace("-", "_")
 
 
 @dataclass(frozen=True)
@@ -186,6 +202,7 @@ def load_catalog() -> Catalog:
             path=str(e.get("path", "")),
             required_filter=tuple(e.get("required_filter", ())),
             id_type=str(e.get("id_type", "integer")),
+            id_field=str(e.get("id_field", "id")),
         )
         for name, e in ents.items()
     }

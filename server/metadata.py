@@ -22,6 +22,7 @@ from server.catalog import EntitySpec, FieldSpec
 from server.client import VibeCodeClient
 from server.errors import VibeCodeError
 from server.redact import clip
+from server.smart import MAX_TYPES, TYPES_CALL, SmartType, fields_calls, parse_types, types_call
 
 log = logging.getLogger(__name__)
 
@@ -121,15 +122,18 @@ class MetadataStore:
     clock: Callable[[], float] = time.monotonic
     version: int = 0  # changes whenever the cached metadata is replaced
     fallback_reason: str | None = None  # why the static schema stands in, if it does
+    smart_types: tuple[SmartType, ...] = ()  # the portal's smart process types (when items are exposed)
     requests: int = 0  # upstream requests spent on metadata (for tests and benchmarks)
     _cache: dict[str, EntityMeta] = field(default_factory=dict)
     _fetched_at: float | None = None
     _retries: bool = True  # whether the fetch under way retries failed requests
     _lock: anyio.Lock = field(default_factory=anyio.Lock)
 
-    def get(self, entity: EntitySpec) -> EntityMeta:
-        """The entity's current metadata (the static schema until a fetch succeeds)."""
-        return self._cache.get(entity.name) or EntityMeta.static(entity)
+    def get(self, entity: EntitySpec, bound: Mapping[str, object] | None = None) -> EntityMeta:
+        """The entity's current metadata (the static schema until a fetch succeeds); `bound` fills the
+        path arguments, so items of a known smart process type get that type's own fields."""
+        key = entity.rest_path(bound) if bound and entity.path_args else entity.key
+        return self._cache.get(key) or EntityMeta.static(entity)
 
     @property
     def stale(self) -> bool:
@@ -156,7 +160,14 @@ class MetadataStore:
                 self.fallback_reason = reason
                 log.warning("field metadata not fetched (%s): %s", reason, self._fallback_note())
                 return
-            self._cache, self.fallback_reason = fetched, None
+            (self._cache, types), self.fallback_reason = fetched, None
+            if self.version and types != self.smart_types:
+                log.warning(
+                    "smart process types changed on the portal (%s): the tool list stays as started; items_* "
+                    "reaches every type",
+                    ", ".join(str(t.entity_type_id) for t in types) or "none",
+                )
+            self.smart_types = types
             self.version += 1
 
     def _fallback_note(self) -> str:
@@ -181,12 +192,15 @@ class MetadataStore:
             errors.update(data.get("errors") or {})
         return results, errors
 
-    async def _fetch(self) -> dict[str, EntityMeta]:
+    async def _fetch(self) -> tuple[dict[str, EntityMeta], tuple[SmartType, ...]]:
         if self.client is None or not self.entities:
-            return {}
-        # Calendar events have no fields route; items need their type, which a batch call cannot carry.
+            return {}, ()
+        # Calendar events have no fields route; items are described per smart process type (below).
         described = [e for e in self.entities if "fields" in e.operations and not e.path_args]
         calls = [{"id": e.name, "entity": e.name, "action": "fields"} for e in described]
+        items = next((e for e in self.entities if e.name == "items" and "fields" in e.operations), None)
+        if items is not None:
+            calls.append(types_call())
         results, errors = await self._batch(calls)
         metas: dict[str, EntityMeta] = {}
         for entity in described:
@@ -196,7 +210,13 @@ class MetadataStore:
                 err = errors.get(entity.name) or {}
                 code = clip(str(err.get("code")), 40)
                 log.warning("fields of %s not available (%s); using the static schema", entity.name, code)
-        return await self._complete(metas)
+        types = parse_types(results.get(TYPES_CALL)) if items is not None else ()
+        if items is not None and types:
+            found, _ = await self._batch(fields_calls(types[:MAX_TYPES]))
+            for t in types:
+                if t.key in found:
+                    metas[t.key] = parse_fields(found[t.key], items)
+        return await self._complete(metas), types
 
     async def _complete(self, metas: dict[str, EntityMeta]) -> dict[str, EntityMeta]:
         """Fill allowed values the portal left out, from statuses, pipelines and currencies."""
@@ -215,7 +235,11 @@ class MetadataStore:
             ]
             results, _ = await self._batch(calls)
             lists = {k: [r for r in v if isinstance(r, Mapping)] for k, v in results.items() if isinstance(v, list)}
-            metas = {name: _filled(meta, lists, spec["status_types"].get(name, {})) for name, meta in metas.items()}
+            # A smart process type's pipelines are its own (categories/{entityTypeId}), not the deal ones.
+            metas = {
+                name: _filled(meta, lists, spec["status_types"].get(name, {}), deal_pipelines="/" not in name)
+                for name, meta in metas.items()
+            }
         for name, pipeline in spec["pipelines"].items():
             if name in metas:
                 fields = dict(metas[name].fields)
@@ -226,7 +250,8 @@ class MetadataStore:
 
 def _statuses(rows: Iterable[Mapping[str, Any]], wanted: str) -> tuple[tuple[str, str], ...]:
     """Status ids and names of one list (`DEAL_STAGE` also takes every `DEAL_STAGE_{n}` pipeline)."""
-    pattern = re.compile(rf"^{re.escape(wanted)}(_\d+)?$" if wanted == "DEAL_STAGE" else rf"^{re.escape(wanted)}$")
+    per_pipeline = wanted == "DEAL_STAGE" or (wanted.startswith("DYNAMIC_") and wanted.endswith("_STAGE"))
+    pattern = re.compile(rf"^{re.escape(wanted)}(_\d+)?$" if per_pipeline else rf"^{re.escape(wanted)}$")
     return tuple(
         (str(r.get("statusId", r.get("STATUS_ID"))), str(r.get("name", r.get("NAME", ""))))
         for r in rows
@@ -235,7 +260,11 @@ def _statuses(rows: Iterable[Mapping[str, Any]], wanted: str) -> tuple[tuple[str
 
 
 def _filled(
-    meta: EntityMeta, lists: Mapping[str, list[Mapping[str, Any]]], status_types: Mapping[str, str]
+    meta: EntityMeta,
+    lists: Mapping[str, list[Mapping[str, Any]]],
+    status_types: Mapping[str, str],
+    *,
+    deal_pipelines: bool = True,
 ) -> EntityMeta:
     fields = dict(meta.fields)
     for fname, f in meta.fields.items():
@@ -244,7 +273,7 @@ def _filled(
         items: tuple[tuple[str, str], ...] = ()
         if f.type == "crm_status" and (f.status_type or fname in status_types):
             items = _statuses(lists.get("statuses", []), f.status_type or status_types[fname])
-        elif f.type == "crm_category":
+        elif f.type == "crm_category" and deal_pipelines:
             items = tuple((str(r.get("id")), str(r.get("name", ""))) for r in lists.get("pipelines", []))
         elif f.type == "crm_currency":
             items = tuple(

@@ -143,7 +143,7 @@ class Names:
             return records
         now = self._clock()
         static = {r.field: dict(fields[r.field].items) for r in rules if r.field in fields and fields[r.field].items}
-        key = base if base and entity.path_args else entity.name
+        key = base if base and (entity.path_args or entity.bound) else entity.name
         cached_items = self._items.get(key)
         need_fields = any(r.source == "items" and r.field not in static for r in rules) and (
             cached_items is None or cached_items[0] < now

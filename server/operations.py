@@ -69,9 +69,10 @@ class Operations:
         self.rate_limit = rate_limit  # portal units per second: what a write plan's time estimate uses
         self.metadata = metadata
 
-    def meta(self, entity: EntitySpec) -> EntityMeta:
-        """The entity's current field metadata (live when fetched, else the static catalog)."""
-        return self.metadata.get(entity) if self.metadata is not None else EntityMeta.static(entity)
+    def meta(self, entity: EntitySpec, bound: Mapping[str, object] | None = None) -> EntityMeta:
+        """The entity's current field metadata (live when fetched, else the static catalog); `bound`
+        fills the path arguments (items of one smart process type have that type's fields)."""
+        return self.metadata.get(entity, bound) if self.metadata is not None else EntityMeta.static(entity)
 
     async def request(
         self,

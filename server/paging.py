@@ -170,7 +170,8 @@ async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Ca
     keyset = sort_is_default(query.get("sort", query.get("order")))
     shown = query.get("select") or (list(entity.key_fields) if st.fmt == "concise" else None)
 
-    checked = checked_filter(ops.meta(entity).fields, query.get("filter"), tool, keyset=keyset, offset=st.offset)
+    bound = dict(target.bound)
+    checked = checked_filter(ops.meta(entity, bound).fields, query.get("filter"), tool, keyset=keyset, offset=st.offset)
     flt: Filter | None = checked
     if keyset and st.after is not None:
         flt = checked.and_also(Condition("id", "gt", st.after))
@@ -195,7 +196,7 @@ async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Ca
         pass  # the cursor's position already excludes every record the filter allows
     elif flt.branches:
         action = "search" if target.spec.method == "POST" else "list"
-        union = await union_page(ops, entity, action, flt, st.asked, params)
+        union = await union_page(ops, entity, action, flt, st.asked, params, bound)
         records, page_total, upstream_more = list(union.records), union.total_after, union.more
     else:
         if not flt.empty:
@@ -218,7 +219,7 @@ async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Ca
         upstream_more = bool(resp.meta.get("hasMore")) or (
             page_total is not None and st.offset + len(records) < page_total
         )
-    shaped = await shape_records(ops, entity, records, shown, st.fmt, target.base)
+    shaped = await shape_records(ops, entity, records, shown, st.fmt, target.base, bound)
     shortened, cut_fields = shorten_records(shaped)
     total = page_total
     if total is not None and keyset and st.after is not None:
@@ -244,17 +245,23 @@ async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Ca
 
 
 async def shape_records(
-    ops: Operations, entity: EntitySpec, raw: Any, shown: list[str] | None, fmt: str, base: str | None = None
+    ops: Operations,
+    entity: EntitySpec,
+    raw: Any,
+    shown: list[str] | None,
+    fmt: str,
+    base: str | None = None,
+    bound: Mapping[str, object] | None = None,
 ) -> list[dict[str, Any]]:
     """Upstream records → catalog spelling, projected; concise adds names and concise includes."""
     concise = fmt == "concise"
-    meta = ops.meta(entity).fields
+    meta = ops.meta(entity, bound).fields  # items of a known type: that type's own fields
     out = [project(r, shown, concise=concise) for r in normalise_page(raw or [], meta)]
     if concise:
         for rec in out:
             if "_included" in rec:
                 rec["_included"] = concise_included(rec["_included"])
-        if base and entity.path_args:
+        if base and (entity.path_args or entity.bound):
             await ops.names.annotate_typed(entity, out, meta, base)
         else:
             await ops.names.annotate(entity, out, meta)

@@ -7,6 +7,7 @@ each is fetched once per TTL (tool_specs/reference.json) and shared by the tools
 
 from __future__ import annotations
 
+import re
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
@@ -20,6 +21,9 @@ from server.operations import Operations
 
 PAGE = 1000
 MAX_RECORDS = 5000  # what one upstream list call can page through
+# A smart process item's stage, DT{entityTypeId}_{categoryId}:{code}, is in the statuses of
+# DYNAMIC_{entityTypeId}_STAGE_{categoryId}.
+ITEM_STAGE = re.compile(r"^DT(\d+)_(\d+):")
 
 
 def spec() -> dict[str, Any]:
@@ -192,6 +196,8 @@ class ReferenceData:
             return {s["id"]: s["name"] for p in await self.pipelines() for s in p["stages"]}
         if kind == "pipeline":
             return {str(p["id"]): p["name"] for p in await self.pipelines()}
+        if kind == "item_stage":
+            return await self.item_stages(values)
         if kind == "semantics":
             return {k: v for k, v in spec()["semantics"].items() if len(k) == 1}
         if kind.startswith("status:"):
@@ -205,6 +211,33 @@ class ReferenceData:
     async def stage_pipelines(self) -> dict[str, str]:
         """Stage id → its pipeline's name."""
         return {s["id"]: p["name"] for p in await self.pipelines() for s in p["stages"]}
+
+    async def item_stages(self, values: Iterable[Any]) -> dict[str, str]:
+        """Names of smart process stages (`DT1032_5:NEW`), in funnel order, from the statuses of the
+        pipelines the values name (`DYNAMIC_1032_STAGE_5`): one list request for them all, cached."""
+        lists = sorted({f"DYNAMIC_{m[1]}_STAGE_{m[2]}" for v in values if (m := ITEM_STAGE.match(str(v)))})
+        if not lists:
+            return {}
+
+        async def fetch() -> list[dict[str, Any]]:
+            rows = await self.list_all("statuses", {"entityId": lists})
+            rows.sort(key=lambda s: (lists.index(str(s.get("entityId"))) if s.get("entityId") in lists else 0,
+                                     int(s.get("sort") or 0)))  # fmt: skip
+            return rows
+
+        rows = await self.cache.get("statuses:" + ",".join(lists), self.ttl, fetch)
+        return {str(s.get("statusId")): _name(s) for s in rows}
+
+    async def item_stage_pipelines(self, values: Iterable[Any]) -> dict[str, str]:
+        """Smart process stage id → its pipeline's name (`categories/{entityTypeId}`)."""
+        out: dict[str, str] = {}
+        for type_id in sorted({m[1] for v in values if (m := ITEM_STAGE.match(str(v)))}):
+            names = {_str_id(c): _name(c) for c in await self.records(f"categories/{type_id}")}
+            for v in values:
+                m = ITEM_STAGE.match(str(v))
+                if m and m[1] == type_id and m[2] in names:
+                    out[str(v)] = names[m[2]]
+        return out
 
 
 def label_kind(entity: str, name: str, field: FieldSpec | None) -> str | None:

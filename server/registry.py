@@ -43,6 +43,14 @@ class Target:
         """The entity's REST path, "/v1/items/1032" for items of type 1032."""
         return "/v1/" + self.ent.rest_path(dict(self.bound))
 
+    def batch_call(self, call_id: str, action: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """One `POST /v1/batch` call on the target's records (items carry their entityTypeId in params)."""
+        name, path_params = self.ent.batch_address(dict(self.bound))
+        call: dict[str, Any] = {"id": call_id, "entity": name, "action": action}
+        if path_params or params:
+            call["params"] = {**path_params, **(params or {})}
+        return call
+
 
 Handler = Callable[[Operations, Target, Mapping[str, Any], CallContext], Awaitable[Output]]
 HANDLERS: dict[str, Handler] = {}

@@ -305,13 +305,14 @@ def build_tools(
                 target=target,
                 live=_live(catalog, spec, entity, ops),
             )
+    exposed = [e for e in entities if not e.bound]  # one smart process type's tools are items_* bound to it
     for name, spec in catalog.cross_entity.items():
-        target = Target(name, spec, exposed=tuple(entities))
+        target = Target(name, spec, exposed=tuple(exposed))
         tools[name] = ToolDef(
             name=name,
             title=spec.title or name,
             description=spec.description,
-            input_schema=input_schema(catalog, spec, exposed=entities),
+            input_schema=input_schema(catalog, spec, exposed=exposed),
             output_schema=output_schema(spec.handler),  # by kind: the tool `batch` is not the operation batch
             annotations=spec.annotations,
             run=bind(ops, target),

@@ -46,16 +46,26 @@ def _intersection(flt: Filter, clauses: list[Clause]) -> Clause | None:
 
 
 async def union_page(
-    ops: Operations, entity: EntitySpec, action: str, flt: Filter, limit: int, params: Mapping[str, Any]
+    ops: Operations,
+    entity: EntitySpec,
+    action: str,
+    flt: Filter,
+    limit: int,
+    params: Mapping[str, Any],
+    path_values: Mapping[str, object] | None = None,
 ) -> UnionPage:
-    """The next `limit` records (by id) matching any branch of `flt`, with the exact count after them."""
+    """The next `limit` records (by id) matching any branch of `flt`, with the exact count after them.
+
+    `path_values` address the records where the entity's path needs them (items: entityTypeId).
+    """
     branches = list(flt.branches)
+    name, addressed = entity.batch_address(path_values or {})
     # Flat (not date-windowed) search in id order: the keyset paging below relies on both.
     order: dict[str, Any] = {"sort": "id", "autoWindow": False} if action == "search" else {"order": {"id": "asc"}}
     calls: list[dict[str, Any]] = []
     for i, clause in enumerate(branches):
-        body = {**params, **order, "filter": emit(clause), "limit": limit}
-        calls.append({"id": f"b{i}", "entity": entity.name, "action": action, "params": body})
+        body = {**addressed, **params, **order, "filter": emit(clause), "limit": limit}
+        calls.append({"id": f"b{i}", "entity": name, "action": action, "params": body})
     countable = True
     empty: set[str] = set()
     for size in range(2, len(branches) + 1):
@@ -69,8 +79,8 @@ async def union_page(
             if both is None:
                 empty.add(call_id)
                 continue
-            body = {"filter": emit(both), "limit": 1, "select": ["id"], **order}
-            calls.append({"id": call_id, "entity": entity.name, "action": action, "params": body})
+            body = {**addressed, "filter": emit(both), "limit": 1, "select": ["id"], **order}
+            calls.append({"id": call_id, "entity": name, "action": action, "params": body})
     resp = await ops.client.request("POST", BATCH_PATH, json_body={"calls": calls})
     data = mapping(resp.data)
     results, errors = mapping(data.get("results")), mapping(data.get("errors"))

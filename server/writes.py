@@ -51,6 +51,16 @@ def _record(entity: EntitySpec, data: Any, record_id: Any, given: Mapping[str, A
     return project(record, shown, concise=True)
 
 
+def finding(entity: EntitySpec) -> str:
+    """How to find a record's right id, with a tool the entity has (not every entity can be searched)."""
+    for op in ("search", "list"):
+        if op in entity.operations:
+            return f"Find the right id with {entity.tool_prefix}_{op}."
+    if "get" in entity.operations:
+        return f"Check the id: {entity.tool_prefix}_get reads one record by id."
+    return "Check the id."
+
+
 def _label(entity: EntitySpec, item: Mapping[str, Any]) -> str:
     name = item.get(entity.name_field)
     return f"{singular(entity.title).lower()} #{item.get('id')}" + (f" «{name}»" if name else "")
@@ -93,7 +103,7 @@ async def update(ops: Operations, target: Target, args: Mapping[str, Any], ctx: 
                 f"{singular(entity.title)} #{record_id} does not exist.",
                 status=404,
                 code="ENTITY_NOT_FOUND",
-                hint=f"Find the right id with {entity.tool_prefix}_search.",
+                hint=finding(entity),
             )
         summary = f"Nothing written: {singular(entity.title).lower()} #{record_id} already has these values."
         summary += _skipped_note([], changed)
@@ -121,7 +131,7 @@ async def delete(ops: Operations, target: Target, args: Mapping[str, Any], ctx: 
             f"{singular(entity.title)} #{record_id} does not exist; nothing was deleted.",
             status=404,
             code="NOT_FOUND",
-            hint=f"Find the right id with {entity.tool_prefix}_search.",
+            hint=finding(entity),
         )
     plan, approval = await guard.approved_plan(ops, target, ctx, plan, bulk=False, ids=[record_id])
     if not plan.items:

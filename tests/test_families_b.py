@@ -88,8 +88,9 @@ async def test_bizproc_robots_list_returns_codes_and_take_string_ids() -> None:
         ("delete", "dry_run"),
         ("delete", "done"),
     ]
-    with pytest.raises(VibeCodeError, match="does not exist"):
+    with pytest.raises(VibeCodeError, match="does not exist") as gone:
         await r.dispatcher.call("bizproc_robots_delete", {"id": "send_notification"}, allowed())
+    assert gone.value.hint == "Find the right id with bizproc_robots_list."  # robots cannot be searched
 
 
 async def test_bizproc_robot_create_and_duplicate_code() -> None:

@@ -49,17 +49,21 @@ async def test_metadata_for_every_entity_costs_one_batch_then_nothing_until_the_
     async with VibeCodeClient(DEMO_API_KEY, transport=transport) as client:
         store = MetadataStore(client, entities, ttl=300, clock=clock)
         await store.load()
-        assert batch_paths(transport) == ["/v1/batch"]  # 6 entities, ⌈6/50⌉ = 1 request
-        # Calendar events have no fields route; items are described per type (not in the batch).
+        # Every entity's fields and the smart process types in one batch; each type's item fields in a second.
+        assert batch_paths(transport) == ["/v1/batch", "/v1/batch"]
+        # Calendar events have no fields route; items are described per type.
         described = [e for e in entities if "fields" in e.operations and not e.path_args]
         assert all(store.get(e).live for e in described) and store.version == 1
         assert not any(store.get(e).live for e in entities if e not in described)
+        items = CATALOG.entities["items"]
+        assert [t.entity_type_id for t in store.smart_types] == [1032, 1036]
+        assert all(store.get(items, {"entityTypeId": t.entity_type_id}).live for t in store.smart_types)
         clock.now += 299
         await store.refresh_if_stale()
-        assert len(transport.requests) == 1
+        assert len(transport.requests) == 2
         clock.now += 1
         await store.refresh_if_stale()
-        assert batch_paths(transport) == ["/v1/batch", "/v1/batch"] and store.version == 2
+        assert len(transport.requests) == 4 and store.version == 2
 
 
 async def test_fifty_one_entities_cost_two_requests() -> None:

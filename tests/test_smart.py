@@ -116,3 +116,61 @@ async def test_a_cursor_pages_through_one_type(client: Client) -> None:
         page = await ok(client, "items_search", {"entityTypeId": 1032, "cursor": page["next_cursor"]})
         ids += [i["id"] for i in page["items"]]
     assert ids == list(range(1, 61))
+
+
+async def test_a_cursor_continues_only_the_type_it_was_made_for(client: Client) -> None:
+    page = await ok(client, "items_search", {"entityTypeId": 1032, "limit": 5})
+    other = await client.call_tool("items_search", {"entityTypeId": 1036, "cursor": page["next_cursor"]})
+    assert other.is_error
+    text = other.content[0].text  # type: ignore[union-attr]
+    assert text.startswith("INVALID_CURSOR") and "/v1/items/1032" in text and "entityTypeId" in text
+    same = await ok(client, "items_search", {"entityTypeId": 1032, "cursor": page["next_cursor"]})
+    assert same["items"][0]["id"] == 6
+
+
+async def test_or_filters_on_items_run_in_one_batch_of_the_types_searches(
+    client: Client, transport: CountingTransport
+) -> None:
+    won = {"stageId": "DT1032_5:SUCCESS"}
+    big = {"opportunity": {"$gte": 4_000_000}}
+    args = {"entityTypeId": 1032, "select": ["id"], "limit": 100}
+    either = await ok(client, "items_search", {**args, "filter": {"$or": [won, big]}})
+    assert transport.requests[-1].url.path == "/v1/batch"
+    one = await ok(client, "items_search", {**args, "filter": won})
+    two = await ok(client, "items_search", {**args, "filter": big})
+    expected = sorted({i["id"] for i in one["items"]} | {i["id"] for i in two["items"]})
+    assert [i["id"] for i in either["items"]] == expected and either["total"] == len(expected)
+    assert expected and len(expected) > max(len(one["items"]), len(two["items"]))
+
+
+async def test_the_batch_tool_reads_and_writes_items_of_the_type_in_params(client: Client) -> None:
+    calls = [
+        {"id": "a", "entity": "items", "action": "list", "params": {"entityTypeId": 1036, "limit": 2}},
+        {"id": "b", "entity": "items", "action": "update", "entityId": 1,
+         "params": {"entityTypeId": 1032, "title": "Договор №001 — перезаключён"}},
+    ]  # fmt: skip
+    dry = await ok(client, "batch", {"calls": calls, "dry_run": True})
+    assert dry["plan"]["items"][0]["changes"] == {
+        "title": {"from": dry["plan"]["items"][0]["changes"]["title"]["from"], "to": "Договор №001 — перезаключён"}
+    }  # the type is the address, not a change
+    done = await ok(client, "batch", {"calls": calls})
+    assert done["failed"] == 0, done
+    got = await ok(client, "items_get", {"entityTypeId": 1032, "id": 1})
+    assert got["item"]["title"] == "Договор №001 — перезаключён"
+    untyped = await client.call_tool("batch", {"calls": [{"entity": "items", "action": "list"}]})
+    assert untyped.is_error and "params.entityTypeId" in untyped.content[0].text  # type: ignore[union-attr]
+
+
+async def test_items_aggregate_names_stages_and_pipelines_in_funnel_order(client: Client) -> None:
+    funnel = await ok(client, "items_aggregate", {"entityTypeId": 1032, "groupBy": ["stageId"]})
+    rows = {g["stageId"]: g for g in funnel["groups"]}
+    assert rows["DT1032_5:SUCCESS"]["stageName"] == "Подписан"
+    assert rows["DT1032_5:CLIENT"]["stageName"] == "Подписание"
+    assert rows["DT1032_6:NEW"]["pipelineName"] == "Договоры с поставщиками"  # two pipelines: each row says which
+    order = [g["stageId"] for g in funnel["groups"]]
+    assert order.index("DT1032_5:NEW") < order.index("DT1032_5:PREPARATION") < order.index("DT1032_5:SUCCESS")
+    by_pipeline = await ok(client, "items_aggregate", {"entityTypeId": 1032, "groupBy": ["categoryId"]})
+    assert {g["categoryId"]: g["categoryName"] for g in by_pipeline["groups"]} == {
+        5: "Договоры с клиентами",
+        6: "Договоры с поставщиками",
+    }  # the type's own pipelines, not the deal pipelines

@@ -54,6 +54,8 @@ def tool_table() -> str:
     for entity in CATALOG.select(["all"], []):
         names = [n for n in every if n.startswith(entity.tool_prefix + "_")]
         rows.append(f"| {entity.name} | {entity.toolset} | {', '.join(f'`{n}`' for n in names)} |")
+    typed = [n for n in every if n.startswith("sp_")]  # one smart process type each (the demo portal's)
+    rows.append(f"| items of one smart process type | smart | {', '.join(f'`{n}`' for n in typed)} |")
     rows.append(f"| (any) | always | {', '.join(f'`{n}`' for n in CATALOG.cross_entity)} |")
     return "\n".join(rows)
 

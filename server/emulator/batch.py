@@ -9,6 +9,7 @@ from functools import partial
 from typing import TypeVar
 
 from .errors import ApiError, echo, internal_error
+from .families_smart import batch_entity
 from .ops import Operations, describe_fields
 from .schema import Entity
 from .store import Row, Table
@@ -187,7 +188,11 @@ def _validate_call(call_id: str, raw: object, entities: Mapping[str, Entity]) ->
     if not isinstance(raw, dict) or not isinstance(raw.get("entity"), str) or not isinstance(raw.get("action"), str):
         raise ApiError(400, "INVALID_CALL", 'Each call must have "entity" and "action".')
     name, action = raw["entity"], raw["action"]
-    entity = entities.get(name)
+    params = raw.get("params") or {}
+    if not isinstance(params, dict):
+        raise ApiError(400, "INVALID_CALL", f"params must be an object, received {type_name(params)}")
+    name, params = batch_entity(name, params, entities)
+    entity = entities.get(name) if "/" not in raw["entity"] else None
     if entity is None:
         message = f'Unknown entity "{echo(name)}". Check GET /v1/guide for available entities.'
         raise ApiError(400, "UNKNOWN_ENTITY", message)
@@ -197,9 +202,6 @@ def _validate_call(call_id: str, raw: object, entities: Mapping[str, Entity]) ->
     entity_id = raw.get("entityId")
     if action in NEEDS_ENTITY_ID and (entity_id is None or entity_id == ""):
         raise ApiError(400, "MISSING_ENTITY_ID", f'Action "{echo(action)}" requires entityId.')
-    params = raw.get("params") or {}
-    if not isinstance(params, dict):
-        raise ApiError(400, "INVALID_CALL", f"params must be an object, received {type_name(params)}")
     return Call(call_id, entity, action, entity_id, params)
 
 

@@ -221,6 +221,24 @@ def fold_path(segments: tuple[str, ...], entities: Mapping[str, Entity]) -> tupl
     return ("v1", name, *segments[3:])
 
 
+def batch_entity(
+    name: str, params: Mapping[str, object], entities: Mapping[str, Entity]
+) -> tuple[str, Mapping[str, object]]:
+    """A /v1/batch call's entity: `items` with `params.entityTypeId` (as the batch page documents) is the
+    type's own entity, and the type leaves the params; every other name is kept as it is.
+
+    Raises:
+        ApiError: no entityTypeId, a reserved one, or a type the portal does not have.
+    """
+    if name not in PATH_FAMILIES:
+        return name, params
+    raw = params.get("entityTypeId")
+    if raw is None or isinstance(raw, bool):
+        raise ApiError(400, "VALIDATION_ERROR", f'params.entityTypeId: Required for entity "{name}"')
+    folded = fold_path(("v1", name, str(raw)), entities)
+    return folded[1], {k: v for k, v in params.items() if k != "entityTypeId"}
+
+
 def apply_defaults(entity: Entity, row: dict[str, object], given: Mapping[str, object], *, owner_id: int) -> None:
     """A new item starts in its pipeline's first stage; the pipeline follows a given stage."""
     family, _, raw = entity.name.partition("/")

@@ -64,3 +64,35 @@ def test_items_carry_the_spa_field_names_and_the_types_user_fields(api: Api) -> 
     assert {"title", "stageId", "categoryId", "opportunity", "currencyId", "assignedById", "createdTime"} <= set(item)
     assert item["entityTypeId"] == 1032 and item["ufCrm3_1712000001"].startswith("ВС-")
     assert api.ok("GET", "/v1/items/1032", "limit=1")["total"] == 60
+
+
+def test_L2131_batch_addresses_items_by_params_entity_type_id(api: Api) -> None:
+    """Batch page: "смарт-процессы (`entity: "items"`) — внутри `params` обязательно `entityTypeId`"."""
+    calls = [
+        {"id": "contracts", "entity": "items", "action": "list", "params": {"entityTypeId": 1032, "limit": 2}},
+        {"id": "one", "entity": "items", "action": "get", "entityId": 1, "params": {"entityTypeId": 1036}},
+        {"id": "fields", "entity": "items", "action": "fields", "params": {"entityTypeId": 1036}},
+        {"id": "untyped", "entity": "items", "action": "list", "params": {"limit": 2}},
+        {"id": "reserved", "entity": "items", "action": "list", "params": {"entityTypeId": 2}},
+        {"id": "unknown", "entity": "items", "action": "list", "params": {"entityTypeId": 998}},
+        {"id": "path", "entity": "items/1032", "action": "list"},
+    ]
+    data = api.ok("POST", "/v1/batch", body={"calls": calls})["data"]
+    assert [i["entityTypeId"] for i in data["results"]["contracts"]] == [1032, 1032]
+    assert data["totals"]["contracts"] == 60
+    assert data["results"]["one"]["entityTypeId"] == 1036
+    assert "ufCrm4_1712000101" in data["results"]["fields"]["fields"]
+    codes = {k: v["code"] for k, v in data["errors"].items()}
+    assert codes == {
+        "untyped": "VALIDATION_ERROR",
+        "reserved": "INVALID_DYNAMIC_PARAM",
+        "unknown": "SMART_PROCESS_NOT_FOUND",
+        "path": "UNKNOWN_ENTITY",  # the type goes in params, not in the entity name
+    }
+
+
+def test_batch_creates_an_item_of_the_type_in_params(api: Api) -> None:
+    calls = [{"id": "new", "entity": "items", "action": "create", "params": {"entityTypeId": 1036, "title": "X"}}]
+    made = api.ok("POST", "/v1/batch", body={"calls": calls})["data"]["results"]["new"]
+    assert (made["entityTypeId"], made["stageId"]) == (1036, "DT1036_7:NEW")
+    assert api.ok("GET", f"/v1/items/1036/{made['id']}")["data"]["title"] == "X"
