@@ -36,14 +36,16 @@ async def current_records(
     if "search" not in entity.operations and "get" not in entity.operations:
         return await listed_records(ops, entity, ids)
     known = ops.meta(entity).fields  # live metadata: user fields are read too, not only the catalog's own
-    select = [f for f in dict.fromkeys(["id", entity.name_field, *fields, *STAMPS]) if f == "id" or f in known]
+    key = entity.id_field  # what the path id names (a smart process type's entityTypeId)
+    wanted = ["id", key, entity.name_field, *fields, *STAMPS]
+    select = [f for f in dict.fromkeys(wanted) if f in ("id", key) or f in known]
     base = base or f"/v1/{entity.name}"
     if "search" not in entity.operations:
         return await _records_by_id(ops, base, ids, select)
-    body = {"filter": {"id": {"$in": list(ids)}}, "select": select, "limit": len(ids)}
+    body = {"filter": {key: {"$in": list(ids)}}, "select": select, "limit": len(ids)}
     resp = await ops.client.request("POST", f"{base}/search", json_body=body)
     rows = resp.data if isinstance(resp.data, list) else []
-    return {str(r.get("id")): dict(r) for r in rows if isinstance(r, Mapping)}
+    return {str(r.get(key)): dict(r) for r in rows if isinstance(r, Mapping)}
 
 
 async def _records_by_id(

@@ -15,7 +15,7 @@ from jsonschema import Draft202012Validator
 
 from server.__main__ import Assembled, assemble
 from server.app import to_mcp_tool
-from server.catalog import load_catalog
+from server.catalog import EntitySpec, load_catalog
 from server.emulator import EmulatorTransport, Portal
 from server.settings import Settings
 
@@ -24,14 +24,17 @@ CATALOG = load_catalog()
 ALL = Settings(toolsets=("all",))
 
 
-async def _listed() -> dict[str, dict[str, Any]]:
+async def _listed() -> tuple[dict[str, dict[str, Any]], dict[str, EntitySpec]]:
+    """The served tools/list, and the entity of every tool prefix (one smart process type's included)."""
     async with assemble(ALL, transport=EmulatorTransport(Portal(seed=5, scale=0.2))) as built:
         listed = [to_mcp_tool(t) for t in built.tools.values()]
+        targets = [t.target for t in built.tools.values() if t.target is not None]
     dumped = [t.model_dump(by_alias=True, exclude_none=True, mode="json") for t in listed]
-    return {t["name"]: t for t in dumped}
+    entities = {t.entity.tool_prefix: t.entity for t in targets if t.entity is not None}
+    return {t["name"]: t for t in dumped}, entities
 
 
-LISTED = anyio.run(_listed)
+LISTED, ENTITY_OF = anyio.run(_listed)
 ERROR = {"error": {"code": "ENTITY_NOT_FOUND", "message": "m", "hint": "h", "retryable": False}}
 
 
@@ -74,7 +77,6 @@ def create_fields(tool: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-ENTITY_OF = {e.tool_prefix: e for e in CATALOG.entities.values()}
 OPERATIONS = sorted(CATALOG.operations, key=len, reverse=True)  # products_edit before products
 
 
@@ -88,6 +90,13 @@ def typed(prefix: str) -> dict[str, Any]:
     """The path arguments a tool family needs: smart process items and pipelines name their type."""
     tool = LISTED.get(f"{prefix}_get") or LISTED.get(f"{prefix}_list") or {"inputSchema": {"properties": {}}}
     return {"entityTypeId": 1032} if "entityTypeId" in tool["inputSchema"]["properties"] else {}
+
+
+def entity_of(built: Assembled, tool: str) -> EntitySpec:
+    """The entity a tool is bound to (one smart process type's tools are not in the catalog)."""
+    target = built.tools[tool].target
+    assert target is not None and target.entity is not None
+    return target.entity
 
 
 async def some_id(built: Assembled, prefix: str) -> int | str:
@@ -127,13 +136,13 @@ async def _smoke_args(built: Assembled, name: str) -> dict[str, Any]:
             made = await built.dispatcher.call(
                 f"{prefix}_create", {"fields": create_fields(LISTED[f"{prefix}_create"]), **typed(prefix)}
             )
-            record_id = made.structured["item"]["id"]
+            record_id = made.structured["item"][entity_of(built, name).id_field]  # types: by entityTypeId
         else:  # files: no create upstream, so a seeded one is renamed or deleted
             record_id = await some_id(built, prefix)
         if op == "delete":
             return {"id": record_id}
         writable = tool["inputSchema"]["properties"]["fields"]["properties"]
-        name_field = ENTITY_OF[prefix].name_field
+        name_field = entity_of(built, name).name_field
         if name_field not in writable:  # a read-only name (a payment's number): any writable string
             name_field = next(n for n, f in writable.items() if f.get("type") == "string" and "format" not in f)
         schema = writable[name_field]
@@ -230,8 +239,8 @@ async def test_every_allowed_value_of_every_field_is_accepted_upstream(built: As
                 pipeline = re.match(r"(?:C|DT\d+_)(\d+):", str(value))
                 body["categoryId"] = int(pipeline.group(1)) if pipeline else 0
             out = await built.dispatcher.call(name, {"id": record_id, "fields": body, **typed(prefix)})
-            assert out.structured["item"]["id"] == record_id
+            assert out.structured["item"][entity_of(built, name).id_field] == record_id
             tried += 1
     # Users, folders, files, the per-type smart process entities (whose values vary by type) and some
     # families (sites' pages, telephony lines) list none; every core CRM and task entity has some.
-    assert tried or ENTITY_OF[prefix].toolset not in ("crm", "tasks"), "no field has allowed values"
+    assert tried or entity_of(built, name).toolset not in ("crm", "tasks"), "no field has allowed values"

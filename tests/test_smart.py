@@ -174,3 +174,41 @@ async def test_items_aggregate_names_stages_and_pipelines_in_funnel_order(client
         5: "Договоры с клиентами",
         6: "Договоры с поставщиками",
     }  # the type's own pipelines, not the deal pipelines
+
+
+async def test_a_type_is_created_renamed_and_deleted_only_after_the_human_confirms(
+    transport: CountingTransport, tmp_path: Path
+) -> None:
+    """Smart Processes: Create, Update and Delete pages through the tools; a delete asks the human first."""
+    from tests.test_safety import human
+
+    settings = Settings(toolsets=("smart",), audit_log=str(tmp_path / "audit.jsonl"))
+    asked: list[str] = []
+    async with (
+        assemble(settings, transport=transport) as b,
+        Client(b.server, elicitation_callback=human("accept", asked=asked)) as c,
+    ):
+        fields = {"title": "Договоры поставки", "isStagesEnabled": True, "isCategoriesEnabled": True}
+        made = (await ok(c, "smart_processes_create", {"fields": fields}))["item"]
+        type_id = made["entityTypeId"]
+        assert type_id >= 1030 and made["title"] == "Договоры поставки"
+        item = await ok(c, "items_create", {"entityTypeId": type_id, "fields": {"title": "Поставка №1"}})
+        assert item["item"]["stageId"].startswith(f"DT{type_id}_")  # the new type's items work at once
+        dry = await ok(c, "smart_processes_update", {"id": type_id, "fields": {"code": "supply"}, "dry_run": True})
+        assert dry["plan"]["items"][0]["changes"] == {"code": {"from": None, "to": "supply"}}
+        renamed = await ok(
+            c, "smart_processes_update", {"id": type_id, "fields": {"title": "Поставки", "code": "supply"}}
+        )
+        assert (renamed["item"]["title"], renamed["item"]["code"]) == ("Поставки", "supply")
+        busy = await c.call_tool("smart_processes_delete", {"id": type_id})
+        assert busy.is_error and "BITRIX_ERROR" in busy.content[0].text  # type: ignore[union-attr]
+        await ok(c, "items_delete", {"entityTypeId": type_id, "id": item["item"]["id"]})
+        await ok(c, "smart_processes_delete", {"id": type_id})
+        gone = await c.call_tool("items_search", {"entityTypeId": type_id})
+        assert gone.is_error and "SMART_PROCESS_NOT_FOUND" in gone.content[0].text  # type: ignore[union-attr]
+        missing = await c.call_tool("smart_processes_delete", {"id": type_id})
+        assert missing.is_error and "smart_processes_search" in missing.content[0].text  # type: ignore[union-attr]
+    assert [m for m in asked if "DELETE" in m] and all("Поставки" in m or "Поставка" in m for m in asked)
+    records = [(r["tool"], r["result"], r.get("confirmation")) for r in AuditLog(tmp_path / "audit.jsonl").read()]
+    assert ("smart_processes_delete", "done", "confirmed") in records
+    assert ("smart_processes_delete", "failed", "confirmed") in records  # the type still had an item

@@ -21,6 +21,7 @@ from .pipeline import JSON_TYPE, AuthStage, Request, Response, Stage, error_resp
 from .query import list_query, query_pairs
 from .registry import ENTITIES
 from .schema import Entity
+from .smart_types import TYPES, SmartTypes
 from .store import Store, Table
 from .values import dump
 
@@ -141,7 +142,7 @@ class Portal:
         key_denied: Mapping[str, Iterable[str]] | None = None,
         key_owners: Mapping[str, int] | None = None,
     ) -> None:
-        self.entities: Mapping[str, Entity] = ENTITIES
+        self.entities: dict[str, Entity] = dict(ENTITIES)  # a new smart process type adds its own
         self.clock = clock
         # Keys issued with only some scopes (the rest answer SCOPE_DENIED); other keys hold every scope.
         self.key_scopes = {key: frozenset(scopes) for key, scopes in (key_scopes or {}).items()}
@@ -158,6 +159,7 @@ class Portal:
         self.store = Store({**self.entities, **rows.TABLES}, seeded)  # rows: a table, not an API entity
         self.rows = rows.ProductRows(self.store)
         self.ops = Operations(self.store, clock, OWNER_ID)
+        self.smart_types = SmartTypes(self.ops, self.entities)
         self.pipeline: dict[str, Stage | None] = dict.fromkeys(STAGE_ORDER)
         self.pipeline["auth"] = AuthStage(self.api_keys, app_keys)  # OAuth application key -> session token
         self._ids = itertools.count(1)
@@ -296,15 +298,22 @@ class Portal:
 
     async def _create(self, request: Request, found: Match) -> Response:
         entity = _entity(found)
+        if entity.name == TYPES:
+            return json_response(201, {"success": True, "data": self.smart_types.create(request.json())})
         record = self.ops.create(entity, request.json())
         return json_response(201, {"success": True, "data": self.ops.created(entity, record)})
 
     async def _update(self, request: Request, found: Match) -> Response:
         entity = _entity(found)
+        if entity.name == TYPES:  # addressed by entityTypeId
+            return json_response(200, {"success": True, "data": self.smart_types.update(found.id, request.json())})
         record = self.ops.update(entity, found.id, request.json())
         return json_response(200, {"success": True, "data": self.ops.updated(entity, record)})
 
     async def _delete(self, request: Request, found: Match) -> Response:
+        if _entity(found).name == TYPES:
+            self.smart_types.delete(found.id)
+            return Response(204, {}, b"")
         deactivated = self.ops.delete(_entity(found), found.id)
         if deactivated is not None:
             return json_response(200, {"success": True, "data": deactivated})

@@ -196,7 +196,9 @@ def _validate_call(call_id: str, raw: object, entities: Mapping[str, Entity]) ->
     if entity is None:
         message = f'Unknown entity "{echo(name)}". Check GET /v1/guide for available entities.'
         raise ApiError(400, "UNKNOWN_ENTITY", message)
-    if action not in ACTIONS or action not in entity.operations:
+    # Types are written through their own routes (entityTypeId in the path), not inside a batch.
+    typed_write = name == "smart-processes" and action in WRITE_ACTIONS
+    if action not in ACTIONS or action not in entity.operations or typed_write:
         message = f'Action "{echo(action)}" is not supported for entity "{echo(name)}".'
         raise ApiError(400, "ACTION_NOT_SUPPORTED", message)
     entity_id = raw.get("entityId")

@@ -85,7 +85,6 @@ TYPES: tuple[SmartType, ...] = (
         (("1712000101", "double", "Часы по плану"), ("1712000102", "string", "Ссылка на проектную папку")),
     ),
 )
-BY_TYPE_ID: Mapping[int, SmartType] = MappingProxyType({t.entity_type_id: t for t in TYPES})
 
 
 def _flag(label: str) -> Field:
@@ -95,8 +94,8 @@ def _flag(label: str) -> Field:
 SMART_PROCESSES = Entity(
     name="smart-processes",
     scope="crm",
-    # Types are created, changed and deleted in Bitrix's settings here; the demo portal serves the reads.
-    operations=frozenset({"list", "get", "fields", "search"}),
+    # Written through `smart_types` (entityTypeId in the path, BITRIX_ERROR answers), not the generic writes.
+    operations=frozenset({"list", "get", "create", "update", "delete", "fields", "search"}),
     fields={
         "id": _ID,
         "entityTypeId": Field("integer", readonly=True, label="ID типа"),
@@ -121,7 +120,6 @@ SMART_PROCESSES = Entity(
         "isPaymentsEnabled": _flag("Оплата"),
         "isCountersEnabled": _flag("Счётчики"),
         "isInitialized": Field("boolean", readonly=True, label="Инициализирован"),
-        "relations": Field("text", label="Связи"),
         "createdBy": Field("user", readonly=True, label="Кем создан"),
         "updatedBy": Field("user", readonly=True, label="Кем изменён"),
         "createdTime": Field("datetime", readonly=True, label="Дата создания"),
@@ -249,8 +247,7 @@ def apply_defaults(entity: Entity, row: dict[str, object], given: Mapping[str, o
         return
     if family != "items":
         return
-    t = BY_TYPE_ID[int(raw)]
-    row["entityTypeId"] = t.entity_type_id
+    row["entityTypeId"] = int(raw)
     if given.get("assignedById") is None:
         row["assignedById"] = owner_id
     if given.get("currencyId") is None:
@@ -258,11 +255,13 @@ def apply_defaults(entity: Entity, row: dict[str, object], given: Mapping[str, o
     stage = given.get("stageId")
     if isinstance(stage, str) and stage.startswith("DT") and "_" in stage and ":" in stage:
         row["categoryId"] = int(stage[stage.index("_") + 1 : stage.index(":")])
+    # The type's pipelines and stages, in order, are the allowed values of its own fields.
+    pipelines = [int(c) for c, _ in entity.fields["categoryId"].items]
     category = row.get("categoryId")
-    pipeline = next((p for p in t.pipelines if p[0] == category), t.pipelines[0])
-    row["categoryId"] = pipeline[0]
+    row["categoryId"] = category if category in pipelines else pipelines[0] if pipelines else None
     if not stage:
-        row["stageId"] = t.stage_id(pipeline[0], pipeline[2][0][0])
+        first = f"DT{raw}_{row['categoryId']}:"
+        row["stageId"] = next((s for s, _ in entity.fields["stageId"].items if s.startswith(first)), None)
 
 
 def type_row(rows: Iterable[Mapping[str, object]], raw: str | None) -> str:

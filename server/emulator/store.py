@@ -218,6 +218,11 @@ class Store:
     def table(self, name: str) -> Table:
         return self.tables[name]
 
+    def add_table(self, entity: Entity, rows: Iterable[Mapping[str, object]] = ()) -> Table:
+        """A table for an entity that appears at runtime (a new smart process type's items)."""
+        table = self.tables[entity.name] = Table(entity, rows, self._journal)
+        return table
+
     @contextmanager
     def atomic(self) -> Iterator[None]:
         """All writes inside the block, or none: an exception undoes them in reverse order.
