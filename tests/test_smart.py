@@ -212,3 +212,30 @@ async def test_a_type_is_created_renamed_and_deleted_only_after_the_human_confir
     records = [(r["tool"], r["result"], r.get("confirmation")) for r in AuditLog(tmp_path / "audit.jsonl").read()]
     assert ("smart_processes_delete", "done", "confirmed") in records
     assert ("smart_processes_delete", "failed", "confirmed") in records  # the type still had an item
+
+
+@pytest.mark.parametrize("mode", ["auto", "legacy"])
+async def test_cold_start_count_by_stage_takes_at_most_three_calls(mode: str, tmp_path: Path) -> None:
+    """A fresh server and a model that knows nothing: "list the smart processes and count the items of the
+    first one by stage" is smart_processes_search then items_aggregate, checked against the portal's data."""
+    portal = Portal(seed=11, scale=0.3)
+    settings = Settings(toolsets=("smart",), audit_log=str(tmp_path / "audit.jsonl"))
+    calls = 0
+    async with assemble(settings, transport=EmulatorTransport(portal)) as b, Client(b.server, mode=mode) as c:
+
+        async def call(name: str, args: dict[str, object]) -> dict[str, object]:
+            nonlocal calls
+            calls += 1
+            return await ok(c, name, args)
+
+        types = await call("smart_processes_search", {})
+        first = types["items"][0]  # type: ignore[index]
+        funnel = await call("items_aggregate", {"entityTypeId": first["entityTypeId"], "groupBy": ["stageId"]})
+    assert calls <= 3
+    truth: dict[str, int] = {}
+    for row in portal.store.table(f"items/{first['entityTypeId']}").scan():
+        truth[str(row["stageId"])] = truth.get(str(row["stageId"]), 0) + 1
+    groups = funnel["groups"]  # type: ignore[index]
+    assert {g["stageId"]: g["count"] for g in groups} == truth
+    names = {s["statusId"]: s["name"] for s in portal.store.table("statuses").scan()}
+    assert all(g["stageName"] == names[g["stageId"]] for g in groups)  # every group is named
