@@ -38,7 +38,8 @@ async def get(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Cal
     record = resp.data[0] if isinstance(resp.data, list) and resp.data else resp.data
     if not isinstance(record, Mapping):
         record = {"id": args["id"]}
-    (item,), cut_fields = shorten_records(await shape_records(ops, entity, [record], shown, fmt, target.base, dict(target.bound)))
+    shaped = await shape_records(ops, entity, [record], shown, fmt, target.base, dict(target.bound))
+    (item,), cut_fields = shorten_records(shaped)
     label = item.get(entity.name_field)
     summary = f"{singular(entity.title)} #{item.get('id')}"
     summary += f" «{str(label)[:120]}»." if label else "."

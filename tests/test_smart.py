@@ -123,7 +123,7 @@ async def test_a_cursor_continues_only_the_type_it_was_made_for(client: Client) 
     other = await client.call_tool("items_search", {"entityTypeId": 1036, "cursor": page["next_cursor"]})
     assert other.is_error
     text = other.content[0].text  # type: ignore[union-attr]
-    assert text.startswith("INVALID_CURSOR") and "/v1/items/1032" in text and "entityTypeId" in text
+    assert text.startswith("INVALID_CURSOR") and "1032" in text and "entityTypeId" in text
     same = await ok(client, "items_search", {"entityTypeId": 1032, "cursor": page["next_cursor"]})
     assert same["items"][0]["id"] == 6
 
