@@ -130,6 +130,19 @@ async def invoices_counted(r: Run, answer: Any) -> None:
     expect(answer == want and want, f"the invoices add up to {want}")
 
 
+# Product rows: "add 2 units of the 1C connector to deal 12".
+async def add_product(r: Run) -> Any:
+    found = await r.call("products_search", {"filter": {"name": {"$contains": "Коннектор 1С"}}, "limit": 3})
+    product = found["items"][0]["id"]
+    await r.call("deals_products_edit", {"id": 12, "edit": "add", "row": {"productId": product, "quantity": 2}})
+    return product
+
+
+async def product_added(r: Run, answer: Any) -> None:
+    rows = await r.raw("GET", "/v1/deals/12/products")
+    expect(any(w["productId"] == answer and w["quantity"] == 2 for w in rows), f"deal 12's rows: {rows}")
+
+
 FAMILIES: list[Task] = [
     Task("calendar: book a meeting tomorrow 10–11", book_meeting, 1, check=booked),
     Task("drive: folders and files in the company root", drive_root, 3, check=drive_listed),
@@ -137,4 +150,5 @@ FAMILIES: list[Task] = [
     Task("activities: log a call on a deal", log_call, 1, check=call_logged),
     Task("quotes: a deal's latest quote against its amount", deal_quote, 1, check=quote_matches),
     Task("invoices: invoiced and paid per stage and currency", invoice_totals, 1, check=invoices_counted),
+    Task("product rows: add 2 units of a product to a deal", add_product, 2, check=product_added),
 ]
