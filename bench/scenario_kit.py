@@ -121,16 +121,16 @@ class Outcome:
 @contextmanager
 def ids_only() -> Iterator[None]:
     """Concise records without names next to their ids, as they were before names were added."""
-    original = Names.annotate
+    original = Names.annotate, Names.annotate_typed
 
-    async def unnamed(self: Names, entity: Any, records: list[dict[str, Any]], fields: Any = None) -> Any:
+    async def unnamed(self: Names, entity: Any, records: list[dict[str, Any]], *more: Any) -> Any:
         return records
 
-    Names.annotate = unnamed
+    Names.annotate = Names.annotate_typed = unnamed
     try:
         yield
     finally:
-        Names.annotate = original
+        Names.annotate, Names.annotate_typed = original
 
 
 async def execute(script: Script, *, plain: bool = False, budget: int = 6000, check: Check | None = None) -> Run:
