@@ -89,7 +89,37 @@ async def page_of(built: Assembled, entity: EntitySpec, portal: Portal) -> tuple
     return None
 
 
-@pytest.mark.parametrize("name", sorted(CATALOG.entities))
+# Entities whose key fields hold no ids of named things: ids of their own records, codes, folders,
+# sites, templates, departments. A new entity lands here only when that is true of it too.
+WITHOUT_NAMED_IDS = (
+    "bizproc-activities",
+    "bizproc-robots",
+    "bizproc-templates",
+    "bookings",
+    "catalog-sections",
+    "categories",
+    "doc-templates",
+    "documents",
+    "files",
+    "folders",
+    "list-elements",
+    "pages",
+    "product-sections",
+    "smart-processes",
+    "storages",
+    "telephony-lines",
+    "users",
+    "warehouses",
+)
+NAMED = sorted(name for name, entity in CATALOG.entities.items() if kinds(entity, {}))
+
+
+def test_only_entities_without_named_ids_are_left_out() -> None:
+    left_out = sorted(set(CATALOG.entities) - set(NAMED))
+    assert left_out == sorted(WITHOUT_NAMED_IDS), "a key field that holds ids of named things was missed or added"
+
+
+@pytest.mark.parametrize("name", NAMED)
 async def test_concise_results_name_every_id_their_key_fields_hold(name: str) -> None:
     entity = CATALOG.entities[name]
     portal = Portal(seed=5, scale=0.2)
@@ -97,12 +127,10 @@ async def test_concise_results_name_every_id_their_key_fields_hold(name: str) ->
     async with assemble(ALL, transport=transport) as built:
         base = "/v1/" + entity.rest_path(typed(entity.tool_prefix))
         expected = kinds(entity, await live_fields(transport, base))
-        if not expected:
-            pytest.skip(f"{name}: no key field holds ids of named things")
+        assert expected, name
         before = len(transport.paths)
         got = await page_of(built, entity, portal)
-        if got is None:
-            pytest.skip(f"{name}: no tool reads its records")
+        assert got is not None, f"{name}: no tool reads its records"
         tool, records = got
         calls = transport.paths[before:]
         # Names cost at most one batched request per page (and a typed entity's own field list).
