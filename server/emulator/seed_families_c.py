@@ -14,6 +14,7 @@ from .families_c import INVOICE_PIPELINES, QUOTE_STATUSES, invoice_stage, invoic
 from .rows import TABLE, blank, priced
 from .schema import STAGE_SEMANTICS
 from .seed import DAY, Record, _pick, iso, iso_date, parse_iso
+from .seed_smart import status_record
 
 QUOTE_COMMENTS = (
     "Цены действительны 30 дней",
@@ -41,24 +42,11 @@ def _statuses(first_id: int) -> list[Record]:
     lists: list[tuple[str, int | None, list[tuple[str, str, str]]]] = [("QUOTE_STATUS", None, list(QUOTE_STATUSES))]
     for cat, _, stages in INVOICE_PIPELINES:
         lists.append((invoice_status_list(cat), cat, [(invoice_stage(cat, c), n, s) for c, n, s in stages]))
-    out: list[Record] = []
-    for entity_id, category, values in lists:
-        for n, (status_id, name, sem) in enumerate(values, start=1):
-            out.append(
-                {
-                    "id": first_id + len(out) + 1,
-                    "entityId": entity_id,
-                    "statusId": status_id,
-                    "name": name,
-                    "nameInit": name,
-                    "sort": 10 * n,
-                    "color": {"S": "7BD500", "F": "FF5752"}.get(sem, "39A8EF"),
-                    "semantics": sem if sem != "P" else None,
-                    "categoryId": category,
-                    "system": "Y",
-                }  # fmt: skip
-            )
-    return out
+    flat = [(list_id, cat, n, v) for list_id, cat, values in lists for n, v in enumerate(values, start=1)]
+    return [
+        status_record(first_id + i, list_id, status_id, name, n, sem, cat, system="Y")
+        for i, (list_id, cat, n, (status_id, name, sem)) in enumerate(flat, start=1)
+    ]
 
 
 def _amount(deal: Record) -> float:

@@ -25,23 +25,29 @@ def records(seed: int, data: Mapping[str, Sequence[Record]], now: float) -> dict
         ]
         for cat, _, stages in t.pipelines:
             for n, (code, name, sem) in enumerate(stages, start=1):
-                statuses.append(
-                    {
-                        "id": len(statuses) + 1,
-                        "entityId": f"DYNAMIC_{t.entity_type_id}_STAGE_{cat}",
-                        "statusId": t.stage_id(cat, code),
-                        "name": name,
-                        "nameInit": name,
-                        "sort": 10 * n,
-                        "color": {"S": "7BD500", "F": "FF5752"}.get(sem, "39A8EF"),
-                        "semantics": sem if sem != "P" else None,
-                        "categoryId": cat,
-                        "system": "N",
-                    }  # fmt: skip
-                )
+                list_id = f"DYNAMIC_{t.entity_type_id}_STAGE_{cat}"
+                statuses.append(status_record(len(statuses) + 1, list_id, t.stage_id(cat, code), name, n, sem, cat))
         out[f"items/{t.entity_type_id}"] = _items(random.Random(f"{seed}:items:{t.entity_type_id}"), t, tl, data)
     out["statuses"] = statuses
     return out
+
+
+def status_record(
+    id_: int, list_id: str, status_id: str, name: str, n: int, semantics: str, category: int | None, system: str = "N"
+) -> Record:
+    """The `n`-th status of a list; a stage in progress ("P") has no semantics and the default colour."""
+    return {
+        "id": id_,
+        "entityId": list_id,
+        "statusId": status_id,
+        "name": name,
+        "nameInit": name,
+        "sort": 10 * n,
+        "color": {"S": "7BD500", "F": "FF5752"}.get(semantics, "39A8EF"),
+        "semantics": semantics if semantics != "P" else None,
+        "categoryId": category,
+        "system": system,
+    }
 
 
 def _type(t: SmartType, tl: Timeline) -> Record:
