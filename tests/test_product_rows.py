@@ -110,8 +110,9 @@ async def test_safe_write_refuses_a_set_but_allows_an_add() -> None:
     ops = Operations(VibeCodeClient(DEMO_API_KEY, transport=EmulatorTransport(Portal(seed=42, scale=0.2))),
                      CursorCodec(b"s"), 6000)  # fmt: skip
     safe = Dispatcher(build_tools(CATALOG, CATALOG.select([], ["deals"]), ops), policy=WritePolicy("safe-write"))
-    with pytest.raises(WriteRefused):
+    with pytest.raises(WriteRefused) as refused:  # by the write mode, not for want of a confirmation
         await safe.call("deals_products_edit", {"id": 12, "edit": "set", "rows": []})
+    assert refused.value.code == "WRITE_MODE"
     out = await safe.call("deals_products_edit", {"id": 12, "edit": "add", "row": {"productId": 1}})
     assert out.structured["summary"].startswith("Added")
 
