@@ -15,6 +15,7 @@ from typing import Any
 import httpx
 import pytest
 from test_contract import ALL, LISTED, smoke_args, typed
+from test_filters_portal import Counting
 
 from server.__main__ import Assembled, assemble
 from server.catalog import EntitySpec, load_catalog
@@ -31,16 +32,6 @@ BY_NAME = {
     **dict.fromkeys(("contactId", "contactIds"), "contacts"),
     **dict.fromkeys(("stageId", "statusId", "categoryId"), "values"),
 }
-
-
-class Counting(httpx.AsyncBaseTransport):
-    def __init__(self, portal: Portal) -> None:
-        self.inner = EmulatorTransport(portal)
-        self.paths: list[str] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.paths.append(request.url.path)
-        return await self.inner.handle_async_request(request)
 
 
 async def live_fields(transport: Counting, base: str) -> Mapping[str, Any]:
@@ -123,7 +114,7 @@ def test_only_entities_without_named_ids_are_left_out() -> None:
 async def test_concise_results_name_every_id_their_key_fields_hold(name: str) -> None:
     entity = CATALOG.entities[name]
     portal = Portal(seed=5, scale=0.2)
-    transport = Counting(portal)
+    transport = Counting(EmulatorTransport(portal))
     async with assemble(ALL, transport=transport) as built:
         base = "/v1/" + entity.rest_path(typed(entity.tool_prefix))
         expected = kinds(entity, await live_fields(transport, base))

@@ -30,6 +30,16 @@ FIXED_NOW = 1_776_155_039.0  # 2026-04-14T08:23:59Z
 KEY = {"X-Api-Key": DEMO_API_KEY}
 
 
+class Clock:
+    """A clock the test moves by hand (limits' windows, retry times)."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @dataclass
 class Api:
     """Synchronous calls into a portal, the way a client would send them."""

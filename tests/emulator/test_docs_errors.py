@@ -18,20 +18,12 @@ from server.emulator.faults import install as install_faults
 from server.emulator.limits import LimitConfig
 from server.emulator.limits import install as install_limits
 
-from .conftest import FIXED_NOW, KEY, SMALL_DATA, Api, store_snapshot
+from .conftest import FIXED_NOW, KEY, SMALL_DATA, Api, Clock, store_snapshot
 
 USER_ONLY = "vibe_api_useronly0000000000000000"  # issued with the `user` scope only
 APP_KEY = "vibe_app_demo000000000000000000000"
 SESSION = "vibe_session_demo00000000000000000"
 NO_RIGHTS = "vibe_api_norights0000000000000000"  # its Bitrix24 user may not see deals or tasks
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def portal(**kwargs: Any) -> Portal:

@@ -8,17 +8,9 @@ import json
 from server.emulator import Portal, Response
 from server.emulator.limits import LimitConfig, install
 
-from .conftest import KEY, SMALL_DATA
+from .conftest import KEY, SMALL_DATA, Clock
 
 ONE_ITEM = {"action": "update", "items": [{"id": 1, "title": "x"}]}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def call(portal: Portal, method: str, path: str, body: object = None) -> Response:
