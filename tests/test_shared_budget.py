@@ -61,7 +61,9 @@ async def test_two_limiters_on_one_redis_share_one_budget(redis_url: str) -> Non
     for limiter in replicas:
         await limiter.aclose()
     assert len(sent) == 60
-    assert max_in_window(sent, 1.0) <= 20  # together, not 20 each
+    # Times are read after acquire returns, so on a loaded machine a grant may be seen up to a
+    # scheduling delay late; a 0.9 s span absorbs that and still catches 20 per replica (40).
+    assert max_in_window(sent, 0.9) <= 20  # together, not 20 each
     assert elapsed <= 60 / 20 / 0.85  # and not needlessly slow
 
 
