@@ -239,3 +239,14 @@ async def test_cold_start_count_by_stage_takes_at_most_three_calls(mode: str, tm
     assert {g["stageId"]: g["count"] for g in groups} == truth
     names = {s["statusId"]: s["name"] for s in portal.store.table("statuses").scan()}
     assert all(g["stageName"] == names[g["stageId"]] for g in groups)  # every group is named
+
+
+async def test_a_type_added_after_start_up_is_counted_by_named_stage_through_items(client: Client) -> None:
+    """No start-up metadata for it: its stages are named from their DYNAMIC_{type}_STAGE_{pipeline} statuses."""
+    made = await ok(client, "smart_processes_create", {"fields": {"title": "Заявки", "isStagesEnabled": True}})
+    type_id = made["item"]["entityTypeId"]
+    for title in ("Заявка 1", "Заявка 2"):
+        await ok(client, "items_create", {"entityTypeId": type_id, "fields": {"title": title}})
+    funnel = await ok(client, "items_aggregate", {"entityTypeId": type_id, "groupBy": ["stageId"]})
+    [group] = funnel["groups"]
+    assert (group["count"], group["stageName"]) == (2, "Начало") and group["stageId"].startswith(f"DT{type_id}_")
