@@ -51,6 +51,7 @@ class EntitySpec:
     id_field: str = "id"  # the field the path id names (smart-process types: entityTypeId)
     prefix: str = ""  # the tool name prefix when not the name's (one smart process type: "sp_contracts")
     bound: tuple[tuple[str, object], ...] = ()  # path arguments fixed for this spec (one type's entityTypeId)
+    batch_limit: int = 0  # items one entity batch request takes, when fewer than the usual 500 (task comments)
 
     @property
     def path_args(self) -> tuple[str, ...]:
@@ -203,6 +204,7 @@ def load_catalog() -> Catalog:
             required_filter=tuple(e.get("required_filter", ())),
             id_type=str(e.get("id_type", "integer")),
             id_field=str(e.get("id_field", "id")),
+            batch_limit=int(e.get("batch_limit", 0)),
         )
         for name, e in ents.items()
     }

@@ -173,6 +173,8 @@ def input_schema(
         either = frag.pop("or_description", "")  # $or runs only where pages are merged by id (list, search)
         if entity is not None:
             meta = meta or EntityMeta.static(entity)
+            if name in ("filter", "fields") and spec.handler == "entity_batch" and "search" not in entity.operations:
+                continue  # records are chosen by filter through a search the entity does not have
             if "description" in frag:
                 frag["description"] = frag["description"].replace("{prefix}", entity.tool_prefix)
             if name == "id" and entity.id_type == "string":

@@ -1,5 +1,5 @@
 """Handlers that change the portal: create, update, delete one record, and entity batch (≤5000 items,
-sent 500 per request).
+sent 500 per request, or fewer where the entity's batch takes fewer).
 
 Every write goes through `server.guard`: planned from the records' current values, answered
 with the plan on `dry_run`, confirmed by a human where the write policy says so, and audited
@@ -322,9 +322,10 @@ async def entity_batch(ops: Operations, target: Target, args: Mapping[str, Any],
     results: list[Mapping[str, Any]] = []
     request_id: str | None = None
     stopped: VibeCodeError | None = None
-    for start in range(0, count, CHUNK):
-        chunk = {**body, key: body[key][start : start + CHUNK]}
-        if start == 0 and count <= CHUNK:  # one request: its failure is the call's, audited and raised
+    size = entity.batch_limit or CHUNK
+    for start in range(0, count, size):
+        chunk = {**body, key: body[key][start : start + size]}
+        if start == 0 and count <= size:  # one request: its failure is the call's, audited and raised
             data, request_id = await _send(ops, target, ctx, plan, approval, json_body=chunk)
         else:
             try:
@@ -356,7 +357,7 @@ async def entity_batch(ops: Operations, target: Target, args: Mapping[str, Any],
     unknown = not_sent = 0
     tail_note = ""
     if stopped is not None:
-        first, stop_at = len(results), min(len(results) + CHUNK, count)
+        first, stop_at = len(results), min(len(results) + size, count)
         lost = isinstance(stopped, OutcomeUnknown)
         unknown = stop_at - first if lost else 0
         not_sent = count - stop_at

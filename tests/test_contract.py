@@ -86,10 +86,14 @@ def split(name: str) -> tuple[str, str]:
     return (name[: -len(op) - 1], op) if op else ("", name)
 
 
+PATH_ARGUMENTS = {"entityTypeId": 1032, "taskId": 3}  # a smart process type; a task with comments and time
+
+
 def typed(prefix: str) -> dict[str, Any]:
-    """The path arguments a tool family needs: smart process items and pipelines name their type."""
+    """The path arguments a tool family needs: smart process items and pipelines name their type, the
+    comments and time records of a task name the task."""
     tool = LISTED.get(f"{prefix}_get") or LISTED.get(f"{prefix}_list") or {"inputSchema": {"properties": {}}}
-    return {"entityTypeId": 1032} if "entityTypeId" in tool["inputSchema"]["properties"] else {}
+    return {k: v for k, v in PATH_ARGUMENTS.items() if k in tool["inputSchema"]["properties"]}
 
 
 def entity_of(built: Assembled, tool: str) -> EntitySpec:

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 
-from . import families_a, families_smart, registry, rows
+from . import families_a, families_smart, families_tasks, registry, rows
 from .aggregate import aggregate
 from .batch import MAX_ITEMS, entity_batch, plan_calls
 from .errors import ApiError, access_denied, internal_error, route_not_found
@@ -80,11 +80,13 @@ class Match:
     entity: Entity | None
     id: str | None
     row: str | None = None  # a product row's id (`/products/:rowId`)
+    parent: str | None = None  # the task of a nested route (/v1/tasks/:taskId/comments)
 
 
 def match(method: str, path: str, entities: Mapping[str, Entity]) -> Match | None:
     """The first route whose method, shape and entity operation fit, or None."""
-    segments = families_smart.fold_path(tuple(path.strip("/").split("/")), entities)
+    segments, parent = families_tasks.fold(tuple(path.strip("/").split("/")))
+    segments = families_smart.fold_path(segments, entities)
     for candidate in ROUTES:
         if candidate.method != method or len(candidate.pattern) != len(segments):
             continue
@@ -94,8 +96,8 @@ def match(method: str, path: str, entities: Mapping[str, Entity]) -> Match | Non
         for expected, actual in zip(candidate.pattern, segments, strict=True):
             if expected == "{entity}":
                 entity = entities.get(actual)
-                if entity is None:
-                    break
+                if entity is None or (actual in families_tasks.NESTED) != (parent is not None):
+                    break  # nested entities answer only under their parent's path
             elif expected == "{id}":
                 record_id = actual
             elif expected == "{row}":
@@ -104,7 +106,7 @@ def match(method: str, path: str, entities: Mapping[str, Entity]) -> Match | Non
                 break
         else:
             if candidate.operation is None or (entity is not None and _serves(entity, candidate.operation)):
-                return Match(candidate, entity, record_id, row_id)
+                return Match(candidate, entity, record_id, row_id, parent)
     return None
 
 
@@ -248,10 +250,15 @@ class Portal:
                 )
         return None
 
+    def _task(self, found: Match) -> int:
+        return families_tasks.task_id(self.store, str(found.parent))
+
     def _route_hint(self, path: str) -> str | None:
         segments = path.strip("/").split("/")
         if len(segments) >= 2 and segments[0] == "v1":
             entity = self.entities.get(segments[1])
+            if entity is not None and entity.name in families_tasks.NESTED:
+                return f"'{entity.name}' is served at {families_tasks.NESTED[entity.name]}"
             if entity is not None:
                 return f"Operations available for '{entity.name}': {', '.join(sorted(entity.operations))}"
             if segments[1] + "s" in self.entities:
@@ -266,6 +273,8 @@ class Portal:
             codes = [row["id"] for row in self.store.table(entity.name).scan()]
             return json_response(200, {"success": True, "data": codes, "total": len(codes)})
         params = list_query(query_pairs(request.query), entity)
+        if found.parent is not None:
+            params["filter"] = families_tasks.scoped_filter(params.get("filter"), self._task(found))
         families_a.check_list(entity, params.get("filter"))
         return _page(self.ops.list(entity, **params), self.store.table(entity.name), listed=True)
 
@@ -293,6 +302,8 @@ class Portal:
             if entity.name == "smart-processes"
             else found.id
         )
+        if found.parent is not None:
+            families_tasks.owned(self.store, entity, self._task(found), found.id, self.ops)
         record = self.ops.get(entity, key, include=query.get("include"), select=query.get("select"))
         return json_response(200, {"success": True, "data": record})
 
@@ -300,20 +311,30 @@ class Portal:
         entity = _entity(found)
         if entity.name == TYPES:
             return json_response(201, {"success": True, "data": self.smart_types.create(request.json())})
-        record = self.ops.create(entity, request.json())
+        body = request.json()
+        if found.parent is not None:
+            body = families_tasks.scoped_body(entity, body, self._task(found), create=True)
+        record = self.ops.create(entity, body)
         return json_response(201, {"success": True, "data": self.ops.created(entity, record)})
 
     async def _update(self, request: Request, found: Match) -> Response:
         entity = _entity(found)
         if entity.name == TYPES:  # addressed by entityTypeId
             return json_response(200, {"success": True, "data": self.smart_types.update(found.id, request.json())})
-        record = self.ops.update(entity, found.id, request.json())
+        body = request.json()
+        if found.parent is not None:
+            task = self._task(found)
+            families_tasks.owned(self.store, entity, task, found.id, self.ops)
+            body = families_tasks.scoped_body(entity, body, task, create=False)
+        record = self.ops.update(entity, found.id, body)
         return json_response(200, {"success": True, "data": self.ops.updated(entity, record)})
 
     async def _delete(self, request: Request, found: Match) -> Response:
         if _entity(found).name == TYPES:
             self.smart_types.delete(found.id)
             return Response(204, {}, b"")
+        if found.parent is not None:
+            families_tasks.owned(self.store, _entity(found), self._task(found), found.id, self.ops)
         deactivated = self.ops.delete(_entity(found), found.id)
         if deactivated is not None:
             return json_response(200, {"success": True, "data": deactivated})
@@ -357,6 +378,9 @@ class Portal:
         return json_response(200, {"success": True, "data": data})
 
     async def _entity_batch(self, request: Request, found: Match) -> Response:
+        if found.parent is not None:
+            data = families_tasks.batch(self.ops, _entity(found), self._task(found), request.json())
+            return json_response(200, {"success": True, "data": data})
         data = entity_batch(self.ops, self.entities, _entity(found), request.json())
         return json_response(200, {"success": True, "data": data})
 
@@ -382,7 +406,7 @@ class Portal:
             api = data["api"]
             if isinstance(api, dict) and isinstance(api.get("entityApi"), dict):
                 api["entityApi"]["entities"] = {
-                    e.name: f"/v1/{e.name}" for e in self.entities.values() if e.scope in granted
+                    e.name: entity_path(e.name) for e in self.entities.values() if e.scope in granted
                 }
         return json_response(200, {"success": True, "data": data})
 
@@ -397,7 +421,7 @@ class Portal:
             "api": {
                 "_rules": ["ALWAYS use entity API for ANY entity listed below"],
                 "entityApi": {
-                    "entities": {name: f"/v1/{name}" for name in self.entities},
+                    "entities": {name: entity_path(name) for name in self.entities},
                     "operations": [
                         "GET (list/by-id)",
                         "POST (create)",
@@ -418,6 +442,11 @@ class Portal:
             "accessMode": "READWRITE",
             "expiresAt": None,
         }
+
+
+def entity_path(name: str) -> str:
+    """An entity's documented path: its own, or the nested one under its parent."""
+    return families_tasks.NESTED.get(name, f"/v1/{name}")
 
 
 def _entity(found: Match) -> Entity:

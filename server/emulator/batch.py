@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from .errors import ApiError, echo, internal_error
 from .families_smart import batch_entity
+from .families_tasks import NESTED
 from .ops import Operations, describe_fields
 from .schema import Entity
 from .store import Row, Table
@@ -196,6 +197,8 @@ def _validate_call(call_id: str, raw: object, entities: Mapping[str, Entity]) ->
     if entity is None:
         message = f'Unknown entity "{echo(name)}". Check GET /v1/guide for available entities.'
         raise ApiError(400, "UNKNOWN_ENTITY", message)
+    if name in NESTED:
+        raise ApiError(400, "ENTITY_CUSTOM_ROUTES", f'Entity "{name}" is served only at its own path: {NESTED[name]}.')
     # Types are written through their own routes (entityTypeId in the path), not inside a batch.
     typed_write = name == "smart-processes" and action in WRITE_ACTIONS
     if action not in ACTIONS or action not in entity.operations or typed_write:

@@ -9,7 +9,7 @@ import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from . import families_a, families_b, families_c, families_smart
+from . import families_a, families_b, families_c, families_smart, families_tasks
 from .derive import apply_defaults, derive
 from .errors import ApiError, echo, invalid_params, not_found, validation_error
 from .filters import compile_filter, parse_filter
@@ -151,6 +151,7 @@ class Operations:
         families_a.check_timeline(entity, row, None)
         derive(entity, row, None, values, format_instant(self.clock()), self.lists())
         families_c.derive(entity, row, None, values, format_instant(self.clock()))
+        families_tasks.derive_nested(entity, row, format_instant(self.clock()), self.owner_id)
         if entity.id_kind == "int":
             row["id"] = table.next_id()  # taken last, so a rejected create leaves the sequence alone
         self._stamp(entity, row, created=True)
@@ -176,6 +177,7 @@ class Operations:
         families_a.check_timeline(entity, row, current)
         derive(entity, row, current, values, format_instant(self.clock()), self.lists())
         families_c.derive(entity, row, current, values, format_instant(self.clock()))
+        families_tasks.derive_nested(entity, row, format_instant(self.clock()), self.owner_id)
         self._stamp(entity, row, created=False)
         table.replace(key, row)
         return copy_row(row)

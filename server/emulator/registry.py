@@ -12,11 +12,13 @@ from . import (
     families_b,
     families_c,
     families_smart,
+    families_tasks,
     schema,
     seed_families_a,
     seed_families_b,
     seed_families_c,
     seed_smart,
+    seed_tasks,
 )
 from . import seed as seed_data
 from .schema import Entity
@@ -29,6 +31,7 @@ ENTITIES: Mapping[str, Entity] = MappingProxyType(
         **families_smart.ENTITIES,
         **families_b.ENTITIES,
         **families_c.ENTITIES,
+        **families_tasks.ENTITIES,
     }
 )
 
@@ -41,4 +44,5 @@ def generate(seed: int = 42, scale: float = 1.0, now: float = seed_data.REFERENC
     data.update(seed_families_b.records(seed, now))
     data.update(seed_families_c.records(seed, data, now))
     data.update(seed_families_c.product_rows(seed, data))
+    data.update(seed_tasks.records(seed, data, now))
     return data

@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.emulator import Portal, registry
+from server.emulator.families_tasks import NESTED
 from server.emulator.registry import ENTITIES
 from server.emulator.schema import Entity, Field
 from server.emulator.values import NUMERIC_TYPES
@@ -39,10 +40,14 @@ PER_ENTITY = settings(max_examples=max(6, settings().max_examples // 40))
 def _data() -> dict[str, list[dict[str, object]]]:
     """A few seeded records of every entity (the registry's own generator, clock pinned)."""
     seeded = registry.generate(seed=42, scale=0.3, now=FIXED_NOW)
-    return {
+    data = {
         name: [dict(row) for row in rows] if name in WHOLE_TABLES else [dict(row) for row in rows[:ROWS_PER_TABLE]]
         for name, rows in seeded.items()
     }
+    tasks = {row["id"] for row in data["tasks"]}  # a task's comments and time records: of the tasks kept
+    for name in NESTED:
+        data[name] = [dict(row) for row in seeded[name] if row["taskId"] in tasks][:ROWS_PER_TABLE]
+    return data
 
 
 # --- values -----------------------------------------------------------------------------------------------
@@ -174,6 +179,11 @@ def read_params(draw: st.DrawFn, entity: Entity) -> dict[str, object]:
 # --- the property -----------------------------------------------------------------------------------------
 
 
+def base(name: str, parent: object = 1) -> str:
+    """An entity's path; a nested one's under a task (task 1 unless given)."""
+    return NESTED[name].replace(":taskId", str(parent)) if name in NESTED else f"/v1/{name}"
+
+
 def _portal() -> Portal:
     return Portal(data=_data(), clock=lambda: FIXED_NOW)
 
@@ -220,13 +230,15 @@ def _readable(portal: Portal, changed: list[str]) -> None:
     """What was written can be read back: no stored value breaks a later get or list."""
     for name in changed:
         table = portal.store.table(name)
-        if "list" in ENTITIES[name].operations and name != "timelines":  # timelines list one record's only
+        # Timelines list one record's only, a task's comments and time records one task's.
+        if "list" in ENTITIES[name].operations and name != "timelines" and name not in NESTED:
             listed = asyncio.run(portal.handle("GET", f"/v1/{name}", "limit=5000", KEY, b""))
             assert listed.status == 200, listed.body[:500]
             assert json.loads(listed.body)["total"] == len(table)
         if "get" in ENTITIES[name].operations and name != "smart-processes":
             for row in table.scan()[-3:]:
-                got = asyncio.run(portal.handle("GET", f"/v1/{name}/{row['id']}", "", KEY, b""))
+                where = base(name, row.get("taskId"))
+                got = asyncio.run(portal.handle("GET", f"{where}/{row['id']}", "", KEY, b""))
                 assert got.status == 200, got.body[:500]
 
 
@@ -234,7 +246,7 @@ def _readable(portal: Portal, changed: list[str]) -> None:
 @PER_ENTITY
 @given(data=st.data(), ascii_only=st.booleans())
 def test_create(name: str, data: st.DataObject, ascii_only: bool) -> None:
-    check(_portal(), "POST", f"/v1/{name}", data.draw(write_body(ENTITIES[name])), ascii_only=ascii_only)
+    check(_portal(), "POST", base(name), data.draw(write_body(ENTITIES[name])), ascii_only=ascii_only)
 
 
 @pytest.mark.parametrize("name", WRITABLE)
@@ -244,7 +256,7 @@ def test_update(name: str, data: st.DataObject, ascii_only: bool) -> None:
     entity = ENTITIES[name]
     key, body = data.draw(record_id(entity)), data.draw(write_body(entity))
     path_id = key if isinstance(key, str) and "/" not in key and key.isprintable() else str(key)
-    check(_portal(), "PATCH", f"/v1/{name}/{path_id}", body, ascii_only=ascii_only)
+    check(_portal(), "PATCH", f"{base(name)}/{path_id}", body, ascii_only=ascii_only)
 
 
 @st.composite
@@ -269,7 +281,7 @@ def entity_batch(draw: st.DrawFn, entity: Entity) -> object:
 @PER_ENTITY
 @given(data=st.data(), ascii_only=st.booleans())
 def test_entity_batch(name: str, data: st.DataObject, ascii_only: bool) -> None:
-    check(_portal(), "POST", f"/v1/{name}/batch", data.draw(entity_batch(ENTITIES[name])), ascii_only=ascii_only)
+    check(_portal(), "POST", f"{base(name)}/batch", data.draw(entity_batch(ENTITIES[name])), ascii_only=ascii_only)
 
 
 @st.composite
@@ -329,12 +341,12 @@ def test_list_get_and_delete_from_query_strings(name: str, data: st.DataObject) 
     portal = _portal()
     pairs = data.draw(QUERY_PAIRS)
     query = "&".join(f"{k}={v}" for k, v in pairs)
-    check(portal, "GET", f"/v1/{name}", query=query)
+    check(portal, "GET", base(name), query=query)
     key = data.draw(record_id(entity))
     path_id = str(key).replace("/", "%2F").encode("utf-8", "surrogatepass").decode("utf-8", "replace")
-    check(portal, "GET", f"/v1/{name}/{path_id}", query=query)
-    check(portal, "GET", f"/v1/{name}/fields", query=query)
-    check(portal, "DELETE", f"/v1/{name}/{path_id}")
+    check(portal, "GET", f"{base(name)}/{path_id}", query=query)
+    check(portal, "GET", f"{base(name)}/fields", query=query)
+    check(portal, "DELETE", f"{base(name)}/{path_id}")
 
 
 @given(
