@@ -28,6 +28,7 @@ class FieldSpec:
     status_type: str = ""  # the status list a crm_status field draws from (DEAL_STAGE, SOURCE, …)
     pattern: str = ""  # a regular expression every value must match (as in JSON Schema)
     hint: str = ""  # how to write a value, where the type alone does not say
+    fixed: bool = False  # set on create only (a user field's type and name): update schemas leave it out
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,9 @@ class EntitySpec:
     prefix: str = ""  # the tool name prefix when not the name's (one smart process type: "sp_contracts")
     bound: tuple[tuple[str, object], ...] = ()  # path arguments fixed for this spec (one type's entityTypeId)
     batch_limit: int = 0  # items one entity batch request takes, when fewer than the usual 500 (task comments)
+    variants: Mapping[str, str] = field(default_factory=dict)  # operation → its own spec (user fields' list)
+    changes_metadata: bool = False  # its writes change other entities' fields (user fields): refresh after
+    delete_note: str = ""  # what a delete destroys besides the record, said in the plan a human confirms
 
     @property
     def path_args(self) -> tuple[str, ...]:
@@ -109,6 +113,12 @@ class Catalog:
     arguments: Mapping[str, Mapping[str, Any]]
     toolsets: Mapping[str, tuple[str, ...]]
     toolset_skips: Mapping[str, frozenset[str]] = field(default_factory=dict)  # operations a toolset leaves out
+    variants: Mapping[str, OperationSpec] = field(default_factory=dict)  # an entity's own take on an operation
+
+    def operation(self, entity: EntitySpec, op: str) -> OperationSpec | None:
+        """The spec of `op` on `entity`: its own variant if it names one, else the common operation."""
+        own = entity.variants.get(op)
+        return self.variants[own] if own else self.operations.get(op)
 
     def skipped(self, toolsets: Sequence[str], entities: Sequence[str]) -> frozenset[str]:
         """Operations left out for this selection: those every chosen toolset skips.
@@ -157,10 +167,13 @@ def _field(name: str, raw: Mapping[str, Any]) -> FieldSpec:
         items=tuple((str(i), str(v)) for i, v in raw.get("items", [])),
         pattern=str(raw.get("pattern", "")),
         hint=str(raw.get("hint", "")),
+        fixed=bool(raw.get("fixed", False)),
     )
 
 
 def _operation(name: str, o: Mapping[str, Any]) -> OperationSpec:
+    """An operation (or, with `of`, an entity's variant of one: it keeps that operation's name)."""
+    name = str(o.get("of", name))
     if not o.get("handler"):
         raise ConfigError(f"tool_specs/operations.json: operation {name!r} names no handler.")
     if "cost" in o or "items_per_unit" in o:
@@ -205,6 +218,9 @@ def load_catalog() -> Catalog:
             id_type=str(e.get("id_type", "integer")),
             id_field=str(e.get("id_field", "id")),
             batch_limit=int(e.get("batch_limit", 0)),
+            variants=dict(e.get("variants", {})),
+            changes_metadata=bool(e.get("changes_metadata", False)),
+            delete_note=str(e.get("delete_note", "")),
         )
         for name, e in ents.items()
     }
@@ -215,4 +231,5 @@ def load_catalog() -> Catalog:
         arguments=ops["arguments"],
         toolsets={name: tuple(t["entities"]) for name, t in sets.items()},
         toolset_skips={name: frozenset(t.get("skip", ())) for name, t in sets.items()},
+        variants={name: _operation(name, o) for name, o in ops.get("variants", {}).items()},
     )

@@ -121,12 +121,14 @@ def is_read(method: str, path: str, body: Any = None) -> bool:
 
 
 TYPED_FAMILIES = ("items", "categories")  # /v1/items/{entityTypeId}/…: the type is part of the entity
+NAMED_FAMILIES = ("userfields",)  # /v1/userfields/{entity}/…: so is the CRM entity
 
 
 def typed_segments(path: str) -> list[str]:
-    """The path's segments with a smart-process type joined to its family: v1, items/1032, 5."""
+    """The path's segments with a smart-process type (or a user field's CRM entity) joined to its
+    family: v1, items/1032, 5."""
     seg = path.strip("/").split("/")
-    if len(seg) >= 3 and seg[1] in TYPED_FAMILIES and seg[2].isdigit():
+    if len(seg) >= 3 and ((seg[1] in TYPED_FAMILIES and seg[2].isdigit()) or seg[1] in NAMED_FAMILIES):
         return [seg[0], f"{seg[1]}/{seg[2]}", *seg[3:]]
     return seg
 
@@ -142,7 +144,7 @@ def expected_shape(method: str, path: str) -> str:
         return "list" if method == "GET" else "object"
     if len(seg) == 3:
         last = seg[2]
-        if last == "search":
+        if last in ("search", "types"):
             return "list"
         if last in ("fields", "aggregate"):
             return "object"

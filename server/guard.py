@@ -109,7 +109,8 @@ async def plan_write(
                 continue
             items.append(PlanItem(rid, str(record.get(entity.name_field) or ""), diff, fingerprint(record, touched)))
     units = target.spec.units(len(items)) if items else 0
-    return Plan(target.tool, entity.name, action, items, missing, unchanged, units=units, rate=ops.rate_limit)
+    note = entity.delete_note.format(**dict(target.bound)) if action == "delete" else ""
+    return Plan(target.tool, entity.name, action, items, missing, unchanged, units, ops.rate_limit, note)
 
 
 def digest(plan: Plan) -> str:
@@ -203,7 +204,9 @@ def apply_expect(expected: Mapping[str, Any] | None, plan: Plan) -> tuple[Plan, 
         )
     changed = stale({str(k): str(v) for k, v in expected.items()}, plan)
     kept = [i for i in plan.items if str(i.id) not in changed]
-    return Plan(plan.tool, plan.entity, plan.action, kept, plan.missing, plan.unchanged, plan.units, plan.rate), changed
+    kept_plan = Plan(plan.tool, plan.entity, plan.action, kept, plan.missing, plan.unchanged, plan.units, plan.rate)
+    kept_plan.note = plan.note
+    return kept_plan, changed
 
 
 def audit(

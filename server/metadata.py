@@ -173,6 +173,10 @@ class MetadataStore:
     def _fallback_note(self) -> str:
         return "using the cached metadata" if self._cache else "using the static schema from tool_specs"
 
+    def invalidate(self) -> None:
+        """Re-fetch on the next call (a write changed what the portal's entities have: a user field)."""
+        self._fetched_at = None
+
     async def refresh_if_stale(self) -> None:
         """Re-fetch when the TTL has passed (one caller fetches; the others use the cache)."""
         if self.client is not None and self.stale and not self._lock.locked():

@@ -96,7 +96,9 @@ def field_schema(field: FieldSpec, *, names: bool = True) -> dict[str, Any]:
 
 def writable_fields_schema(fields: Mapping[str, FieldSpec], *, create: bool) -> dict[str, Any]:
     """The `fields` argument of create (required fields required) or update (any subset, at least one)."""
-    props = {name: field_schema(f, names=create) for name, f in fields.items() if not f.readonly}
+    props = {
+        name: field_schema(f, names=create) for name, f in fields.items() if not f.readonly and (create or not f.fixed)
+    }
     schema: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
     required = [name for name, f in fields.items() if f.required and not f.readonly]
     if create and required:

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from server import aggregate, calls, discovery, paging, productrows, reads, reference, specs, writes  # noqa: F401  (handlers register on import)
+from server import aggregate, calls, discovery, paging, productrows, reads, reference, specs, userfields, writes  # noqa: F401  (handlers register on import)
 from server.catalog import Catalog, EntitySpec, OperationSpec
 from server.context import CallContext
 from server.errors import InvalidArguments
@@ -291,7 +291,7 @@ def build_tools(
     tools: dict[str, ToolDef] = {}
     for entity in entities:
         for op in entity.operations:
-            spec = catalog.operations.get(op)
+            spec = catalog.operation(entity, op)
             if spec is None or op in skip:
                 continue  # supported upstream, not offered as a tool (operations.json has no entry)
             name = f"{entity.tool_prefix}_{op}"

@@ -83,6 +83,7 @@ class Plan:
     unchanged: list[Any] = field(default_factory=list)  # ids whose values already equal the new ones
     units: int = 0
     rate: float = 10.0
+    note: str = ""  # what the write destroys besides the records (a user field's values in every record)
 
     @property
     def count(self) -> int:
@@ -119,6 +120,8 @@ class Plan:
             lines.append(f"Not found (skipped): {', '.join(map(str, self.missing[:10]))}.")
         if self.unchanged:
             lines.append(f"Already as requested (skipped): {', '.join(map(str, self.unchanged[:10]))}.")
+        if self.note and self.items:
+            lines.append(f"WARNING: {self.note}")
         return "\n".join(lines)
 
     def to_dict(self, limit: int | None = None) -> dict[str, Any]:

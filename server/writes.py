@@ -44,9 +44,12 @@ async def _send(
 
 
 def _record(entity: EntitySpec, data: Any, record_id: Any, given: Mapping[str, Any]) -> dict[str, Any]:
-    """The record's key fields plus the fields just written, as the portal returned them."""
+    """The record's key fields plus the fields just written, as the portal returned them (or, where it
+    answers only `{updated: true}`, as they were sent)."""
     record = data[0] if isinstance(data, list) and data else data
     record = dict(mapping(record)) or {"id": record_id}
+    if record.get("id") is None:
+        record = {"id": record_id, **given} if record_id is not None else {**given, **record}
     shown = list(dict.fromkeys([*entity.key_fields, *given]))
     return project(record, shown, concise=True)
 
@@ -75,6 +78,7 @@ async def create(ops: Operations, target: Target, args: Mapping[str, Any], ctx: 
     data, request_id = await _send(ops, target, ctx, plan, approval, json_body=fields)
     item = _record(entity, data, None, fields)
     guard.audit(ctx, plan, "done", approval=approval, request_id=request_id, ids=[item.get("id")])
+    _changed_metadata(ops, entity)
     summary = f"Created {_label(entity, item)}."
     return Output({"item": item, "summary": summary}, f"{summary}\n{render_record(item)}")
 
@@ -113,6 +117,7 @@ async def update(ops: Operations, target: Target, args: Mapping[str, Any], ctx: 
     data, request_id = await _send(ops, target, ctx, plan, approval, json_body=fields, id=record_id)
     item = _record(entity, data, record_id, fields)
     guard.audit(ctx, plan, "done", approval=approval, request_id=request_id)
+    _changed_metadata(ops, entity)
     summary = f"Updated {_label(entity, item)}: " + ", ".join(
         f"{k} {_short(c['from'])} → {_short(c['to'])}" for k, c in plan.items[0].changes.items()
     )
@@ -142,9 +147,16 @@ async def delete(ops: Operations, target: Target, args: Mapping[str, Any], ctx: 
         )
     _, request_id = await _send(ops, target, ctx, plan, approval, id=record_id)
     guard.audit(ctx, plan, "done", approval=approval, request_id=request_id)
+    _changed_metadata(ops, entity)
     label = plan.items[0].label
     summary = f"Deleted {singular(entity.title).lower()} #{record_id}" + (f" «{label}»." if label else ".")
     return Output({"id": record_id, "summary": summary}, summary)
+
+
+def _changed_metadata(ops: Operations, entity: EntitySpec) -> None:
+    """After a write that changes other entities' fields (a user field), the next call re-reads them."""
+    if entity.changes_metadata and ops.metadata is not None:
+        ops.metadata.invalidate()
 
 
 def _short(value: Any) -> str:

@@ -21,7 +21,8 @@ FIELD_TYPES = {
     "crm_status", "crm_currency", "crm_category", "crm_company", "crm_contact", "crm_lead", "crm_multifield",
     "money", "url", "file", "object",
 }  # fmt: skip
-OPERATIONS = {"list", "get", "create", "update", "delete", "search", "aggregate", "fields", "batch"}
+# The entity operations of SPEC §4, plus `types`: the user fields API's own route (GET /v1/userfields/:entity/types).
+OPERATIONS = {"list", "get", "create", "update", "delete", "search", "aggregate", "fields", "batch", "types"}
 ROW_OWNERS = {"deals", "leads", "quotes", "invoices", "items"}  # the docs' "{Entity}: Products *" pages
 
 

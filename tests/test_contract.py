@@ -86,12 +86,13 @@ def split(name: str) -> tuple[str, str]:
     return (name[: -len(op) - 1], op) if op else ("", name)
 
 
-PATH_ARGUMENTS = {"entityTypeId": 1032, "taskId": 3}  # a smart process type; a task with comments and time
+# A smart process type; a task with comments and time; the CRM entity of user fields.
+PATH_ARGUMENTS = {"entityTypeId": 1032, "taskId": 3, "entity": "deals"}
 
 
 def typed(prefix: str) -> dict[str, Any]:
     """The path arguments a tool family needs: smart process items and pipelines name their type, the
-    comments and time records of a task name the task."""
+    comments and time records of a task name the task, user fields their CRM entity."""
     tool = LISTED.get(f"{prefix}_get") or LISTED.get(f"{prefix}_list") or {"inputSchema": {"properties": {}}}
     return {k: v for k, v in PATH_ARGUMENTS.items() if k in tool["inputSchema"]["properties"]}
 

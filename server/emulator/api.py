@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 
-from . import families_a, families_smart, families_tasks, registry, rows
+from . import families_a, families_smart, families_tasks, registry, rows, userfields, userfields_portal
 from .aggregate import aggregate
 from .batch import MAX_ITEMS, entity_batch, plan_calls
 from .errors import ApiError, access_denied, internal_error, route_not_found
@@ -35,6 +35,7 @@ OWNER_ID = 1
 # Routes that write run in one undo block; /v1/batch opens its own (only when it has writes).
 ATOMIC_ROUTES = frozenset(
     {"create", "update", "delete", "entity_batch", "rows_add", "rows_set", "rows_update", "rows_delete"}
+    | {"uf_create", "uf_update", "uf_delete"}
 )
 STAGE_ORDER = ("faults", "auth", "rate_limit", "queue")
 
@@ -80,12 +81,18 @@ class Match:
     entity: Entity | None
     id: str | None
     row: str | None = None  # a product row's id (`/products/:rowId`)
-    parent: str | None = None  # the task of a nested route (/v1/tasks/:taskId/comments)
+    parent: str | None = None  # a nested route's task (/v1/tasks/:taskId/comments), user fields' :entity
 
 
 def match(method: str, path: str, entities: Mapping[str, Entity]) -> Match | None:
     """The first route whose method, shape and entity operation fit, or None."""
     segments, parent = families_tasks.fold(tuple(path.strip("/").split("/")))
+    if segments[:2] == ("v1", "userfields"):
+        found = userfields_portal.route(method, segments)
+        if found is None:
+            return None
+        name, crm, field_id = found
+        return Match(Route(method, segments, name), entities[userfields.USERFIELDS.name], field_id, parent=crm)
     segments = families_smart.fold_path(segments, entities)
     for candidate in ROUTES:
         if candidate.method != method or len(candidate.pattern) != len(segments):
@@ -96,7 +103,7 @@ def match(method: str, path: str, entities: Mapping[str, Entity]) -> Match | Non
         for expected, actual in zip(candidate.pattern, segments, strict=True):
             if expected == "{entity}":
                 entity = entities.get(actual)
-                if entity is None or (actual in families_tasks.NESTED) != (parent is not None):
+                if entity is None or (actual in CUSTOM_PATHS) != (parent is not None):
                     break  # nested entities answer only under their parent's path
             elif expected == "{id}":
                 record_id = actual
@@ -144,7 +151,7 @@ class Portal:
         key_denied: Mapping[str, Iterable[str]] | None = None,
         key_owners: Mapping[str, int] | None = None,
     ) -> None:
-        self.entities: dict[str, Entity] = dict(ENTITIES)  # a new smart process type adds its own
+        self.entities: dict[str, Entity] = dict(ENTITIES)  # new smart process types, user fields' changes
         self.clock = clock
         # Keys issued with only some scopes (the rest answer SCOPE_DENIED); other keys hold every scope.
         self.key_scopes = {key: frozenset(scopes) for key, scopes in (key_scopes or {}).items()}
@@ -158,8 +165,11 @@ class Portal:
         self.portal = portal
         self.requests_per_second = requests_per_second
         seeded = data if data is not None else registry.generate(seed, scale, clock())
+        if userfields.USERFIELDS.name not in seeded:  # hand-made data: the fields its entities declare
+            seeded = {**seeded, userfields.USERFIELDS.name: userfields.seed(ENTITIES)}
         self.store = Store({**self.entities, **rows.TABLES}, seeded)  # rows: a table, not an API entity
         self.rows = rows.ProductRows(self.store)
+        self.userfields = userfields_portal.UserFields(self.store, self.entities, clock)
         self.ops = Operations(self.store, clock, OWNER_ID)
         self.smart_types = SmartTypes(self.ops, self.entities)
         self.pipeline: dict[str, Stage | None] = dict.fromkeys(STAGE_ORDER)
@@ -184,6 +194,12 @@ class Portal:
             "rows_get": self._rows_get,
             "rows_update": self._rows_update,
             "rows_delete": self._rows_delete,
+            "uf_list": self._uf_list,
+            "uf_types": self._uf_types,
+            "uf_get": self._uf_get,
+            "uf_create": self._uf_create,
+            "uf_update": self._uf_update,
+            "uf_delete": self._uf_delete,
         }
 
     async def handle(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> Response:
@@ -257,8 +273,8 @@ class Portal:
         segments = path.strip("/").split("/")
         if len(segments) >= 2 and segments[0] == "v1":
             entity = self.entities.get(segments[1])
-            if entity is not None and entity.name in families_tasks.NESTED:
-                return f"'{entity.name}' is served at {families_tasks.NESTED[entity.name]}"
+            if entity is not None and entity.name in CUSTOM_PATHS:
+                return f"'{entity.name}' is served at {CUSTOM_PATHS[entity.name]}"
             if entity is not None:
                 return f"Operations available for '{entity.name}': {', '.join(sorted(entity.operations))}"
             if segments[1] + "s" in self.entities:
@@ -398,6 +414,32 @@ class Portal:
                     pass
         return Response(200, {"Content-Type": JSON_TYPE}, plan.encode())
 
+    # --- /v1/userfields/:entity ---------------------------------------------------------------------
+
+    async def _uf_list(self, request: Request, found: Match) -> Response:
+        rows = self.userfields.listed(str(found.parent), dict(query_pairs(request.query)))
+        return json_response(200, {"success": True, "data": rows, "meta": {"total": len(rows)}})
+
+    async def _uf_types(self, request: Request, found: Match) -> Response:
+        userfields.crm_entity(found.parent)
+        data = [{"USER_TYPE_ID": ident, "DESCRIPTION": title} for ident, title in userfields.TYPES]
+        return json_response(200, {"success": True, "data": data})
+
+    async def _uf_get(self, request: Request, found: Match) -> Response:
+        return json_response(200, {"success": True, "data": self.userfields.get(str(found.parent), found.id)})
+
+    async def _uf_create(self, request: Request, found: Match) -> Response:
+        created = self.userfields.create(str(found.parent), request.json())
+        return json_response(201, {"success": True, "data": {"id": created}})
+
+    async def _uf_update(self, request: Request, found: Match) -> Response:
+        self.userfields.update(str(found.parent), found.id, request.json())
+        return json_response(200, {"success": True, "data": {"updated": True}})
+
+    async def _uf_delete(self, request: Request, found: Match) -> Response:
+        self.userfields.delete(str(found.parent), found.id)
+        return json_response(200, {"success": True, "data": {"deleted": True}})
+
     async def _me(self, request: Request, found: Match) -> Response:
         data = self.describe_key()
         granted = self.key_scopes.get(str(request.state.get("api_key", "")))
@@ -444,9 +486,13 @@ class Portal:
         }
 
 
+# Entities served only at paths of their own (nested under a task, or /v1/userfields/:entity).
+CUSTOM_PATHS = {**families_tasks.NESTED, userfields.USERFIELDS.name: userfields.PATH}
+
+
 def entity_path(name: str) -> str:
-    """An entity's documented path: its own, or the nested one under its parent."""
-    return families_tasks.NESTED.get(name, f"/v1/{name}")
+    """An entity's documented path: its own, or the one the family's routes give it."""
+    return CUSTOM_PATHS.get(name, f"/v1/{name}")
 
 
 def _entity(found: Match) -> Entity:

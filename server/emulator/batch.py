@@ -14,6 +14,8 @@ from .families_tasks import NESTED
 from .ops import Operations, describe_fields
 from .schema import Entity
 from .store import Row, Table
+from .userfields import PATH as USERFIELDS_PATH
+from .userfields import USERFIELDS
 from .values import dump, type_name
 
 logger = logging.getLogger("server.emulator")
@@ -197,8 +199,9 @@ def _validate_call(call_id: str, raw: object, entities: Mapping[str, Entity]) ->
     if entity is None:
         message = f'Unknown entity "{echo(name)}". Check GET /v1/guide for available entities.'
         raise ApiError(400, "UNKNOWN_ENTITY", message)
-    if name in NESTED:
-        raise ApiError(400, "ENTITY_CUSTOM_ROUTES", f'Entity "{name}" is served only at its own path: {NESTED[name]}.')
+    own = {**NESTED, USERFIELDS.name: USERFIELDS_PATH}
+    if name in own:
+        raise ApiError(400, "ENTITY_CUSTOM_ROUTES", f'Entity "{name}" is served only at its own path: {own[name]}.')
     # Types are written through their own routes (entityTypeId in the path), not inside a batch.
     typed_write = name == "smart-processes" and action in WRITE_ACTIONS
     if action not in ACTIONS or action not in entity.operations or typed_write:

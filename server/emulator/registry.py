@@ -19,6 +19,7 @@ from . import (
     seed_families_c,
     seed_smart,
     seed_tasks,
+    userfields,
 )
 from . import seed as seed_data
 from .schema import Entity
@@ -32,6 +33,7 @@ ENTITIES: Mapping[str, Entity] = MappingProxyType(
         **families_b.ENTITIES,
         **families_c.ENTITIES,
         **families_tasks.ENTITIES,
+        **userfields.ENTITIES,
     }
 )
 
@@ -45,4 +47,5 @@ def generate(seed: int = 42, scale: float = 1.0, now: float = seed_data.REFERENC
     data.update(seed_families_c.records(seed, data, now))
     data.update(seed_families_c.product_rows(seed, data))
     data.update(seed_tasks.records(seed, data, now))
+    data["userfields"] = userfields.seed(ENTITIES)
     return data

@@ -151,6 +151,19 @@ class Table:
         self._journal.record(lambda: self._remove(key))
         return key
 
+    def rewrite(self, change: Callable[[Row], Mapping[str, object]]) -> None:
+        """Every row replaced by `change(row)` at once: a field added to or dropped from all records."""
+        previous, encoded = self._rows, self._encoded
+        self._rows = {key: dict(change(row)) for key, row in previous.items()}
+        self._encoded = {}
+        self._changed()
+
+        def undo() -> None:
+            self._rows, self._encoded = previous, encoded
+            self._changed()
+
+        self._journal.record(undo)
+
     def replace(self, key: RecordId, row: Mapping[str, object]) -> None:
         previous = self._rows.get(key)
         if previous is None:
@@ -222,6 +235,10 @@ class Store:
         """A table for an entity that appears at runtime (a new smart process type's items)."""
         table = self.tables[entity.name] = Table(entity, rows, self._journal)
         return table
+
+    def on_undo(self, undo: Callable[[], None]) -> None:
+        """Run `undo` if the enclosing `atomic()` block fails (state kept beside the tables)."""
+        self._journal.record(undo)
 
     @contextmanager
     def atomic(self) -> Iterator[None]:

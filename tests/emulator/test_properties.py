@@ -19,9 +19,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.emulator import Portal, registry
+from server.emulator.api import CUSTOM_PATHS
 from server.emulator.families_tasks import NESTED
 from server.emulator.registry import ENTITIES
 from server.emulator.schema import Entity, Field
+from server.emulator.userfields import SUPPORTED
 from server.emulator.values import NUMERIC_TYPES
 
 from .conftest import FIXED_NOW, KEY
@@ -179,9 +181,14 @@ def read_params(draw: st.DrawFn, entity: Entity) -> dict[str, object]:
 # --- the property -----------------------------------------------------------------------------------------
 
 
-def base(name: str, parent: object = 1) -> str:
-    """An entity's path; a nested one's under a task (task 1 unless given)."""
-    return NESTED[name].replace(":taskId", str(parent)) if name in NESTED else f"/v1/{name}"
+def base(name: str, row: dict[str, object] | None = None) -> str:
+    """An entity's path: a nested one's under the row's task (else task 1), user fields' under the row's
+    CRM entity (else deals)."""
+    if name not in CUSTOM_PATHS:
+        return f"/v1/{name}"
+    row = row or {}
+    crm = next((e for e, code in SUPPORTED.items() if code == row.get("entityId")), "deals")
+    return CUSTOM_PATHS[name].replace(":taskId", str(row.get("taskId", 1))).replace(":entity", crm)
 
 
 def _portal() -> Portal:
@@ -230,14 +237,15 @@ def _readable(portal: Portal, changed: list[str]) -> None:
     """What was written can be read back: no stored value breaks a later get or list."""
     for name in changed:
         table = portal.store.table(name)
-        # Timelines list one record's only, a task's comments and time records one task's.
-        if "list" in ENTITIES[name].operations and name != "timelines" and name not in NESTED:
+        # Timelines list one record's only, a task's comments and time records one task's; user fields
+        # have a list of their own.
+        if "list" in ENTITIES[name].operations and name != "timelines" and name not in CUSTOM_PATHS:
             listed = asyncio.run(portal.handle("GET", f"/v1/{name}", "limit=5000", KEY, b""))
             assert listed.status == 200, listed.body[:500]
             assert json.loads(listed.body)["total"] == len(table)
         if "get" in ENTITIES[name].operations and name != "smart-processes":
             for row in table.scan()[-3:]:
-                where = base(name, row.get("taskId"))
+                where = base(name, dict(row))
                 got = asyncio.run(portal.handle("GET", f"{where}/{row['id']}", "", KEY, b""))
                 assert got.status == 200, got.body[:500]
 
