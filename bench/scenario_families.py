@@ -143,10 +143,23 @@ async def product_added(r: Run, answer: Any) -> None:
     expect(any(w["productId"] == answer and w["quantity"] == 2 for w in rows), f"deal 12's rows: {rows}")
 
 
+# Typed smart-process tools: "how many contracts are in each stage?"
+async def contracts_by_stage(r: Run) -> Any:
+    out = await r.call("sp_contracts_aggregate", {"groupBy": ["stageId"]})
+    return sorted((g["stageId"], g["stageName"], g["count"]) for g in out["groups"])
+
+
+async def contracts_counted(r: Run, answer: Any) -> None:
+    items = await raw_all(r, "/v1/items/1032/search", {})
+    want = sorted(Counter(i["stageId"] for i in items).items())
+    expect([(s, n) for s, _, n in answer] == want and all(name for _, name, _ in answer), f"contracts: {want}")
+
+
 FAMILIES: list[Task] = [
     Task("calendar: book a meeting tomorrow 10–11", book_meeting, 1, check=booked),
     Task("drive: folders and files in the company root", drive_root, 3, check=drive_listed),
     Task("smart process: count items by stage", smart_funnel, 2, check=funnel_counted),
+    Task("smart process, typed tools: contracts by stage", contracts_by_stage, 1, check=contracts_counted),
     Task("activities: log a call on a deal", log_call, 1, check=call_logged),
     Task("quotes: a deal's latest quote against its amount", deal_quote, 1, check=quote_matches),
     Task("invoices: invoiced and paid per stage and currency", invoice_totals, 1, check=invoices_counted),
