@@ -28,7 +28,7 @@ from server.ratelimit import RateLimiter
 pytestmark = pytest.mark.anyio
 
 DEADLINE = 0.6
-SLACK = 0.35  # scheduling on a busy 2-core machine
+SLACK = 0.9  # four cells share one event loop; a loaded 2-core machine delayed them by 0.5 s; the faults hold 5 s
 # Faults that strike after the portal handled the request: a write was applied exactly once.
 AFTER = {"timeout_after", "malformed_json", "bad_encoding", "drop_after"}
 _titles = itertools.count()
