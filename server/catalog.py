@@ -28,7 +28,7 @@ class FieldSpec:
     status_type: str = ""  # the status list a crm_status field draws from (DEAL_STAGE, SOURCE, …)
     pattern: str = ""  # a regular expression every value must match (as in JSON Schema)
     hint: str = ""  # how to write a value, where the type alone does not say
-    fixed: bool = False  # set on create only (a user field's type and name): update schemas leave it out
+    fixed: bool = False  # set on create only (a user field's type and name, a requisite's owner): not in update
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,14 @@ class EntitySpec:
     variants: Mapping[str, str] = field(default_factory=dict)  # operation → its own spec (user fields' list)
     changes_metadata: bool = False  # its writes change other entities' fields (user fields): refresh after
     delete_note: str = ""  # what a delete destroys besides the record, said in the plan a human confirms
+    composite_key: tuple[str, ...] = ()  # a composite key in path order, for records with no id (addresses)
+
+    def ref(self, record_id: object) -> str:
+        """How a summary names a record: `#42`, or the composite key's fields (`typeId 6, entityTypeId 8, …`)."""
+        if not self.composite_key:
+            return f"#{record_id}"
+        parts = str(record_id).split("/")
+        return ", ".join(f"{k} {v}" for k, v in zip(self.composite_key, parts, strict=False))
 
     @property
     def path_args(self) -> tuple[str, ...]:
@@ -113,6 +121,7 @@ class Catalog:
     arguments: Mapping[str, Mapping[str, Any]]
     toolsets: Mapping[str, tuple[str, ...]]
     toolset_skips: Mapping[str, frozenset[str]] = field(default_factory=dict)  # operations a toolset leaves out
+    include_with: Mapping[str, str] = field(default_factory=dict)  # include → the entity its records belong to
     variants: Mapping[str, OperationSpec] = field(default_factory=dict)  # an entity's own take on an operation
 
     def operation(self, entity: EntitySpec, op: str) -> OperationSpec | None:
@@ -199,7 +208,8 @@ def load_catalog() -> Catalog:
     """Read entities.json, operations.json and toolsets.json."""
     ents = specs.load("entities.json")["entities"]
     ops = specs.load("operations.json")
-    sets = specs.load("toolsets.json")["toolsets"]
+    toolsets = specs.load("toolsets.json")
+    sets = toolsets["toolsets"]
     entities = {
         name: EntitySpec(
             name=name,
@@ -221,6 +231,7 @@ def load_catalog() -> Catalog:
             variants=dict(e.get("variants", {})),
             changes_metadata=bool(e.get("changes_metadata", False)),
             delete_note=str(e.get("delete_note", "")),
+            composite_key=tuple(e.get("composite_key", ())),
         )
         for name, e in ents.items()
     }
@@ -232,4 +243,5 @@ def load_catalog() -> Catalog:
         toolsets={name: tuple(t["entities"]) for name, t in sets.items()},
         toolset_skips={name: frozenset(t.get("skip", ())) for name, t in sets.items()},
         variants={name: _operation(name, o) for name, o in ops.get("variants", {}).items()},
+        include_with={k: v for k, v in toolsets.get("include_with", {}).items() if not k.startswith("$")},
     )

@@ -93,8 +93,10 @@ def parse_fields(data: Any, entity: EntitySpec) -> EntityMeta:
                 fields[name] = replace(fields[name], required=True)
     for name, documented in entity.fields.items():
         # How a value must be written (a calendar time's offset) is the catalog's to say, not the portal's.
-        if name in fields and (documented.pattern or documented.hint):
-            fields[name] = replace(fields[name], pattern=documented.pattern, hint=documented.hint)
+        if name in fields and (documented.pattern or documented.hint or documented.fixed):
+            fields[name] = replace(
+                fields[name], pattern=documented.pattern, hint=documented.hint, fixed=documented.fixed
+            )
     include = body.get("include")
     known = tuple(str(i) for i in include) if isinstance(include, list) else entity.include
     return EntityMeta(fields=fields or dict(entity.fields), include=known, live=bool(fields))

@@ -167,7 +167,8 @@ async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Ca
     on = target.base.removeprefix("/v1/") if entity.path_args else ""
     st = page_state(ops, tool, args, on)
     query = st.query
-    keyset = sort_is_default(query.get("sort", query.get("order")))
+    # Records without an id (addresses, keyed by type and owner) page by offset, in the portal's order.
+    keyset = not entity.composite_key and sort_is_default(query.get("sort", query.get("order")))
     shown = query.get("select") or (list(entity.key_fields) if st.fmt == "concise" else None)
 
     bound = dict(target.bound)
@@ -179,7 +180,7 @@ async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Ca
     if st.offset:
         params["offset"] = st.offset
     if shown is not None:
-        params["select"] = list(dict.fromkeys(["id", *shown]))
+        params["select"] = list(dict.fromkeys([*([] if entity.composite_key else ["id"]), *shown]))
     if query.get("include"):
         params["include"] = query["include"]
     # The order argument is named as the spec names it: sort (search, in the body), order (list).

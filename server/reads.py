@@ -41,7 +41,7 @@ async def get(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Cal
     shaped = await shape_records(ops, entity, [record], shown, fmt, target.base, dict(target.bound))
     (item,), cut_fields = shorten_records(shaped)
     label = item.get(entity.name_field)
-    summary = f"{singular(entity.title)} #{item.get('id')}"
+    summary = f"{singular(entity.title)} {entity.ref(item.get('id', args['id']))}"
     summary += f" «{str(label)[:120]}»." if label else "."
     if fmt == "concise" and not args.get("select"):
         summary += " Key fields only; response_format=detailed shows every field."

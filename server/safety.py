@@ -21,8 +21,14 @@ ENABLE_HINT = (
 )
 
 
+# Operations named as upstream names them that write like one of the three: registering a requisite
+# link replaces the record's link (an update), unregistering removes it (a delete).
+ALIASES = {"register": "update", "unregister": "delete"}
+
+
 def write_kind(op: str, args: Mapping[str, Any]) -> str | None:
     """create / update / delete for a write tool's call (entity batch by its action); None for reads."""
+    op = ALIASES.get(op, op)
     if op in ("create", "update", "delete"):
         return op
     if op == "products_edit":  # set replaces every row, removing the current ones: a delete for the tiers
@@ -47,7 +53,7 @@ class WritePolicy:
             return True
         if self.tier == "read-only":
             return False
-        return not (self.tier == "safe-write" and op == "delete")
+        return not (self.tier == "safe-write" and ALIASES.get(op, op) == "delete")
 
     def check(self, tool: str, kind: str | None) -> None:
         """Refuse a write the tier does not allow, before anything is read or sent.

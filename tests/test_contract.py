@@ -93,6 +93,8 @@ PATH_ARGUMENTS = {"entityTypeId": 1032, "taskId": 3, "entity": "deals"}
 def typed(prefix: str) -> dict[str, Any]:
     """The path arguments a tool family needs: smart process items and pipelines name their type, the
     comments and time records of a task name the task, user fields their CRM entity."""
+    if prefix in ENTITY_OF and ENTITY_OF[prefix].composite_key:
+        return {}  # entityTypeId there is a part of the record's key, not the family's type
     tool = LISTED.get(f"{prefix}_get") or LISTED.get(f"{prefix}_list") or {"inputSchema": {"properties": {}}}
     return {k: v for k, v in PATH_ARGUMENTS.items() if k in tool["inputSchema"]["properties"]}
 
@@ -102,6 +104,20 @@ def entity_of(built: Assembled, tool: str) -> EntitySpec:
     target = built.tools[tool].target
     assert target is not None and target.entity is not None
     return target.entity
+
+
+def key_args(prefix: str, record: dict[str, Any]) -> dict[str, Any]:
+    """How a tool names `record`: its id, or (addresses, requisite links) the fields of its composite key."""
+    entity = ENTITY_OF[prefix]
+    return {k: record[k] for k in entity.composite_key} if entity.composite_key else {"id": record[entity.id_field]}
+
+
+async def some_ref(built: Assembled, prefix: str) -> dict[str, Any]:
+    """An existing record as the get/update/delete arguments name it (id, or a composite key)."""
+    if not ENTITY_OF[prefix].composite_key:
+        return {"id": await some_id(built, prefix)}
+    page = await built.dispatcher.call(f"{prefix}_list", {"limit": 1})
+    return key_args(prefix, page.structured["items"][0])
 
 
 async def some_id(built: Assembled, prefix: str) -> int | str:
@@ -133,10 +149,23 @@ async def _smoke_args(built: Assembled, name: str) -> dict[str, Any]:
         fields = LISTED[f"{prefix}_create"]["inputSchema"]["properties"]["fields"]["properties"]
         return {"limit": 2, "filter": {k: sample(fields[k], k) for k in schema["properties"]["filter"]["required"]}}
     if op == "get":
-        return {"id": await some_id(built, prefix)}
+        return await some_ref(built, prefix)
     if op == "create":
         return {"fields": create_fields(tool)}
+    if op == "register":  # a link needs a deal and a requisite of its client: re-register a seeded one
+        link = (await built.dispatcher.call(f"{prefix}_list", {"limit": 1})).structured["items"][0]
+        return {"fields": {k: v for k, v in link.items() if k in ("entityTypeId", "entityId", "requisiteId")}}
+    if op == "unregister":
+        return await some_ref(built, prefix)
     if op in ("update", "delete"):
+        if f"{prefix}_create" in LISTED and ENTITY_OF[prefix].composite_key:
+            made = await built.dispatcher.call(
+                f"{prefix}_create", {"fields": create_fields(LISTED[f"{prefix}_create"])}
+            )
+            ref = key_args(prefix, made.structured["item"])
+            if op == "delete":
+                return ref
+            return {**ref, "fields": {ENTITY_OF[prefix].name_field: "Smoke renamed"}}
         if f"{prefix}_create" in LISTED:
             made = await built.dispatcher.call(
                 f"{prefix}_create", {"fields": create_fields(LISTED[f"{prefix}_create"]), **typed(prefix)}
@@ -186,7 +215,8 @@ def test_every_tool_is_well_formed_for_every_client(name: str) -> None:
     a = tool["annotations"]
     assert set(a) == {"readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"}
     assert all(isinstance(v, bool) for v in a.values())
-    op = split(name)[1]
+    # Registering a link replaces the record's current one (as an update would); unregistering deletes it.
+    op = {"register": "update", "unregister": "delete"}.get(split(name)[1], split(name)[1])
     if op in ("create", "update", "delete", "batch", "products_edit"):
         assert a["readOnlyHint"] is False
         assert a["destructiveHint"] is (op != "create")
@@ -234,7 +264,7 @@ async def test_every_include_select_and_sort_value_in_a_schema_is_accepted_upstr
 async def test_every_allowed_value_of_every_field_is_accepted_upstream(built: Assembled, name: str) -> None:
     prefix = split(name)[0]
     fields = LISTED[name]["inputSchema"]["properties"]["fields"]["properties"]
-    record_id = await some_id(built, prefix)
+    ref = await some_ref(built, prefix)
     tried = 0
     for field, schema in fields.items():
         values = schema.get("enum") or schema.get("items", {}).get("enum") or []
@@ -243,8 +273,8 @@ async def test_every_allowed_value_of_every_field_is_accepted_upstream(built: As
             if field == "stageId" and "categoryId" in fields:  # a stage travels with its pipeline (C1:…, DT1032_5:…)
                 pipeline = re.match(r"(?:C|DT\d+_)(\d+):", str(value))
                 body["categoryId"] = int(pipeline.group(1)) if pipeline else 0
-            out = await built.dispatcher.call(name, {"id": record_id, "fields": body, **typed(prefix)})
-            assert out.structured["item"][entity_of(built, name).id_field] == record_id
+            out = await built.dispatcher.call(name, {**ref, "fields": body, **typed(prefix)})
+            assert key_args(prefix, out.structured["item"]) == ref
             tried += 1
     # Users, folders, files, the per-type smart process entities (whose values vary by type) and some
     # families (sites' pages, telephony lines) list none; every core CRM and task entity has some.

@@ -81,8 +81,10 @@ async def page_of(built: Assembled, entity: EntitySpec, portal: Portal) -> tuple
 
 
 # Entities whose key fields hold no ids of named things: ids of their own records, codes, folders,
-# sites, templates, departments. A new entity lands here only when that is true of it too.
+# sites, templates, departments, requisites and bank accounts. A new entity lands here only when that is
+# true of it too.
 WITHOUT_NAMED_IDS = (
+    "bank-details",
     "bizproc-activities",
     "bizproc-robots",
     "bizproc-templates",
@@ -96,6 +98,8 @@ WITHOUT_NAMED_IDS = (
     "list-elements",
     "pages",
     "product-sections",
+    "requisite-links",
+    "requisite-presets",
     "smart-processes",
     "storages",
     "telephony-lines",

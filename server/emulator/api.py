@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 
-from . import families_a, families_smart, families_tasks, registry, rows, userfields, userfields_portal
+from . import families_a, families_req, families_smart, families_tasks, registry, rows, userfields, userfields_portal
 from .aggregate import aggregate
 from .batch import MAX_ITEMS, entity_batch, plan_calls
 from .errors import ApiError, access_denied, internal_error, route_not_found
@@ -94,6 +94,7 @@ def match(method: str, path: str, entities: Mapping[str, Entity]) -> Match | Non
         name, crm, field_id = found
         return Match(Route(method, segments, name), entities[userfields.USERFIELDS.name], field_id, parent=crm)
     segments = families_smart.fold_path(segments, entities)
+    segments = families_req.fold_path(segments)  # composite keys: /v1/addresses/6/8/42
     for candidate in ROUTES:
         if candidate.method != method or len(candidate.pattern) != len(segments):
             continue
@@ -120,7 +121,7 @@ def match(method: str, path: str, entities: Mapping[str, Entity]) -> Match | Non
 def _serves(entity: Entity, operation: str) -> bool:
     if operation == rows.OPERATION:
         return rows.owner_type(entity) is not None
-    return operation in entity.operations
+    return families_req.serves(entity, operation)
 
 
 def cost_units(found: Match, request: Request) -> int:

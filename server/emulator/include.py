@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from .errors import ApiError, echo
-from .schema import Entity
+from .schema import Entity, Relation
 from .store import RecordId, Row, Store, copy_row
 from .values import type_name
 
@@ -70,6 +70,7 @@ def attach(
         found = fetched[cache_key]
         return None if found is None else dict(found)
 
+    owned = {name: _owned(store, entity.relations[name]) for name in names if entity.relations[name].owner_type}
     latest: dict[str, dict[object, Row]] = {}  # reverse relations: key value -> the latest row holding it
     for name in names:
         relation = entity.relations[name]
@@ -81,6 +82,9 @@ def attach(
         included: dict[str, object] = {}
         for name in names:
             relation = entity.relations[name]
+            if name in owned:
+                included[plural(name)] = [copy_row(r) for r in owned[name].get(row.get("id"), ())]
+                continue
             if relation.reverse:
                 found = latest[relation.entity].get(row.get("id"))
                 included[name] = None if found is None else copy_row(found)
@@ -99,3 +103,13 @@ def attach(
                 included[name] = related(relation.entity, value)
         output["_included"] = included
     return True
+
+
+def _owned(store: Store, relation: Relation) -> dict[object, list[Row]]:
+    """The related records by owner id, for a relation found from the other side (one scan per request)."""
+    by_owner: dict[object, list[Row]] = {}
+    table = store.tables.get(relation.entity)
+    for row in table.scan() if table is not None else ():
+        if row.get("entityTypeId") == relation.owner_type:
+            by_owner.setdefault(row.get(relation.key), []).append(row)
+    return by_owner

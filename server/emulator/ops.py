@@ -9,7 +9,7 @@ import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from . import families_a, families_b, families_c, families_smart, families_tasks
+from . import families_a, families_b, families_c, families_req, families_smart, families_tasks
 from .derive import apply_defaults, derive
 from .errors import ApiError, echo, invalid_params, not_found, validation_error
 from .filters import compile_filter, parse_filter
@@ -116,9 +116,9 @@ class Operations:
         total = len(positions)
         stored = table.scan()
         rows = [stored[i] for i in ordered(table, positions, keys, entity)[page_offset : page_offset + page_limit]]
-        records = [project(row, chosen) for row in rows]
+        records = [families_req.public(entity, project(row, chosen)) for row in rows]
         attached = attach(records, rows, relations, entity, self.store)
-        whole = tuple(rows) if chosen is None and not relations else ()
+        whole = tuple(rows) if chosen is None and not relations and entity.id_kind != "composite" else ()
         return Page(records, total, page_offset, page_limit, not attached, whole, windows)
 
     def get(
@@ -129,8 +129,8 @@ class Operations:
         chosen = parse_select(select, entity)
         row = self.store.table(entity.name).peek(key)
         if row is None:
-            raise _missing(entity)
-        record = project(row, chosen)
+            raise _missing(entity, key)
+        record = families_req.public(entity, project(row, chosen))
         attach([record], [row], relations, entity, self.store)
         return record
 
@@ -140,6 +140,7 @@ class Operations:
         row: dict[str, object] = {name: _default(field) for name, field in entity.fields.items()}
         row.update(values)
         families_b.prepare(entity, row, self.store)
+        families_req.prepare(entity, row, values, self.store, None)
         _check_unique(entity, row, table.scan())
         if entity.id_kind != "int" and row["id"] in table:
             raise ApiError(409, "ALREADY_EXISTS", f"Record with id '{echo(row['id'])}' already exists")
@@ -171,9 +172,10 @@ class Operations:
             raise validation_error(["fields.id: Cannot be changed"])
         current = table.peek(key)
         if current is None:
-            raise _missing(entity)
+            raise _missing(entity, key)
         row = dict(current)
         row.update(values)
+        families_req.prepare(entity, row, values, self.store, current)
         families_a.check_timeline(entity, row, current)
         derive(entity, row, current, values, format_instant(self.clock()), self.lists())
         families_c.derive(entity, row, current, values, format_instant(self.clock()))
@@ -197,20 +199,29 @@ class Operations:
             if row.get(legacy.protected_field) == legacy.protected_value:
                 raise ApiError(422, "BITRIX_ERROR", legacy.protected_message)
         if not table.delete(key):
-            raise not_found()
+            raise families_req.missing(entity, key) or not_found()
+        families_req.cascade(entity, key, self.store)
         return None
 
     @staticmethod
     def created(entity: Entity, record: dict[str, object]) -> object:
         """A create's `data`: the record, or `{id}` where the entity's page shows only that."""
-        return {"id": record["id"]} if entity.legacy is not None and entity.legacy.create_returns_id else record
+        if entity.legacy is not None and entity.legacy.create_returns_id:
+            return {"id": record["id"]}
+        return families_req.public(entity, record)
 
     @staticmethod
     def updated(entity: Entity, record: dict[str, object]) -> object:
         """An update's `data`: the record, or `true` for the legacy reference entities."""
-        return True if entity.legacy is not None and entity.legacy.update_returns_true else record
+        return (
+            True
+            if entity.legacy is not None and entity.legacy.update_returns_true
+            else families_req.public(entity, record)
+        )
 
     def parse_id(self, entity: Entity, raw: object) -> RecordId:
+        if entity.id_kind == "composite":
+            return families_req.parse_key(entity, raw)
         if entity.id_kind != "int":
             if isinstance(raw, str) and raw:
                 return raw
@@ -267,12 +278,12 @@ def describe_field(field: Field) -> dict[str, object]:
     return out
 
 
-def _missing(entity: Entity) -> ApiError:
+def _missing(entity: Entity, key: RecordId) -> ApiError:
     if entity.legacy is not None:
         return ApiError(404, "NOT_FOUND", entity.legacy.not_found)
     if entity.name in families_c.MISSING:
         return ApiError(404, *families_c.MISSING[entity.name])
-    return not_found()
+    return families_req.missing(entity, key) or not_found()
 
 
 def _check_unique(entity: Entity, row: Mapping[str, object], rows: Iterable[Mapping[str, object]]) -> None:

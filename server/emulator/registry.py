@@ -11,12 +11,14 @@ from . import (
     families_a,
     families_b,
     families_c,
+    families_req,
     families_smart,
     families_tasks,
     schema,
     seed_families_a,
     seed_families_b,
     seed_families_c,
+    seed_requisites,
     seed_smart,
     seed_tasks,
     userfields,
@@ -34,6 +36,7 @@ ENTITIES: Mapping[str, Entity] = MappingProxyType(
         **families_c.ENTITIES,
         **families_tasks.ENTITIES,
         **userfields.ENTITIES,
+        **families_req.ENTITIES,
     }
 )
 
@@ -48,4 +51,5 @@ def generate(seed: int = 42, scale: float = 1.0, now: float = seed_data.REFERENC
     data.update(seed_families_c.product_rows(seed, data))
     data.update(seed_tasks.records(seed, data, now))
     data["userfields"] = userfields.seed(ENTITIES)
+    data.update(seed_requisites.records(seed, data, now))
     return data

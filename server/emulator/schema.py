@@ -83,6 +83,9 @@ class Relation:
     many: bool = False
     # The other side holds the key: the related record is the latest `entity` row whose `key` is this id.
     reverse: bool = False
+    # Found from the other side (a company's requisites): records of `entity` whose `key` is this
+    # record's id and whose entityTypeId is `owner_type`.
+    owner_type: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -420,7 +423,10 @@ CONTACTS = Entity(
         "UF_CRM_LTV": _uf("money", "Доход от клиента за всё время"),
         "UF_CRM_SEGMENT": _uf("enumeration", "Роль в закупке", items=CONTACT_SEGMENT_ITEMS),
     },
-    relations={"company": Relation("companies", "companyId")},
+    relations={
+        "company": Relation("companies", "companyId"),
+        "requisite": Relation("requisites", "entityId", many=True, owner_type=3),
+    },
     aggregatable=("typeId", "sourceId", "assignedById"),
 )
 
@@ -453,6 +459,7 @@ COMPANIES = Entity(
         "UF_CRM_BUDGET": _uf("money", "ИТ-бюджет в год"),
         "UF_CRM_SEGMENT": _uf("enumeration", "Сегмент", items=COMPANY_SEGMENT_ITEMS),
     },
+    relations={"requisite": Relation("requisites", "entityId", many=True, owner_type=4)},
     aggregatable=("revenue", "companyType", "industry", "assignedById", "sourceId"),
 )
 

@@ -228,12 +228,12 @@ def test_L22880_contacts_delete(api: Api) -> None:
 
 
 def test_L22981_contacts_fields(api: Api) -> None:
-    """The table L23025-23048 and include `company` (L23053; `requisite` needs requisites, absent here)."""
+    """The table L23025-23048 and include `company`, `requisite` (L23053)."""
     data = api.ok("GET", "/v1/contacts/fields")["data"]
     assert {"name", "lastName", "secondName", "phone", "email", "companyId", "post", "typeId", "honorific"} <= set(
         data["fields"]
     )
-    assert data["include"] == ["company"]
+    assert data["include"] == ["company", "requisite"]
 
 
 def test_L23128_contacts_get_and_include_company(api: Api) -> None:

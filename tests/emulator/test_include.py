@@ -42,7 +42,7 @@ def test_unknown_include_lists_the_available_relations(small: Api) -> None:
         {"code": "INVALID_INCLUDE", "message": "Unknown include 'manager'. Available: contact, company, quote"},
     )
     assert small.error("GET", "/v1/companies", "include=contact")[1]["message"] == (
-        "Unknown include 'contact'. Available: "
+        "Unknown include 'contact'. Available: requisite"
     )
 
 

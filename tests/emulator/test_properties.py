@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from server.emulator import Portal, registry
+from server.emulator import Portal, families_req, registry
 from server.emulator.api import CUSTOM_PATHS
 from server.emulator.families_tasks import NESTED
 from server.emulator.registry import ENTITIES
@@ -244,9 +244,10 @@ def _readable(portal: Portal, changed: list[str]) -> None:
             assert listed.status == 200, listed.body[:500]
             assert json.loads(listed.body)["total"] == len(table)
         if "get" in ENTITIES[name].operations and name != "smart-processes":
+            key = families_req.KEYS.get(name)  # addresses, requisite links: the path names the composite key
             for row in table.scan()[-3:]:
-                where = base(name, dict(row))
-                got = asyncio.run(portal.handle("GET", f"{where}/{row['id']}", "", KEY, b""))
+                ref = "/".join(str(row[k]) for k in key) if key else row["id"]
+                got = asyncio.run(portal.handle("GET", f"{base(name, dict(row))}/{ref}", "", KEY, b""))
                 assert got.status == 200, got.body[:500]
 
 
