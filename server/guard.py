@@ -11,10 +11,11 @@ changed since the dry run instead of overwriting it unseen.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from server.catalog import EntitySpec
+from server.client import ApiResponse
 from server.context import CallContext
 from server.errors import InvalidArguments, NotConfirmed, NotFound, OutcomeUnknown, VibeCodeError
 from server.operations import Operations, Output
@@ -135,12 +136,20 @@ MAX_ASKS = 3  # records that keep changing while the human reads: stop asking, w
 
 
 async def approved_plan(
-    ops: Operations, target: Target, ctx: CallContext, plan: Plan, *, bulk: bool, **plan_args: Any
+    ops: Operations,
+    target: Target,
+    ctx: CallContext,
+    plan: Plan,
+    *,
+    bulk: bool,
+    replan: Callable[[], Awaitable[Plan]] | None = None,
+    **plan_args: Any,
 ) -> tuple[Plan, str]:
     """The plan a human (or the policy) approved, re-read after the answer; and how it was approved.
 
-    Records can change while the human reads the question: the plan is read again after a yes, and
-    if it differs from what was shown, the human is asked again about the new one.
+    Records can change while the human reads the question: the plan is read again after a yes
+    (`replan`, else `plan_write` with `plan_args`), and if it differs from what was shown, the
+    human is asked again about the new one.
 
     Raises:
         NotConfirmed: declined, cancelled, no way to ask and no operator opt-in, or records kept changing.
@@ -150,7 +159,7 @@ async def approved_plan(
         approval = await approve(ctx, plan, bulk=bulk)
         if approval != "confirmed":
             return plan, approval
-        fresh = await plan_write(ops, target, plan.action, **plan_args)
+        fresh = await (replan() if replan else plan_write(ops, target, plan.action, **plan_args))
         if digest(fresh) == digest(plan):
             return fresh, approval
         plan = fresh
@@ -191,6 +200,15 @@ async def approve(ctx: CallContext, plan: Plan, *, bulk: bool) -> str:
         code="CONFIRMATION_DECLINED" if decision == "decline" else "CONFIRMATION_CANCELLED",
         hint="Do not repeat this write unless the user asks for it again.",
     )
+
+
+async def sent(ctx: CallContext, plan: Plan, approval: str, request: Awaitable[ApiResponse]) -> ApiResponse:
+    """The answer to the write `request`; an error is audited (failed, or outcome unknown) and raised."""
+    try:
+        return await request
+    except VibeCodeError as exc:
+        audit(ctx, plan, outcome(exc), approval=approval, error=exc)
+        raise
 
 
 def apply_expect(expected: Mapping[str, Any] | None, plan: Plan) -> tuple[Plan, list[str]]:

@@ -15,7 +15,7 @@ from typing import Any
 
 from server import guard
 from server.context import CallContext
-from server.errors import InvalidArguments, NotConfirmed, NotFound, VibeCodeError
+from server.errors import InvalidArguments, NotFound
 from server.operations import Operations, Output, mapping
 from server.reads import singular
 from server.registry import Target, handles
@@ -118,26 +118,6 @@ async def _plan(ops: Operations, target: Target, args: Mapping[str, Any]) -> Pla
     return Plan(target.tool, f"product rows of {owner}", action, items, missing, unchanged, units, ops.rate_limit)
 
 
-async def _approved(
-    ops: Operations, target: Target, ctx: CallContext, plan: Plan, args: Mapping[str, Any]
-) -> tuple[Plan, str]:
-    """The plan a human (or the policy) approved, re-read after a yes (asked again if the rows changed)."""
-    for _ in range(guard.MAX_ASKS):
-        approval = await guard.approve(ctx, plan, bulk=False)
-        if approval != "confirmed":
-            return plan, approval
-        fresh = await _plan(ops, target, args)
-        if guard.digest(fresh) == guard.digest(plan):
-            return fresh, approval
-        plan = fresh
-    guard.audit(ctx, plan, "refused", approval="changed_while_asking")
-    raise NotConfirmed(
-        "The product rows kept changing while the user was asked; nothing was written.",
-        code="CONFLICT",
-        hint="Read the rows again and repeat the request when they have settled.",
-    )
-
-
 def _check(target: Target, args: Mapping[str, Any]) -> None:
     """The arguments the edit needs, and none it does not take."""
     edit, tool = args["edit"], target.tool
@@ -182,7 +162,9 @@ async def product_rows_edit(ops: Operations, target: Target, args: Mapping[str, 
     if not plan.items and edit != "set":
         guard.audit(ctx, plan, "skipped", approval="not_required")
         return _answer(owner, [], f"Nothing written: row #{row_id} of {owner} already has these values.")
-    plan, approval = await _approved(ops, target, ctx, plan, args)
+    plan, approval = await guard.approved_plan(
+        ops, target, ctx, plan, bulk=False, replan=lambda: _plan(ops, target, args)
+    )
     plan, changed = guard.apply_expect(args.get("expect"), plan)
     if changed:
         guard.audit(ctx, plan, "skipped", approval=approval, skipped=changed)
@@ -197,11 +179,7 @@ async def product_rows_edit(ops: Operations, target: Target, args: Mapping[str, 
         "set": ("PUT", base, {"items": args.get("rows")}),
     }
     method, path, body = calls[edit]
-    try:
-        resp = await ops.client.request(method, path, json_body=body)
-    except VibeCodeError as exc:
-        guard.audit(ctx, plan, guard.outcome(exc), approval=approval, error=exc)
-        raise
+    resp = await guard.sent(ctx, plan, approval, ops.client.request(method, path, json_body=body))
     request_id = resp.headers.get("x-request-id")
     new_id = mapping(resp.data).get("id") if edit == "add" else row_id
     guard.audit(ctx, plan, "done", approval=approval, request_id=request_id, ids=[new_id] if new_id else None)

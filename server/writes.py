@@ -34,12 +34,8 @@ MAX_BY_FILTER = 5000  # records one call may change; also one select=id page ups
 async def _send(
     ops: Operations, target: Target, ctx: CallContext, plan: Plan, approval: str, **request: Any
 ) -> tuple[Any, str | None]:
-    """Send one write; an error is audited (failed, or outcome unknown) and raised."""
-    try:
-        resp = await ops.request(target, **request)
-    except VibeCodeError as exc:
-        guard.audit(ctx, plan, guard.outcome(exc), approval=approval, error=exc)
-        raise
+    """Send one write (`guard.sent`: an error is audited and raised); its data and request id."""
+    resp = await guard.sent(ctx, plan, approval, ops.request(target, **request))
     return resp.data, resp.headers.get("x-request-id")
 
 
