@@ -10,14 +10,10 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from .errors import ApiError
-from .schema import Entity, Field, Relation
+from .schema import Entity, Field, Relation, ro
 from .store import Store
 
-_ID = Field("integer", readonly=True, label="ID")
-
-
-def _ro(type_: str, label: str) -> Field:
-    return Field(type_, readonly=True, label=label)
+_ID = ro("integer", "ID")
 
 
 # Storages: read-only ("Disabled operations: create, update, delete"); search and aggregate from the index.
@@ -27,10 +23,10 @@ STORAGES = Entity(
     operations=frozenset({"list", "get", "fields", "search", "aggregate"}),
     fields={
         "id": _ID,
-        "name": _ro("string", "Название"),
-        "entityType": _ro("string", "Тип владельца"),  # common, user, group
-        "entityId": _ro("integer", "ID владельца"),
-        "rootObjectId": _ro("integer", "Корневая папка"),
+        "name": ro("string", "Название"),
+        "entityType": ro("string", "Тип владельца"),  # common, user, group
+        "entityId": ro("integer", "ID владельца"),
+        "rootObjectId": ro("integer", "Корневая папка"),
     },
     aggregatable=("entityType",),
     batch_actions=(),
@@ -44,10 +40,10 @@ FOLDERS = Entity(
         "id": _ID,
         "name": Field("string", required=True, label="Название"),
         "parentId": Field("integer", required=True, label="Родительская папка"),
-        "storageId": _ro("integer", "Хранилище"),
+        "storageId": ro("integer", "Хранилище"),
         "code": Field("string", label="Символьный код"),
-        "createdBy": _ro("user", "Кем создана"),
-        "createdAt": _ro("datetime", "Дата создания"),
+        "createdBy": ro("user", "Кем создана"),
+        "createdAt": ro("datetime", "Дата создания"),
     },
     relations={"storage": Relation("storages", "storageId")},
     aggregatable=("storageId", "parentId", "createdBy"),
@@ -62,15 +58,15 @@ FILES = Entity(
     fields={
         "id": _ID,
         "name": Field("string", label="Имя файла"),
-        "size": _ro("integer", "Размер в байтах"),
-        "folderId": _ro("integer", "Папка"),
-        "storageId": _ro("integer", "Хранилище"),
-        "type": _ro("string", "Тип"),
-        "downloadUrl": _ro("url", "URL для скачивания"),
-        "createdBy": _ro("user", "Кем создан"),
-        "updatedBy": _ro("user", "Кем изменён"),
-        "createdAt": _ro("datetime", "Дата создания"),
-        "updatedAt": _ro("datetime", "Дата изменения"),
+        "size": ro("integer", "Размер в байтах"),
+        "folderId": ro("integer", "Папка"),
+        "storageId": ro("integer", "Хранилище"),
+        "type": ro("string", "Тип"),
+        "downloadUrl": ro("url", "URL для скачивания"),
+        "createdBy": ro("user", "Кем создан"),
+        "updatedBy": ro("user", "Кем изменён"),
+        "createdAt": ro("datetime", "Дата создания"),
+        "updatedAt": ro("datetime", "Дата изменения"),
     },
     relations={"folder": Relation("folders", "folderId")},
     aggregatable=("folderId", "storageId", "createdBy", "size"),
@@ -117,9 +113,9 @@ CALENDAR_EVENTS = Entity(
         "attendees": Field("user", multiple=True, label="Участники"),
         "remind": Field("string", multiple=True, label="Напоминания"),
         "rrule": Field("string", label="Правило повторения"),
-        "createdBy": _ro("user", "Кем создано"),
-        "createdAt": _ro("datetime", "Дата создания"),
-        "updatedAt": _ro("datetime", "Дата изменения"),
+        "createdBy": ro("user", "Кем создано"),
+        "createdAt": ro("datetime", "Дата создания"),
+        "updatedAt": ro("datetime", "Дата изменения"),
     },
     batch_actions=(),
 )
@@ -147,8 +143,8 @@ ACTIVITIES = Entity(
         "startTime": Field("datetime", label="Начало"),
         "endTime": Field("datetime", label="Окончание"),
         "deadline": Field("datetime", label="Крайний срок"),
-        "createdAt": _ro("datetime", "Дата создания"),
-        "updatedAt": _ro("datetime", "Дата изменения"),
+        "createdAt": ro("datetime", "Дата создания"),
+        "updatedAt": ro("datetime", "Дата изменения"),
     },
     aggregatable=("typeId", "ownerTypeId", "responsibleId", "completed", "priority", "direction"),
     batch_actions=(),
@@ -164,8 +160,8 @@ TIMELINES = Entity(
         "entityType": Field("string", required=True, label="Тип записи CRM"),
         "entityId": Field("integer", required=True, label="ID записи CRM"),
         "comment": Field("text", required=True, label="Комментарий"),
-        "authorId": _ro("user", "Автор"),
-        "createdAt": _ro("datetime", "Дата создания"),
+        "authorId": ro("user", "Автор"),
+        "createdAt": ro("datetime", "Дата создания"),
     },
     batch_actions=(),
 )

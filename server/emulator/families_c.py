@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from .errors import validation_error
-from .schema import CURRENCY_ITEMS, DEAL_PRIORITY_ITEMS, Entity, Field, Relation
+from .schema import CURRENCY_ITEMS, DEAL_PRIORITY_ITEMS, Entity, Field, Relation, ro
 from .values import format_instant, parse_instant
 
 _OPERATIONS = frozenset({"list", "get", "create", "update", "delete", "search", "aggregate", "fields"})
@@ -60,16 +60,12 @@ def _stage_category(stage: str) -> int | None:
     return int(head[len(prefix) :])
 
 
-def _ro(type_: str, label: str) -> Field:
-    return Field(type_, readonly=True, label=label)
-
-
 QUOTES = Entity(
     name="quotes",
     scope="crm",
     operations=_OPERATIONS,
     fields={
-        "id": _ro("integer", "ID"),
+        "id": ro("integer", "ID"),
         "title": Field("string", label="Название"),
         "amount": Field("double", label="Сумма"),
         "currency": Field("crm_currency", label="Валюта", items=CURRENCY_ITEMS),
@@ -83,12 +79,12 @@ QUOTES = Entity(
         "contactId": Field("crm_contact", label="Контакт"),
         "companyId": Field("crm_company", label="Компания"),
         "assignedById": Field("user", label="Ответственный"),
-        "createdBy": _ro("user", "Создатель"),
+        "createdBy": ro("user", "Создатель"),
         "comments": Field("text", label="Комментарий"),
         "beginDate": Field("datetime", label="Дата начала"),
         "closeDate": Field("datetime", label="Дата закрытия"),
-        "createdAt": _ro("datetime", "Дата создания"),
-        "updatedAt": _ro("datetime", "Дата изменения"),
+        "createdAt": ro("datetime", "Дата создания"),
+        "updatedAt": ro("datetime", "Дата изменения"),
         "UF_CRM_DISCOUNT": Field("double", label="Скидка, руб.", user_field=True),
         "UF_CRM_PRIORITY": Field("enumeration", label="Приоритет", items=DEAL_PRIORITY_ITEMS, user_field=True),
     },
@@ -106,7 +102,7 @@ INVOICES = Entity(
     scope="crm",
     operations=_OPERATIONS,
     fields={
-        "id": _ro("integer", "ID"),
+        "id": ro("integer", "ID"),
         "title": Field("string", label="Название"),
         "stageId": Field(
             "crm_status",
@@ -126,9 +122,9 @@ INVOICES = Entity(
         "comments": Field("text", label="Комментарий"),
         "begindate": Field("date", label="Дата выставления"),
         "closedate": Field("date", label="Срок оплаты"),
-        "createdBy": _ro("user", "Создатель"),
-        "createdTime": _ro("datetime", "Дата создания"),
-        "updatedTime": _ro("datetime", "Дата изменения"),
+        "createdBy": ro("user", "Создатель"),
+        "createdTime": ro("datetime", "Дата создания"),
+        "updatedTime": ro("datetime", "Дата изменения"),
         "UF_CRM_TAX": Field("double", label="НДС", user_field=True),
         "UF_CRM_PAYMENT_METHOD": Field(
             "enumeration", label="Способ оплаты", items=PAYMENT_METHOD_ITEMS, user_field=True

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from .errors import ApiError, invalid_params
-from .schema import Entity, Field
+from .schema import Entity, Field, ro, rw
 from .store import RecordId, Store
 
 _READ = frozenset({"list", "get", "create", "update", "delete", "search", "aggregate", "fields"})
@@ -37,19 +37,11 @@ ADDRESS_OWNERS = ((str(LEAD), "Лид"), (str(REQUISITE), "Реквизит"))
 LINK_OWNERS: Mapping[int, str] = MappingProxyType({2: "deals", 5: "invoices", 7: "quotes", 31: "invoices"})
 
 
-def _f(type_: str, label: str, **kw: object) -> Field:
-    return Field(type_, label=label, **kw)  # type: ignore[arg-type]
-
-
-def _ro(type_: str, label: str) -> Field:
-    return Field(type_, readonly=True, label=label)
-
-
 _STAMPS = {
-    "createdAt": _ro("datetime", "Дата создания"),
-    "updatedAt": _ro("datetime", "Дата изменения"),
-    "createdBy": _ro("user", "Кем создан"),
-    "modifyBy": _ro("user", "Кем изменён"),
+    "createdAt": ro("datetime", "Дата создания"),
+    "updatedAt": ro("datetime", "Дата изменения"),
+    "createdBy": ro("user", "Кем создан"),
+    "modifyBy": ro("user", "Кем изменён"),
 }
 
 _LEGAL = {
@@ -122,7 +114,7 @@ _DATES = frozenset({"rqCompanyRegDate", "rqVatCertDate", "rqBaseDocDate", "rqReg
 
 
 def _rq(name: str, label: str) -> Field:
-    return _f("boolean" if name in _BOOLEAN else "date" if name in _DATES else "string", label)
+    return rw("boolean" if name in _BOOLEAN else "date" if name in _DATES else "string", label)
 
 
 REQUISITES = Entity(
@@ -130,21 +122,21 @@ REQUISITES = Entity(
     scope="crm",
     operations=_READ,
     fields={
-        "id": _ro("integer", "ID реквизита"),
-        "entityTypeId": _f("integer", "Тип владельца", required=True, items=OWNER_ITEMS),
-        "entityId": _f("integer", "ID контакта или компании", required=True),
-        "presetId": _f("integer", "Пресет"),  # required, but refused as Bitrix words it (see prepare)
-        "name": _f("string", "Название"),
-        "code": _f("string", "Символьный код"),
-        "xmlId": _f("string", "Внешний идентификатор"),
-        "originatorId": _f("string", "ID системы-источника"),
-        "active": _f("boolean", "Активен"),
-        "sort": _f("integer", "Сортировка"),
+        "id": ro("integer", "ID реквизита"),
+        "entityTypeId": rw("integer", "Тип владельца", required=True, items=OWNER_ITEMS),
+        "entityId": rw("integer", "ID контакта или компании", required=True),
+        "presetId": rw("integer", "Пресет"),  # required, but refused as Bitrix words it (see prepare)
+        "name": rw("string", "Название"),
+        "code": rw("string", "Символьный код"),
+        "xmlId": rw("string", "Внешний идентификатор"),
+        "originatorId": rw("string", "ID системы-источника"),
+        "active": rw("boolean", "Активен"),
+        "sort": rw("integer", "Сортировка"),
         **_STAMPS,
-        "addressOnly": _f("boolean", "Только адрес"),
+        "addressOnly": rw("boolean", "Только адрес"),
         **{name: _rq(name, label) for name, label in _LEGAL.items()},
         **{name: _rq(name, label) for name, label in _PERSON.items()},
-        **{name: _f("string", label) for name, label in _INTERNATIONAL.items()},
+        **{name: rw("string", label) for name, label in _INTERNATIONAL.items()},
     },
     # Requisites: Aggregate — identifiers and codes only: count and groupBy.
     aggregatable=("entityTypeId", "presetId", "entityId", "active"),
@@ -156,13 +148,13 @@ REQUISITE_PRESETS = Entity(
     scope="crm",
     operations=_READ,
     fields={
-        "id": _ro("integer", "ID пресета"),
-        "entityTypeId": _ro("integer", "Тип сущности (8 — реквизит)"),
-        "countryId": _f("integer", "Страна", required=True),
-        "name": _f("string", "Название", required=True),
-        "active": _f("boolean", "Активен"),
-        "sort": _f("integer", "Сортировка"),
-        "xmlId": _f("string", "Внешний идентификатор"),
+        "id": ro("integer", "ID пресета"),
+        "entityTypeId": ro("integer", "Тип сущности (8 — реквизит)"),
+        "countryId": rw("integer", "Страна", required=True),
+        "name": rw("string", "Название", required=True),
+        "active": rw("boolean", "Активен"),
+        "sort": rw("integer", "Сортировка"),
+        "xmlId": rw("string", "Внешний идентификатор"),
         **_STAMPS,
     },
     aggregatable=("countryId", "active"),
@@ -174,31 +166,31 @@ BANK_DETAILS = Entity(
     scope="crm",
     operations=_READ,
     fields={
-        "id": _ro("integer", "ID банковских реквизитов"),
-        "entityTypeId": _ro("integer", "Тип владельца (8 — реквизит)"),
-        "entityId": _f("integer", "ID реквизита", required=True),
-        "countryId": _ro("integer", "Страна"),
-        "name": _f("string", "Название", required=True),
-        "code": _f("string", "Символьный код"),
-        "xmlId": _f("string", "Внешний идентификатор"),
-        "originatorId": _f("string", "ID системы-источника"),
-        "active": _f("boolean", "Активен"),
-        "sort": _f("integer", "Сортировка"),
+        "id": ro("integer", "ID банковских реквизитов"),
+        "entityTypeId": ro("integer", "Тип владельца (8 — реквизит)"),
+        "entityId": rw("integer", "ID реквизита", required=True),
+        "countryId": ro("integer", "Страна"),
+        "name": rw("string", "Название", required=True),
+        "code": rw("string", "Символьный код"),
+        "xmlId": rw("string", "Внешний идентификатор"),
+        "originatorId": rw("string", "ID системы-источника"),
+        "active": rw("boolean", "Активен"),
+        "sort": rw("integer", "Сортировка"),
         **_STAMPS,
-        "rqBankName": _f("string", "Наименование банка"),
-        "rqBankAddr": _f("string", "Адрес банка"),
-        "rqBankRouteNum": _f("string", "Routing number"),
-        "rqBik": _f("string", "БИК"),
-        "rqMfo": _f("string", "МФО"),
-        "rqAccName": _f("string", "Получатель"),
-        "rqAccNum": _f("string", "Расчётный счёт"),
-        "rqIik": _f("string", "ИИК"),
-        "rqAccCurrency": _f("string", "Валюта счёта"),
-        "rqCorAccNum": _f("string", "Корреспондентский счёт"),
-        "rqIban": _f("string", "IBAN"),
-        "rqSwift": _f("string", "SWIFT"),
-        "rqBic": _f("string", "BIC"),
-        "comments": _f("text", "Комментарий"),
+        "rqBankName": rw("string", "Наименование банка"),
+        "rqBankAddr": rw("string", "Адрес банка"),
+        "rqBankRouteNum": rw("string", "Routing number"),
+        "rqBik": rw("string", "БИК"),
+        "rqMfo": rw("string", "МФО"),
+        "rqAccName": rw("string", "Получатель"),
+        "rqAccNum": rw("string", "Расчётный счёт"),
+        "rqIik": rw("string", "ИИК"),
+        "rqAccCurrency": rw("string", "Валюта счёта"),
+        "rqCorAccNum": rw("string", "Корреспондентский счёт"),
+        "rqIban": rw("string", "IBAN"),
+        "rqSwift": rw("string", "SWIFT"),
+        "rqBic": rw("string", "BIC"),
+        "comments": rw("text", "Комментарий"),
     },
     aggregatable=("entityId", "rqBik", "rqAccCurrency", "active"),
     batch_actions=(),
@@ -209,20 +201,20 @@ ADDRESSES = Entity(
     scope="crm",
     operations=frozenset({"list", "get", "create", "update", "delete", "fields"}),
     fields={
-        "typeId": _f("integer", "Тип адреса", required=True, items=ADDRESS_TYPES),
-        "entityTypeId": _f("integer", "Тип владельца", required=True, items=ADDRESS_OWNERS),
-        "entityId": _f("integer", "ID владельца", required=True),
-        "address1": _f("string", "Улица, дом, корпус, строение"),
-        "address2": _f("string", "Квартира / офис"),
-        "city": _f("string", "Город"),
-        "postalCode": _f("string", "Почтовый индекс"),
-        "region": _f("string", "Район"),
-        "province": _f("string", "Область"),
-        "country": _f("string", "Страна"),
-        "countryCode": _f("string", "Код страны"),
-        "locAddrId": _ro("integer", "ID адреса в модуле местоположений"),
-        "anchorTypeId": _ro("integer", "Тип основной сущности"),
-        "anchorId": _ro("integer", "ID основной сущности"),
+        "typeId": rw("integer", "Тип адреса", required=True, items=ADDRESS_TYPES),
+        "entityTypeId": rw("integer", "Тип владельца", required=True, items=ADDRESS_OWNERS),
+        "entityId": rw("integer", "ID владельца", required=True),
+        "address1": rw("string", "Улица, дом, корпус, строение"),
+        "address2": rw("string", "Квартира / офис"),
+        "city": rw("string", "Город"),
+        "postalCode": rw("string", "Почтовый индекс"),
+        "region": rw("string", "Район"),
+        "province": rw("string", "Область"),
+        "country": rw("string", "Страна"),
+        "countryCode": rw("string", "Код страны"),
+        "locAddrId": ro("integer", "ID адреса в модуле местоположений"),
+        "anchorTypeId": ro("integer", "Тип основной сущности"),
+        "anchorId": ro("integer", "ID основной сущности"),
     },
     batch_actions=(),
     id_kind="composite",
@@ -234,12 +226,12 @@ REQUISITE_LINKS = Entity(
     # The index's register and unregister: POST /v1/requisite-links, DELETE .../:entityTypeId/:entityId.
     operations=frozenset({"list", "get", "register", "unregister", "fields"}),
     fields={
-        "entityTypeId": _f("integer", "Тип сущности (2 сделка, 7 предложение, 31 счёт)", required=True),
-        "entityId": _f("integer", "ID сущности", required=True),
-        "requisiteId": _f("integer", "Реквизит клиента", required=True),
-        "bankDetailId": _f("integer", "Банковские реквизиты клиента"),
-        "mcRequisiteId": _f("integer", "Реквизит своей компании"),
-        "mcBankDetailId": _f("integer", "Банковские реквизиты своей компании"),
+        "entityTypeId": rw("integer", "Тип сущности (2 сделка, 7 предложение, 31 счёт)", required=True),
+        "entityId": rw("integer", "ID сущности", required=True),
+        "requisiteId": rw("integer", "Реквизит клиента", required=True),
+        "bankDetailId": rw("integer", "Банковские реквизиты клиента"),
+        "mcRequisiteId": rw("integer", "Реквизит своей компании"),
+        "mcBankDetailId": rw("integer", "Банковские реквизиты своей компании"),
     },
     batch_actions=(),
     id_kind="composite",

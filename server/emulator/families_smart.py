@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 from .errors import ApiError, echo
-from .schema import CURRENCY_ITEMS, Entity, Field, _items
+from .schema import CURRENCY_ITEMS, Entity, Field, _items, ro
 
-_ID = Field("integer", readonly=True, label="ID")
+_ID = ro("integer", "ID")
 # entityTypeIds with an API of their own (Items: Aggregate, "Пример ответа при ошибке").
 DEDICATED: Mapping[int, str] = MappingProxyType(
     {1: "leads", 2: "deals", 3: "contacts", 4: "companies", 7: "quotes", 31: "invoices"}

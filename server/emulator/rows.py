@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from .errors import ApiError, invalid_params, not_found, validation_error
-from .schema import Entity, Field
+from .schema import Entity, ro, rw
 from .store import Row, Store, copy_row
 from .validate import check_write, fields_of
 from .values import plain_number
@@ -25,39 +25,35 @@ MEASURES: Mapping[int, str] = MappingProxyType({796: "шт", 356: "ч", 9: "км
 SET_REQUIRED = ("productId", "price", "quantity")  # Products Set: items[].productId, price, quantity "да"
 
 
-def _f(type_: str, title: str, *, required: bool = False, readonly: bool = False) -> Field:
-    return Field(type_, label=title, required=required, readonly=readonly)
-
-
 # Writable fields first: the body of add, update and each item of set.
 ROW = Entity(
     name=TABLE,
     scope="crm",
     operations=frozenset(),
     fields={
-        "id": _f("integer", "ID", readonly=True),
-        "productId": _f("integer", "Товар", required=True),
-        "productName": _f("string", "Название товара"),
-        "price": _f("double", "Цена"),
-        "quantity": _f("double", "Количество"),
-        "discount": _f("double", "Сумма скидки"),
-        "discountRate": _f("double", "Величина скидки"),
-        "discountTypeId": _f("integer", "Тип скидки"),
-        "taxRate": _f("double", "Налог"),
-        "taxIncluded": _f("boolean", "Налог включен в цену"),
-        "measureCode": _f("integer", "Код единицы измерения"),
-        "measureName": _f("string", "Единица измерения"),
-        "sort": _f("integer", "Сортировка"),
-        "priceAccount": _f("double", "Цена в валюте отчётов", readonly=True),
-        "priceExclusive": _f("double", "Цена без налога со скидкой", readonly=True),
-        "priceNetto": _f("double", "PRICE_NETTO", readonly=True),
-        "priceBrutto": _f("double", "PRICE_BRUTTO", readonly=True),
-        "customized": _f("char", "Изменен", readonly=True),
-        "xmlId": _f("string", "Внешний код", readonly=True),
-        "type": _f("integer", "TYPE", readonly=True),
-        "storeId": _f("integer", "STORE_ID", readonly=True),
-        "ownerId": _f("integer", "ID владельца", readonly=True),
-        "ownerType": _f("string", "Тип владельца", readonly=True),
+        "id": ro("integer", "ID"),
+        "productId": rw("integer", "Товар", required=True),
+        "productName": rw("string", "Название товара"),
+        "price": rw("double", "Цена"),
+        "quantity": rw("double", "Количество"),
+        "discount": rw("double", "Сумма скидки"),
+        "discountRate": rw("double", "Величина скидки"),
+        "discountTypeId": rw("integer", "Тип скидки"),
+        "taxRate": rw("double", "Налог"),
+        "taxIncluded": rw("boolean", "Налог включен в цену"),
+        "measureCode": rw("integer", "Код единицы измерения"),
+        "measureName": rw("string", "Единица измерения"),
+        "sort": rw("integer", "Сортировка"),
+        "priceAccount": ro("double", "Цена в валюте отчётов"),
+        "priceExclusive": ro("double", "Цена без налога со скидкой"),
+        "priceNetto": ro("double", "PRICE_NETTO"),
+        "priceBrutto": ro("double", "PRICE_BRUTTO"),
+        "customized": ro("char", "Изменен"),
+        "xmlId": ro("string", "Внешний код"),
+        "type": ro("integer", "TYPE"),
+        "storeId": ro("integer", "STORE_ID"),
+        "ownerId": ro("integer", "ID владельца"),
+        "ownerType": ro("string", "Тип владельца"),
     },
     batch_actions=(),
 )

@@ -132,6 +132,23 @@ class Entity:
         return self.aliases.get(name, name)
 
 
+def ro(type_: str, label: str = "", *, multiple: bool = False) -> Field:
+    """A field the portal fills in and a write cannot set."""
+    return Field(type_, readonly=True, label=label, multiple=multiple)
+
+
+def rw(
+    type_: str,
+    label: str = "",
+    *,
+    required: bool = False,
+    multiple: bool = False,
+    items: tuple[tuple[str, str], ...] = (),
+) -> Field:
+    """A field a write may set; the entity tables of every family build theirs with these two."""
+    return Field(type_, required=required, multiple=multiple, label=label, items=items)
+
+
 _CAMEL_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 
@@ -303,10 +320,6 @@ def _status(status_type: str, label: str, items: tuple[tuple[str, str], ...] | N
     )
 
 
-def _ro(type_: str, label: str, *, multiple: bool = False) -> Field:
-    return Field(type_, readonly=True, label=label, multiple=multiple)
-
-
 def _mf(label: str) -> Field:
     return Field("crm_multifield", multiple=True, label=label)
 
@@ -315,7 +328,7 @@ def _uf(type_: str, label: str, *, items: tuple[tuple[str, str], ...] = (), mult
     return Field(type_, label=label, items=items, multiple=multiple, user_field=True)
 
 
-_ID = _ro("integer", "ID")
+_ID = ro("integer", "ID")
 _CRUD = frozenset({"list", "get", "create", "update", "delete", "fields"})
 _CRUD_SEARCH = frozenset({"list", "get", "create", "update", "delete", "search", "aggregate"})
 
@@ -356,16 +369,16 @@ DEALS = Entity(
         ),
         # Not in the docs table but returned by the live API and aggregatable there.
         "stageSemanticId": Field("string", readonly=True, label="Группа стадии", items=SEMANTIC_ITEMS),
-        "closed": _ro("boolean", "Сделка закрыта"),
+        "closed": ro("boolean", "Сделка закрыта"),
         "categoryId": Field("crm_category", label="Воронка", items=tuple((str(i), n) for i, n, _ in DEAL_CATEGORIES)),
         "companyId": Field("integer", label="Компания"),
         "contactId": Field("integer", label="Контакт"),
-        "contactIds": _ro("integer", "Контакты", multiple=True),
+        "contactIds": ro("integer", "Контакты", multiple=True),
         "assignedById": Field("user", label="Ответственный"),
-        "createdBy": _ro("user", "Кем создана"),
-        "updatedBy": _ro("user", "Кем изменена"),
-        "createdAt": _ro("datetime", "Дата создания"),
-        "updatedAt": _ro("datetime", "Дата изменения"),
+        "createdBy": ro("user", "Кем создана"),
+        "updatedBy": ro("user", "Кем изменена"),
+        "createdAt": ro("datetime", "Дата создания"),
+        "updatedAt": ro("datetime", "Дата изменения"),
         "begindate": Field("date", label="Дата начала"),
         "closedAt": Field("datetime", label="Дата закрытия"),
         "sourceId": _status("SOURCE", "Источник"),
@@ -383,7 +396,7 @@ DEALS = Entity(
         "UF_CRM_CONTRACT_DATE": _uf("date", "Дата договора"),
         "ufCrm_1712345678": _uf("string", "Номер договора"),
         # "entityTypeId: 2 = сделки" in the Deals: Create response.
-        "entityTypeId": _ro("integer", "Тип сущности"),
+        "entityTypeId": ro("integer", "Тип сущности"),
     },
     relations={
         "contact": Relation("contacts", "contactIds", many=True),
@@ -412,10 +425,10 @@ CONTACTS = Entity(
         "sourceId": _status("SOURCE", "Источник"),
         "sourceDescription": Field("text", label="Дополнительно об источнике"),
         "assignedById": Field("user", label="Ответственный"),
-        "createdBy": _ro("user", "Кем создан"),
-        "updatedBy": _ro("user", "Кем изменён"),
-        "createdTime": _ro("datetime", "Дата создания"),
-        "updatedTime": _ro("datetime", "Дата изменения"),
+        "createdBy": ro("user", "Кем создан"),
+        "updatedBy": ro("user", "Кем изменён"),
+        "createdTime": ro("datetime", "Дата создания"),
+        "updatedTime": ro("datetime", "Дата изменения"),
         "opened": Field("boolean", label="Доступен для всех"),
         "export": Field("boolean", label="Участвует в экспорте"),
         "leadId": Field("integer", label="Лид"),
@@ -449,10 +462,10 @@ COMPANIES = Entity(
         "sourceId": _status("SOURCE", "Источник"),
         "sourceDescription": Field("text", label="Дополнительно об источнике"),
         "assignedById": Field("user", label="Ответственный"),
-        "createdBy": _ro("user", "Кем создана"),
-        "updatedBy": _ro("user", "Кем изменена"),
-        "createdTime": _ro("datetime", "Дата создания"),
-        "updatedTime": _ro("datetime", "Дата изменения"),
+        "createdBy": ro("user", "Кем создана"),
+        "updatedBy": ro("user", "Кем изменена"),
+        "createdTime": ro("datetime", "Дата создания"),
+        "updatedTime": ro("datetime", "Дата изменения"),
         "opened": Field("boolean", label="Доступна для всех"),
         "leadId": Field("integer", label="Лид"),
         "UF_CRM_INN": _uf("string", "ИНН"),
@@ -482,14 +495,14 @@ LEADS = Entity(
         "sourceId": _status("SOURCE", "Источник"),
         "sourceDescription": Field("text", label="Дополнительно об источнике"),
         "assignedById": Field("user", label="Ответственный"),
-        "createdBy": _ro("user", "Кем создан"),
+        "createdBy": ro("user", "Кем создан"),
         "opened": Field("boolean", label="Доступен для всех"),
         "comments": Field("text", label="Комментарий"),
         "post": Field("string", label="Должность"),
         "phone": _mf("Телефон"),
         "email": _mf("E-mail"),
-        "createdTime": _ro("datetime", "Дата создания"),
-        "updatedTime": _ro("datetime", "Дата изменения"),
+        "createdTime": ro("datetime", "Дата создания"),
+        "updatedTime": ro("datetime", "Дата изменения"),
         "UF_CRM_UTM_SOURCE": _uf("string", "UTM Source"),
         "UF_CRM_BUDGET": _uf("money", "Бюджет клиента"),
         "UF_CRM_PRIORITY": _uf("enumeration", "Приоритет", items=DEAL_PRIORITY_ITEMS),
@@ -510,7 +523,7 @@ TASKS = Entity(
         "title": Field("string", label="Название"),
         "description": Field("text", label="Описание"),
         "responsibleId": Field("user", label="Исполнитель"),
-        "createdBy": _ro("user", "Постановщик"),
+        "createdBy": ro("user", "Постановщик"),
         # Numeric codes, as the Tasks page's field table and the filtering page's `{"status": {"$ne": 5}}` show.
         "status": Field("integer", label="Статус", items=TASK_STATUS_ITEMS),
         "priority": Field("integer", label="Приоритет", items=TASK_PRIORITY_ITEMS),
@@ -523,9 +536,9 @@ TASKS = Entity(
         "tags": Field("string", multiple=True, label="Теги"),
         "accomplices": Field("user", multiple=True, label="Соисполнители"),
         "auditors": Field("user", multiple=True, label="Наблюдатели"),
-        "closedDate": _ro("datetime", "Дата завершения"),
-        "createdDate": _ro("datetime", "Дата создания"),
-        "changedDate": _ro("datetime", "Дата изменения"),
+        "closedDate": ro("datetime", "Дата завершения"),
+        "createdDate": ro("datetime", "Дата создания"),
+        "changedDate": ro("datetime", "Дата изменения"),
         # Bitrix links tasks to CRM items through this UF, values like "D_12" (deal 12), "C_5" (contact 5).
         "ufCrmTask": _uf("string", "Элементы CRM", multiple=True),
     },
@@ -552,8 +565,8 @@ USERS = Entity(
         "departmentId": Field("integer", multiple=True, label="Подразделения"),
         "personalPhone": Field("string", label="Личный телефон"),
         "personalPhoto": Field("string", label="Фотография"),
-        "isAdmin": _ro("boolean", "Администратор"),
-        "lastLogin": _ro("datetime", "Последняя авторизация"),
+        "isAdmin": ro("boolean", "Администратор"),
+        "lastLogin": ro("datetime", "Последняя авторизация"),
     },
     batch_actions=(),
 )
@@ -585,10 +598,10 @@ WORKGROUPS = Entity(
         "opened": Field("boolean", label="Открытая"),
         "ownerId": Field("user", label="Владелец"),
         "subjectId": Field("integer", label="Тематика"),
-        "subjectName": _ro("string", "Название тематики"),
-        "membersCount": _ro("integer", "Участников"),
-        "dateCreate": _ro("datetime", "Дата создания"),
-        "dateUpdate": _ro("datetime", "Дата изменения"),
+        "subjectName": ro("string", "Название тематики"),
+        "membersCount": ro("integer", "Участников"),
+        "dateCreate": ro("datetime", "Дата создания"),
+        "dateUpdate": ro("datetime", "Дата изменения"),
     },
     batch_actions=(),
 )
@@ -602,12 +615,12 @@ STATUSES = Entity(
         "entityId": Field("string", required=True, label="Тип справочника"),
         "statusId": Field("string", required=True, label="Код значения"),
         "name": Field("string", required=True, label="Название"),
-        "nameInit": _ro("string", "Исходное название"),
+        "nameInit": ro("string", "Исходное название"),
         "sort": Field("integer", label="Сортировка"),
         "color": Field("string", label="Цвет"),
         "semantics": Field("string", label="Семантика", items=SEMANTIC_ITEMS),
         "categoryId": Field("integer", label="Воронка"),
-        "system": _ro("char", "Системная запись"),
+        "system": ro("char", "Системная запись"),
     },
     batch_actions=(),
     legacy=Legacy(  # Statuses: Create/Get/Update/Delete
@@ -629,9 +642,9 @@ DEAL_CATEGORIES_ENTITY = Entity(
         "id": _ID,
         "name": Field("string", required=True, label="Название"),
         "sort": Field("integer", label="Сортировка"),
-        "isLocked": _ro("char", "Заблокирована"),
-        "isDefault": _ro("boolean", "Основная воронка"),
-        "createdAt": _ro("datetime", "Дата создания"),
+        "isLocked": ro("char", "Заблокирована"),
+        "isDefault": ro("boolean", "Основная воронка"),
+        "createdAt": ro("datetime", "Дата создания"),
     },
     batch_actions=(),
     legacy=Legacy(  # Deal Categories: Create/Get/Update/Delete
