@@ -11,7 +11,7 @@ Paging is exact and cheap:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -291,10 +291,7 @@ def _envelope(
         else:
             nxt["offset"] = pc.offset + returned
         next_cursor = ops.codec.encode(nxt)
-    truncation = None
-    cut = sorted({*pc.cut_fields, *shrunk_fields})
-    if dropped or cut:
-        truncation = {"dropped_records": dropped, "cut_fields": cut, "budget_tokens": ops.max_result_tokens}
+    truncation = truncation_of(dropped, [*pc.cut_fields, *shrunk_fields], ops.max_result_tokens)
     summary = _summary(ops, pc, returned, has_more, dropped)
     # Money of the records returned, per currency (never of records the budget left for later).
     money = money_summary(pc.entity, items, pc.query.get("sort", pc.query.get("order")), pc.query.get("filter"))
@@ -309,6 +306,12 @@ def _envelope(
         "truncation": truncation,
         "summary": summary,
     }
+
+
+def truncation_of(dropped: int, cut_fields: Iterable[str], budget: int) -> dict[str, Any] | None:
+    """A page's `truncation`: the records and fields the token budget left out (None when nothing)."""
+    cut = sorted(set(cut_fields))
+    return {"dropped_records": dropped, "cut_fields": cut, "budget_tokens": budget} if dropped or cut else None
 
 
 def _summary(ops: Operations, pc: _PageContext, returned: int, has_more: bool, dropped: int) -> str:

@@ -15,7 +15,7 @@ from server.context import CallContext
 from server.errors import VibeCodeError
 from server.operations import Operations, Output, mapping
 from server.pagefit import fitted_page
-from server.paging import ENVELOPE_SLACK, shape_records
+from server.paging import ENVELOPE_SLACK, shape_records, truncation_of
 from server.registry import Target, handles
 from server.results import shorten_records
 
@@ -58,13 +58,7 @@ async def userfield_list(ops: Operations, target: Target, args: Mapping[str, Any
         summary = f"{head}: {offset + 1}–{end} of {len(rows)}, by sort." if items else f"No user fields of {crm} match."
         if more:
             summary += f" More: call {tool} with offset={end}."
-        dropped = len(page) - len(items)
-        gone = sorted({*cut, *shrunk})
-        truncation = (
-            {"dropped_records": dropped, "cut_fields": gone, "budget_tokens": ops.max_result_tokens}
-            if dropped or gone
-            else None
-        )
+        truncation = truncation_of(len(page) - len(items), [*cut, *shrunk], ops.max_result_tokens)
         return {
             "items": items,
             "returned": len(items),
