@@ -63,10 +63,6 @@ class RetryPolicy:
         known = self.codes.get(code)
         return bool(known.get("not_run")) if known is not None else status == 429
 
-    def catalog_status(self, code: str) -> int | None:
-        known = self.codes.get(code)
-        return int(known["status"]) if known is not None else None
-
     def decide(self, exc: VibeCodeError, *, read: bool, attempt: int, remaining: float) -> Decision:
         """What to do after `exc` on attempt number `attempt` (0 = first) with `remaining` seconds left."""
         if isinstance(exc, ApiError):
