@@ -17,28 +17,9 @@ from server.catalog import load_catalog
 from server.emulator import DEMO_API_KEY, EmulatorTransport, Portal
 from server.names import name_keys
 from server.settings import Settings
+from tests.mcp_rig import CountingTransport
 
 pytestmark = pytest.mark.anyio
-
-
-class CountingTransport(httpx.AsyncBaseTransport):
-    """Counts what reaches the demo portal, so tests can prove bad input never goes upstream."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.requests: list[httpx.Request] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return await self.inner.handle_async_request(request)
-
-
-async def ok(client: Client, name: str, args: dict[str, Any]) -> dict[str, Any]:
-    """A tool call that must succeed; its structured result."""
-    res = await client.call_tool(name, args)
-    assert not res.is_error, res.content
-    assert res.structured_content is not None
-    return res.structured_content
 
 
 @pytest.fixture

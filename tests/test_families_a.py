@@ -17,7 +17,7 @@ from server.audit import AuditLog
 from server.catalog import load_catalog
 from server.emulator import EmulatorTransport, Portal
 from server.settings import Settings
-from tests.test_app import CountingTransport, ok
+from tests.mcp_rig import CountingTransport, ok, small_portal, writable
 
 pytestmark = pytest.mark.anyio
 NOW = 1_794_300_000.0  # a fixed portal clock: 2026-11-10T09:20:00Z, a Tuesday
@@ -30,13 +30,12 @@ FAMILY_TOOLSETS = {
 
 @pytest.fixture
 def transport() -> CountingTransport:
-    return CountingTransport(EmulatorTransport(Portal(seed=7, scale=0.3, clock=lambda: NOW)))
+    return small_portal(clock=lambda: NOW)
 
 
 @pytest.fixture
 async def built(transport: CountingTransport, tmp_path: Path) -> AsyncIterator[Assembled]:
-    settings = Settings(toolsets=("all",), allow_unconfirmed_writes=True, audit_log=str(tmp_path / "audit.jsonl"))
-    async with assemble(settings, transport=transport) as b:
+    async with writable(("all",), transport, tmp_path) as b:
         yield b
 
 

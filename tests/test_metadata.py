@@ -23,7 +23,7 @@ from server.metadata import MetadataStore, field_spec, parse_fields
 from server.operations import Operations
 from server.settings import Settings
 from server.tools import build_tools
-from tests.test_app import CountingTransport
+from tests.mcp_rig import CountingTransport
 
 pytestmark = pytest.mark.anyio
 CATALOG = load_catalog()

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
-import httpx
 import pytest
 
 from server.__main__ import Assembled, assemble
@@ -16,33 +14,19 @@ from server.catalog import load_catalog
 from server.emulator import EmulatorTransport, Portal
 from server.records import money_summary, normalise_keys
 from server.settings import Settings
+from tests.mcp_rig import CountingTransport
 
 pytestmark = pytest.mark.anyio
 CATALOG = load_catalog()
 
 
-class Recorder(httpx.AsyncBaseTransport):
-    """Passes requests to the demo portal and keeps them, so tests can see what went upstream."""
-
-    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
-        self.inner = inner
-        self.requests: list[httpx.Request] = []
-
-    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        self.requests.append(request)
-        return await self.inner.handle_async_request(request)
-
-    def bodies(self, path: str) -> list[dict[str, Any]]:
-        return [json.loads(r.content) for r in self.requests if r.url.path == path and r.content]
+@pytest.fixture
+def recorder() -> CountingTransport:
+    return CountingTransport(EmulatorTransport(Portal(seed=42)))
 
 
 @pytest.fixture
-def recorder() -> Recorder:
-    return Recorder(EmulatorTransport(Portal(seed=42)))
-
-
-@pytest.fixture
-async def built(recorder: Recorder) -> AsyncIterator[Assembled]:
+async def built(recorder: CountingTransport) -> AsyncIterator[Assembled]:
     async with assemble(Settings(toolsets=("all",)), transport=recorder) as b:
         yield b
 
@@ -54,7 +38,7 @@ async def run(built: Assembled, tool: str, args: dict[str, Any]) -> dict[str, An
 
 
 async def test_concise_pages_name_every_id_their_key_fields_hold_with_one_batch_per_page(
-    built: Assembled, recorder: Recorder
+    built: Assembled, recorder: CountingTransport
 ) -> None:
     page = await run(built, "deals_search", {"limit": 20})
     # Field metadata (with the smart process types) comes in batches of its own (cached 5 minutes); names
@@ -140,7 +124,7 @@ async def test_fields_are_filtered_by_name_and_paged_to_the_budget(built: Assemb
 
 
 async def test_keyset_pages_send_the_id_sort_and_later_pages_fetch_about_what_fits(
-    built: Assembled, recorder: Recorder
+    built: Assembled, recorder: CountingTransport
 ) -> None:
     async with assemble(replace(Settings(toolsets=("all",)), max_result_tokens=2000), transport=recorder) as small:
         first = (await small.dispatcher.call("deals_search", {"limit": 5000})).structured
@@ -159,7 +143,7 @@ async def test_keyset_pages_send_the_id_sort_and_later_pages_fetch_about_what_fi
     assert listed.url.params["order[id]"] == "asc"
 
 
-async def test_offset_searches_turn_windowing_off_on_every_page(built: Assembled, recorder: Recorder) -> None:
+async def test_offset_searches_turn_windowing_off_on_every_page(built: Assembled, recorder: CountingTransport) -> None:
     page = await run(built, "deals_search", {"sort": {"amount": "desc"}, "limit": 5})
     await run(built, "deals_search", {"cursor": page["next_cursor"]})
     bodies = recorder.bodies("/v1/deals/search")

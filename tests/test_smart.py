@@ -14,20 +14,19 @@ from server.audit import AuditLog
 from server.catalog import load_catalog
 from server.emulator import EmulatorTransport, Portal
 from server.settings import Settings
-from tests.test_app import CountingTransport, ok
+from tests.mcp_rig import CountingTransport, ok, small_portal, writable
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
 def transport() -> CountingTransport:
-    return CountingTransport(EmulatorTransport(Portal(seed=7, scale=0.3)))
+    return small_portal()
 
 
 @pytest.fixture
 async def built(transport: CountingTransport, tmp_path: Path) -> AsyncIterator[Assembled]:
-    settings = Settings(toolsets=("smart",), allow_unconfirmed_writes=True, audit_log=str(tmp_path / "audit.jsonl"))
-    async with assemble(settings, transport=transport) as b:
+    async with writable(("smart",), transport, tmp_path) as b:
         yield b
 
 

@@ -9,12 +9,9 @@ from pathlib import Path
 import pytest
 from mcp import Client
 
-from server.__main__ import assemble
 from server.catalog import load_catalog
-from server.emulator import EmulatorTransport, Portal
-from server.settings import Settings
 from server.smart import SmartType, prefixes, slug, typed_entities, typed_max_types
-from tests.test_app import CountingTransport, ok
+from tests.mcp_rig import CountingTransport, ok, small_portal, writable
 
 pytestmark = pytest.mark.anyio
 OPS = ("search", "get", "create", "update", "delete", "aggregate")
@@ -22,13 +19,12 @@ OPS = ("search", "get", "create", "update", "delete", "aggregate")
 
 @pytest.fixture
 def transport() -> CountingTransport:
-    return CountingTransport(EmulatorTransport(Portal(seed=7, scale=0.3)))
+    return small_portal()
 
 
 @pytest.fixture
 async def client(transport: CountingTransport, tmp_path: Path) -> AsyncIterator[Client]:
-    settings = Settings(toolsets=("smart",), allow_unconfirmed_writes=True, audit_log=str(tmp_path / "audit.jsonl"))
-    async with assemble(settings, transport=transport) as built, Client(built.server) as c:
+    async with writable(("smart",), transport, tmp_path) as built, Client(built.server) as c:
         yield c
 
 

@@ -9,27 +9,23 @@ from typing import Any
 import pytest
 from mcp import Client
 
-from server.__main__ import Assembled, assemble
+from server.__main__ import Assembled
 from server.audit import AuditLog
 from server.context import CallContext
-from server.emulator import EmulatorTransport, Portal
 from server.idranges import expand
-from server.settings import Settings
-from tests.test_app import CountingTransport, ok
+from tests.mcp_rig import CountingTransport, ok, small_portal, writable
 
 pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
 def transport() -> CountingTransport:
-    return CountingTransport(EmulatorTransport(Portal(seed=7, scale=0.3)))
+    return small_portal()
 
 
 @pytest.fixture
 async def built(transport: CountingTransport, tmp_path: Path) -> AsyncIterator[Assembled]:
-    # The write mechanics on their own: confirmation and its refusals are tested in test_safety.py.
-    settings = Settings(toolsets=("all",), allow_unconfirmed_writes=True, audit_log=str(tmp_path / "audit.jsonl"))
-    async with assemble(settings, transport=transport) as b:
+    async with writable(("all",), transport, tmp_path) as b:
         yield b
 
 
