@@ -37,8 +37,15 @@ async def test_a_trimmed_result_keeps_its_tool_s_own_text_form() -> None:
     config = replace(Settings(), max_result_tokens=1000)
     async with assemble(config, transport=EmulatorTransport(Portal(seed=42, scale=3.0))) as built:
         out = await built.dispatcher.call("reference", {"kind": "statuses"})
+        # A batch still too large after its own fitting is trimmed by the dispatcher, in the batch's text form.
+        calls = [{"id": f"c{i}", "entity": "deals", "action": "get", "entityId": i + 1} for i in range(50)]
+        batch = await built.dispatcher.call("batch", {"calls": calls})
     assert result_tokens(out.structured, out.text) <= 1000
     assert out.text.splitlines()[0] == out.structured["summary"]
+    assert result_tokens(batch.structured, batch.text) <= 1000 and "Trimmed" in batch.structured["summary"]
+    lines, kept = batch.text.splitlines(), batch.structured["calls"]
+    assert lines[0] == batch.structured["summary"] and len(lines) == 1 + len(kept) and kept
+    assert all(line.startswith(f"[{row['id']}] deals.get ok {{") for row, line in zip(kept, lines[1:], strict=True))
 
 
 async def test_batch_rows_shrink_until_text_and_structure_fit_together() -> None:
