@@ -51,6 +51,8 @@ async def test_typed_schemas_carry_the_types_own_fields_stages_and_no_entity_typ
     group_by = tools["sp_contracts_aggregate"].input_schema["properties"]["groupBy"]["items"]["enum"]
     assert "ufCrm3_1712000001" in group_by  # user fields of this type can be grouped by
     assert "Договоры" in (tools["sp_contracts_search"].description or "")
+    # The description names the type's own fields, read from its metadata, not the generic items' fields.
+    assert "its own fields: ufCrm3_1712000001, ufCrm3_1712000002." in (tools["sp_contracts_search"].description or "")
 
 
 async def test_typed_tools_reach_only_their_type(client: Client, transport: CountingTransport) -> None:
