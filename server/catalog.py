@@ -62,8 +62,14 @@ class EntitySpec:
         """How a summary names a record: `#42`, or the composite key's fields (`typeId 6, entityTypeId 8, …`)."""
         if not self.composite_key:
             return f"#{record_id}"
+        return ", ".join(f"{k} {v}" for k, v in self.key_of(record_id).items())
+
+    def key_of(self, record_id: object) -> dict[str, object]:
+        """The fields that name a record: `{"id": 42}`, or the composite key's parts from its path id (6/8/42)."""
+        if not self.composite_key:
+            return {"id": record_id}
         parts = str(record_id).split("/")
-        return ", ".join(f"{k} {v}" for k, v in zip(self.composite_key, parts, strict=False))
+        return {k: int(v) if v.isdigit() else v for k, v in zip(self.composite_key, parts, strict=False)}
 
     @property
     def path_args(self) -> tuple[str, ...]:

@@ -44,8 +44,8 @@ def _record(entity: EntitySpec, data: Any, record_id: Any, given: Mapping[str, A
     answers only `{updated: true}`, as they were sent)."""
     record = data[0] if isinstance(data, list) and data else data
     record = dict(mapping(record)) or {"id": record_id}
-    if record.get("id") is None and not entity.composite_key:  # a composite-keyed record never has an id
-        record = {"id": record_id, **given} if record_id is not None else {**given, **record}
+    if all(record.get(k) is None for k in entity.composite_key or ("id",)):  # an answer without the record
+        record = {**entity.key_of(record_id), **given} if record_id is not None else {**given, **record}
     shown = list(dict.fromkeys([*entity.key_fields, *given]))
     return project(record, shown, concise=True)
 
@@ -113,7 +113,7 @@ async def update(ops: Operations, target: Target, args: Mapping[str, Any], ctx: 
         summary = f"Nothing written: {singular(entity.title).lower()} {entity.ref(record_id)} already has these values."
         summary += _skipped_note([], changed)
         guard.audit(ctx, plan, "skipped", approval=approval, skipped=changed)
-        item = {"id": record_id, **fields} if not changed else {"id": record_id}
+        item = {**entity.key_of(record_id), **(fields if not changed else {})}
         return Output({"item": item, "summary": summary}, f"{summary}\n{render_record(item)}")
     data, request_id = await _send(ops, target, ctx, plan, approval, json_body=fields, id=record_id)
     item = _record(entity, data, record_id, fields)
