@@ -24,17 +24,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from server.errors import InvalidArguments
+from server.results import dumps
 
 MAX_CURSOR_CHARS = 768
 DEFAULT_TTL_SECONDS = 6 * 3600
 RESTART_HINT = "Pass next_cursor exactly as returned, or start again without cursor."
-
-
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str)  # built once, not per call
-
-
-def _dumps(value: Any) -> str:
-    return _ENCODER.encode(value)
 
 
 def _invalid(message: str, hint: str = RESTART_HINT) -> InvalidArguments:
@@ -67,7 +61,7 @@ class CursorCodec:
         Raises:
             CursorTooLarge: even deflated, the payload is over `max_chars`.
         """
-        raw = _dumps({**payload, "t": int(self._clock())}).encode()
+        raw = dumps({**payload, "t": int(self._clock())}).encode()
         packed = zlib.compress(raw, 6)
         kind, data = ("z", packed) if len(packed) < len(raw) else ("j", raw)
         body = kind + base64.urlsafe_b64encode(data).rstrip(b"=").decode()

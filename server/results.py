@@ -18,8 +18,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from server.cursor import CursorCodec as CursorCodec  # re-exported: it used to live here
-
 MAX_STRING_CHARS = 400
 ENVELOPE_RESERVE = 300  # tokens kept for summary, counters and cursor by handlers that fit by JSON alone
 CUT_MARKER = "…[cut {n} chars]"

@@ -10,9 +10,9 @@ import pytest
 
 from server.catalog import load_catalog
 from server.client import VibeCodeClient
+from server.cursor import CursorCodec
 from server.filters import compile_filter
 from server.operations import Operations
-from server.results import CursorCodec
 from server.union import union_page
 
 pytestmark = pytest.mark.anyio
