@@ -44,7 +44,7 @@ class EntityMeta:
         return EntityMeta(fields=entity.fields, include=entity.include)
 
 
-def _items(raw: Any) -> tuple[tuple[str, str], ...]:
+def allowed_values(raw: Any) -> tuple[tuple[str, str], ...]:
     """Allowed values as (id, label), from `[{ID, VALUE}]`, `[{id, value}]` or `[[id, label]]`."""
     out = []
     for item in raw if isinstance(raw, list) else []:
@@ -74,7 +74,7 @@ def field_spec(name: str, raw: Mapping[str, Any]) -> FieldSpec:
         required=bool(raw.get("required", raw.get("isRequired", False))),
         multiple=multiple,
         label=str(label) if label != name else "",
-        items=_items(raw.get("items")),
+        items=allowed_values(raw.get("items")),
         status_type=str(raw.get("statusType") or ""),
     )
 

@@ -19,6 +19,7 @@ from server import specs
 from server.catalog import EntitySpec, FieldSpec
 from server.client import VibeCodeClient
 from server.errors import VibeCodeError
+from server.metadata import allowed_values
 
 log = logging.getLogger(__name__)
 
@@ -94,11 +95,7 @@ def _item_labels(raw_fields: Any) -> dict[str, dict[str, str]]:
     for name, raw in fields.items():
         items = raw.get("items") if isinstance(raw, Mapping) else None
         if isinstance(items, list):
-            out[name] = {
-                str(i.get("ID", i.get("id"))): str(i.get("VALUE", i.get("value")))
-                for i in items
-                if isinstance(i, Mapping)
-            }
+            out[name] = dict(allowed_values(items))
     return out
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from server.context import CallContext
 from server.errors import VibeCodeError
+from server.metadata import allowed_values
 from server.operations import Operations, Output, mapping
 from server.pagefit import fitted_page
 from server.paging import ENVELOPE_SLACK, shape_records, truncation_of
@@ -30,10 +31,7 @@ def labelled(record: Mapping[str, Any]) -> dict[str, Any]:
         out["editFormLabel"] = labels.get("ru") or labels.get("en") or next(iter(labels.values()), None)
     values = record.get("list") or record.get("LIST") or record.get("items")
     if isinstance(values, list):
-        out["list"] = {
-            str(mapping(v).get("ID", mapping(v).get("id"))): mapping(v).get("VALUE", mapping(v).get("value"))
-            for v in values
-        }
+        out["list"] = dict(allowed_values(values))
     return out
 
 
