@@ -38,6 +38,24 @@ class SmartType:
         return f"ufCrm{self.id}_{suffix}"
 
 
+def status_record(
+    id_: int, list_id: str, status_id: str, name: str, n: int, semantics: str, category: int | None, system: str = "N"
+) -> dict[str, object]:
+    """The `n`-th status of a list; a stage in progress ("P") has no semantics and the default colour."""
+    return {
+        "id": id_,
+        "entityId": list_id,
+        "statusId": status_id,
+        "name": name,
+        "nameInit": name,
+        "sort": 10 * n,
+        "color": {"S": "7BD500", "F": "FF5752"}.get(semantics, "39A8EF"),
+        "semantics": semantics if semantics != "P" else None,
+        "categoryId": category,
+        "system": system,
+    }
+
+
 TYPES: tuple[SmartType, ...] = (
     SmartType(
         3,

@@ -11,10 +11,10 @@ import random
 from collections.abc import Mapping, Sequence
 
 from .families_c import INVOICE_PIPELINES, QUOTE_STATUSES, invoice_stage, invoice_status_list
+from .families_smart import status_record
 from .rows import TABLE, blank, priced
 from .schema import STAGE_SEMANTICS
 from .seed import DAY, Record, _pick, iso, iso_date, parse_iso
-from .seed_smart import status_record
 
 QUOTE_COMMENTS = (
     "Цены действительны 30 дней",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 
-from .families_smart import TYPES, SmartType
+from .families_smart import TYPES, SmartType, status_record
 from .seed import DAY, Record, Timeline, _pick, _randint, iso, iso_date
 
 ITEM_COUNTS = {1032: 60, 1036: 25}
@@ -30,24 +30,6 @@ def records(seed: int, data: Mapping[str, Sequence[Record]], now: float) -> dict
         out[f"items/{t.entity_type_id}"] = _items(random.Random(f"{seed}:items:{t.entity_type_id}"), t, tl, data)
     out["statuses"] = statuses
     return out
-
-
-def status_record(
-    id_: int, list_id: str, status_id: str, name: str, n: int, semantics: str, category: int | None, system: str = "N"
-) -> Record:
-    """The `n`-th status of a list; a stage in progress ("P") has no semantics and the default colour."""
-    return {
-        "id": id_,
-        "entityId": list_id,
-        "statusId": status_id,
-        "name": name,
-        "nameInit": name,
-        "sort": 10 * n,
-        "color": {"S": "7BD500", "F": "FF5752"}.get(semantics, "39A8EF"),
-        "semantics": semantics if semantics != "P" else None,
-        "categoryId": category,
-        "system": system,
-    }
 
 
 def _type(t: SmartType, tl: Timeline) -> Record:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping, MutableMapping
 
 from .errors import ApiError
-from .families_smart import SmartType, category_entity, item_entity
+from .families_smart import SmartType, category_entity, item_entity, status_record
 from .ops import Operations
 from .schema import Entity
 from .store import Row, Table
@@ -167,21 +167,10 @@ class SmartTypes:
             ((category, DEFAULT_PIPELINE, DEFAULT_STAGES),), (),
         )  # fmt: skip
         statuses = store.table("statuses")
+        list_id = f"DYNAMIC_{type_id}_STAGE_{category}"
         for n, (code, name, sem) in enumerate(DEFAULT_STAGES, start=1):
-            statuses.insert(
-                {
-                    "id": statuses.next_id(),
-                    "entityId": f"DYNAMIC_{type_id}_STAGE_{category}",
-                    "statusId": t.stage_id(category, code),
-                    "name": name,
-                    "nameInit": name,
-                    "sort": 10 * n,
-                    "color": {"S": "7BD500", "F": "FF5752"}.get(sem, "39A8EF"),
-                    "semantics": sem if sem != "P" else None,
-                    "categoryId": category,
-                    "system": "N",
-                }  # fmt: skip
-            )
+            status_id = t.stage_id(category, code)
+            statuses.insert(status_record(statuses.next_id(), list_id, status_id, name, n, sem, category))
         items, categories = item_entity(t), category_entity(t)
         pipeline = {"id": category, "entityTypeId": type_id, "name": DEFAULT_PIPELINE, "sort": 100, "isDefault": True}
         store.add_table(categories, [pipeline])
