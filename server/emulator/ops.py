@@ -144,18 +144,20 @@ class Operations:
         _check_unique(entity, row, table.scan())
         if entity.id_kind != "int" and row["id"] in table:
             raise ApiError(409, "ALREADY_EXISTS", f"Record with id '{echo(row['id'])}' already exists")
-        apply_defaults(entity, row, values, owner_id=self.owner_id, base_currency=self.base_currency())
+        currency = self.base_currency()  # read once: it scans the currencies table
+        apply_defaults(entity, row, values, owner_id=self.owner_id, base_currency=currency)
         families_a.apply_defaults(entity, row, values, owner_id=self.owner_id)
         families_smart.apply_defaults(entity, row, values, owner_id=self.owner_id)
-        families_c.apply_defaults(entity, row, values, owner_id=self.owner_id, base_currency=self.base_currency())
+        families_c.apply_defaults(entity, row, values, owner_id=self.owner_id, base_currency=currency)
         families_a.link(entity, row, self.store)
         families_a.check_timeline(entity, row, None)
-        derive(entity, row, None, values, format_instant(self.clock()), self.lists())
-        families_c.derive(entity, row, None, values, format_instant(self.clock()))
-        families_tasks.derive_nested(entity, row, format_instant(self.clock()), self.owner_id)
+        now = format_instant(self.clock())  # one instant for the whole write
+        derive(entity, row, None, values, now, self.lists())
+        families_c.derive(entity, row, None, values, now)
+        families_tasks.derive_nested(entity, row, now, self.owner_id)
         if entity.id_kind == "int":
             row["id"] = table.next_id()  # taken last, so a rejected create leaves the sequence alone
-        self._stamp(entity, row, created=True)
+        self._stamp(entity, row, now, created=True)
         table.insert(row)
         return copy_row(row)
 
@@ -177,10 +179,11 @@ class Operations:
         row.update(values)
         families_req.prepare(entity, row, values, self.store, current)
         families_a.check_timeline(entity, row, current)
-        derive(entity, row, current, values, format_instant(self.clock()), self.lists())
-        families_c.derive(entity, row, current, values, format_instant(self.clock()))
-        families_tasks.derive_nested(entity, row, format_instant(self.clock()), self.owner_id)
-        self._stamp(entity, row, created=False)
+        now = format_instant(self.clock())  # one instant for the whole write
+        derive(entity, row, current, values, now, self.lists())
+        families_c.derive(entity, row, current, values, now)
+        families_tasks.derive_nested(entity, row, now, self.owner_id)
+        self._stamp(entity, row, now, created=False)
         table.replace(key, row)
         return copy_row(row)
 
@@ -244,8 +247,7 @@ class Operations:
                 return str(row["id"])
         return "RUB"
 
-    def _stamp(self, entity: Entity, row: dict[str, object], *, created: bool) -> None:
-        now = format_instant(self.clock())
+    def _stamp(self, entity: Entity, row: dict[str, object], now: str, *, created: bool) -> None:
         names = (CREATED_AT + UPDATED_AT) if created else UPDATED_AT
         for name in names:
             if name in entity.fields:
