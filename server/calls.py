@@ -78,7 +78,11 @@ def check_call(
     name, action = str(raw["entity"]), str(raw["action"])
     entity = entities.get(name)
     if entity is None:
-        raise _bad(index, f"entity {name!r} is not enabled here.", f"Enabled: {', '.join(entities)}.")
+        enabled = ", ".join(n for n, e in entities.items() if e.in_batch)
+        raise _bad(index, f"entity {name!r} is not enabled here.", f"Enabled: {enabled}.")
+    if not entity.in_batch:
+        ops = ", ".join(f"{entity.tool_prefix}_{a}" for a in entity.operations if a in PARAMS or a in WRITES)
+        raise _bad(index, f"{name} is not served inside a batch, only at its own route.", f"Call {ops} instead.")
     if action not in entity.operations:
         ops = ", ".join(a for a in entity.operations if a in PARAMS or a in WRITES)
         raise _bad(index, f"{name} does not support {action}.", f"{name} supports: {ops}.")

@@ -77,6 +77,13 @@ class EntitySpec:
         fixed = dict(self.bound)
         return tuple(a for a in re.findall(r"{(\w+)}", self.path) if a not in fixed)
 
+    @property
+    def in_batch(self) -> bool:
+        """True where `POST /v1/batch` takes the entity: items name their type in params.entityTypeId, but
+        records under another record's path (a task's comments, an entity's user fields) are refused
+        there (ENTITY_CUSTOM_ROUTES) and only reachable through their own routes."""
+        return set(self.path_args) <= {"entityTypeId"}
+
     def rest_path(self, values: Mapping[str, object]) -> str:
         """The entity's REST path under /v1 with its path arguments filled in."""
         return self.path.format(**dict(self.bound), **values) if self.path else self.name

@@ -96,8 +96,10 @@ def project(record: Mapping[str, Any], fields: Sequence[str] | None, concise: bo
     """Keep only `fields` (in that order, id first) plus `_included`; None keeps everything.
 
     `concise` spends no tokens on empty values (None, "", []), drops the zero milliseconds of
-    timestamps ("2026-03-16T07:27:59.000Z" → "2026-03-16T07:27:59Z") and reduces phone/e-mail
-    multifields to their values ([{"value": "+7…", "valueType": "WORK"}] → ["+7…"]).
+    timestamps ("2026-03-16T07:27:59.000Z" → "2026-03-16T07:27:59Z"), reduces phone/e-mail
+    multifields to their values ([{"value": "+7…", "valueType": "WORK"}] → ["+7…"]) and a list
+    field's values to their ids and labels ([{"ID": "78", "SORT": "10", "VALUE": "Сайт"}] → {"78": "Сайт"}:
+    the id is what a record stores, so it must not be dropped with the rest).
     """
     keys = record.keys() if fields is None else ["id", *[f for f in fields if f != "id"], "_included"]
     if not concise:
@@ -118,9 +120,17 @@ def project(record: Mapping[str, Any], fields: Sequence[str] | None, concise: bo
             if not value:
                 continue
             if isinstance(value[0], Mapping):
-                value = [_multifield_value(v) for v in value]
+                value = _list_values(value) or [_multifield_value(v) for v in value]
         out[k] = value
     return out
+
+
+def _list_values(entries: list[Any]) -> dict[str, Any] | None:
+    """A user field's list values ({ID, SORT, VALUE, DEF}) as id → label; None for anything else
+    (a phone's raw Bitrix entries have ID and VALUE too, but never SORT or DEF)."""
+    if not all(isinstance(e, Mapping) and "ID" in e and "VALUE" in e and ("SORT" in e or "DEF" in e) for e in entries):
+        return None
+    return {str(e["ID"]): e["VALUE"] for e in entries}
 
 
 def _multifield_value(entry: Any) -> Any:

@@ -94,11 +94,16 @@ def field_schema(field: FieldSpec, *, names: bool = True) -> dict[str, Any]:
     return schema
 
 
-def writable_fields_schema(fields: Mapping[str, FieldSpec], *, create: bool) -> dict[str, Any]:
-    """The `fields` argument of create (required fields required) or update (any subset, at least one)."""
+def writable_fields_schema(
+    fields: Mapping[str, FieldSpec], *, create: bool, names: bool | None = None
+) -> dict[str, Any]:
+    """The `fields` argument of create (required fields required) or update (any subset, at least one).
+
+    `names` (default: create's) puts labels and the allowed values' names in the descriptions."""
+    named = create if names is None else names
     # A fixed field (a requisite's owner, an address's key) is set on create and never changed.
     props = {
-        name: field_schema(f, names=create) for name, f in fields.items() if not f.readonly and (create or not f.fixed)
+        name: field_schema(f, names=named) for name, f in fields.items() if not f.readonly and (create or not f.fixed)
     }
     schema: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
     required = [name for name, f in fields.items() if f.required and not f.readonly]

@@ -165,8 +165,12 @@ def input_schema(
     entity: EntitySpec | None = None,
     meta: EntityMeta | None = None,
     exposed: Sequence[EntitySpec] = (),
+    *,
+    named: bool = False,
 ) -> dict[str, Any]:
-    """The tool's input schema: the operation's argument fragments, specialised for the entity."""
+    """The tool's input schema: the operation's argument fragments, specialised for the entity.
+
+    `named`: update's fields carry their values' names as create's do (for checking, not listing)."""
     props: dict[str, Any] = {}
     enabled = {e.name for e in exposed}
     for name in spec.arguments:
@@ -210,11 +214,12 @@ def input_schema(
                 # The values an update by filter sets: checked by the handler, listed once in _update.
                 frag["description"] = f"With filter, the values to set, as in {entity.tool_prefix}_update."
             elif name == "fields":
-                frag = {**writable_fields_schema(meta.fields, create=spec.name == "create"), **frag}
+                create = spec.name == "create"
+                frag = {**writable_fields_schema(meta.fields, create=create, names=create or named), **frag}
                 frag.pop("type", None)
                 frag = {"type": "object", **frag}
         elif name == "calls":
-            frag["items"]["properties"]["entity"]["enum"] = [e.name for e in exposed]
+            frag["items"]["properties"]["entity"]["enum"] = [e.name for e in exposed if e.in_batch]
         props[name] = frag
     required = list(spec.required)
     if entity is not None and entity.composite_key and "id" in required:
@@ -306,7 +311,9 @@ def _live(
         return None
     return LiveSchema(
         version=lambda: store.version,
-        build=lambda: input_schema(catalog, spec, entity, store.get(entity), exposed),
+        # What arguments are checked against (never listed): update's fields carry the allowed values'
+        # names too, so a value refused names the ones to send (78=Сайт, …), not the bare ids.
+        build=lambda: input_schema(catalog, spec, entity, store.get(entity), exposed, named=True),
     )
 
 

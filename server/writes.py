@@ -77,11 +77,25 @@ async def create(ops: Operations, target: Target, args: Mapping[str, Any], ctx: 
     plan = await guard.plan_write(ops, target, "create", creates=[fields])
     plan, approval = await guard.approved_plan(ops, target, ctx, plan, bulk=False, creates=[fields])
     data, request_id = await _send(ops, target, ctx, plan, approval, json_body=fields)
-    item = _record(entity, data, None, fields)
+    item = _record(entity, await _read_back(ops, target, data), None, fields)
     guard.audit(ctx, plan, "done", approval=approval, request_id=request_id, ids=[_key(entity, item)])
     _changed_metadata(ops, entity)
     summary = f"Created {_label(entity, item)}."
     return Output({"item": item, "summary": summary}, f"{summary}\n{render_record(item)}")
+
+
+async def _read_back(ops: Operations, target: Target, data: Any) -> Any:
+    """The new record as the portal now has it, where the create answered with its id alone (a user
+    field: its full UF_CRM_ name and the ids of its list values are what the caller writes next).
+    The write is done either way: a failed read leaves the answer at the id."""
+    record = mapping(data[0] if isinstance(data, list) and data else data)
+    if set(record) != {"id"} or "get" not in target.ent.operations:
+        return data
+    try:
+        resp = await ops.client.request("GET", f"{target.base}/{record['id']}", read=True)
+    except VibeCodeError:
+        return data
+    return resp.data if isinstance(resp.data, Mapping) and resp.data.get("id") == record["id"] else data
 
 
 def _skipped_note(missing: list[Any], changed: list[str]) -> str:

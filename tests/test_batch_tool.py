@@ -8,6 +8,7 @@ import httpx
 import pytest
 from portal_rig import rig
 
+from server.calls import check_call
 from server.context import CallContext
 from server.errors import InvalidArguments, OutcomeUnknown, ReadOnlyRefusal
 
@@ -81,6 +82,19 @@ async def test_ids_must_be_unique_and_entities_enabled() -> None:
         await r.dispatcher.call("batch", {"calls": [{"entity": "tasks", "action": "list"}]})
     with pytest.raises(InvalidArguments, match="calls"):
         await r.dispatcher.call("batch", {"calls": [{"entity": "deals", "action": "fields"}] * 51})
+    assert r.seen == []
+
+
+async def test_records_under_another_records_path_are_not_offered_in_a_batch() -> None:
+    """The API serves a task's comments and time only at their own routes (ENTITY_CUSTOM_ROUTES in a batch)."""
+    r = rig(entities=["tasks", "task-comments", "task-time"])
+    offered = r.dispatcher.tools["batch"].input_schema["properties"]["calls"]["items"]["properties"]["entity"]["enum"]
+    assert offered == ["tasks"]
+    exposed = {e.name: e for e in r.dispatcher.tools["batch"].target.exposed}
+    call = {"entity": "task-comments", "action": "list", "params": {"taskId": 1}}
+    with pytest.raises(InvalidArguments, match="task-comments is not served inside a batch") as caught:
+        check_call(0, call, exposed)
+    assert "task_comments_list" in (caught.value.hint or "")
     assert r.seen == []
 
 

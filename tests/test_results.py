@@ -66,6 +66,15 @@ def test_concise_projection_reduces_multifields_to_their_values() -> None:
     rec = {"id": 1, "phone": [{"value": "+7 916", "valueType": "WORK"}, {"VALUE": "+7 495"}], "tags": ["a"]}
     assert project(rec, None, concise=True) == {"id": 1, "phone": ["+7 916", "+7 495"], "tags": ["a"]}
     assert project(rec, None)["phone"][0] == {"value": "+7 916", "valueType": "WORK"}
+    raw = {"id": 2, "PHONE": [{"ID": "5", "VALUE": "+7 812", "VALUE_TYPE": "WORK"}]}
+    assert project(raw, None, concise=True)["PHONE"] == ["+7 812"]
+
+
+def test_concise_projection_keeps_list_value_ids_with_their_labels() -> None:
+    """A user field's list values: the ids are what a record stores, so they stay next to the labels."""
+    values = [{"ID": "78", "SORT": "10", "VALUE": "Сайт", "DEF": "N"}, {"ID": "79", "SORT": "20", "VALUE": "Выставка"}]
+    assert project({"id": 116, "list": values}, None, concise=True)["list"] == {"78": "Сайт", "79": "Выставка"}
+    assert project({"id": 116, "list": values}, None)["list"] == values
 
 
 @pytest.fixture(scope="module")

@@ -58,13 +58,21 @@ async def test_a_created_field_is_typed_filterable_and_writable_in_the_entity_to
     assert "UF_CRM_DEPARTMENT" in before.message + (before.hint or "")
     assert (await refused(built, "deals_search", {"filter": {"UF_CRM_DEPARTMENT": 1}})).code == "INVALID_FILTER_FIELD"
     made = await d.call("userfields_create", {"entity": "deals", "fields": DEPARTMENT})
-    field_id = made.structured["item"]["id"]
-    got = await d.call("userfields_get", {"entity": "deals", "id": field_id, "response_format": "detailed"})
-    web = str(next(v["ID"] for v in got.structured["item"]["list"] if v["VALUE"] == "Веб"))
+    # The portal answers a create with the id alone; the tool reads the field back, so the answer
+    # carries what the next write needs: the full name and the list values' ids.
+    item = made.structured["item"]
+    assert item["fieldName"] == "UF_CRM_DEPARTMENT" and "UF_CRM_DEPARTMENT" in made.structured["summary"]
+    web = next(ident for ident, label in item["list"].items() if label == "Веб")
+    got = await d.call("userfields_get", {"entity": "deals", "id": item["id"], "response_format": "detailed"})
+    assert web == str(next(v["ID"] for v in got.structured["item"]["list"] if v["VALUE"] == "Веб"))
+    concise = await d.call("userfields_get", {"entity": "deals", "id": item["id"]})
+    assert concise.structured["item"]["list"] == item["list"]  # ids kept next to the labels
     # The write refreshed the metadata: the value list is the update schema's enum now.
     await d.call("deals_update", {"id": 1, "fields": {"UF_CRM_DEPARTMENT": web}})
     wrong = await refused(built, "deals_update", {"id": 2, "fields": {"UF_CRM_DEPARTMENT": "999999"}})
     assert "999999" in wrong.message
+    by_label = await refused(built, "deals_update", {"id": 2, "fields": {"UF_CRM_DEPARTMENT": "Веб"}})
+    assert f"{web}=Веб" in (by_label.hint or "")  # the refusal names the id to send instead
     found = await d.call("deals_search", {"filter": {"UF_CRM_DEPARTMENT": web}, "select": ["id", "UF_CRM_DEPARTMENT"]})
     assert [i["id"] for i in found.structured["items"]] == [1]
     fields = await d.call("deals_fields", {"names": ["UF_CRM_DEPARTMENT"]})
