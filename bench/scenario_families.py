@@ -155,6 +155,86 @@ async def contracts_counted(r: Run, answer: Any) -> None:
     expect([(s, n) for s, _, n in answer] == want and all(name for _, name, _ in answer), f"contracts: {want}")
 
 
+# Requisites: "the INN and bank accounts of АльфаПроект" (its requisite's id is not the company's,
+# and it has two accounts, so neither a guessed id nor a first record passes the check).
+COMPANY = "АльфаПроект"
+
+
+async def company_bank(r: Run) -> Any:
+    args = {"filter": {"title": {"$contains": COMPANY}}, "include": ["requisite"], "limit": 3}
+    found = (await r.call("companies_search", args))["items"]
+    expect(len(found) == 1, f"{len(found)} companies match {COMPANY}")
+    requisites = found[0]["_included"]["requisites"]
+    banks = await r.call("bank_details_search", {"filter": {"entityId": [q["id"] for q in requisites]}})
+    accounts = sorted((b["rqBankName"], b["rqBik"], b["rqAccNum"]) for b in banks["items"])
+    return found[0]["id"], sorted({q["rqInn"] for q in requisites}), accounts
+
+
+async def bank_matches(r: Run, answer: Any) -> None:
+    company, inns, accounts = answer
+    requisites = await raw_all(r, "/v1/requisites/search", {"entityTypeId": 4, "entityId": company})
+    banks = await raw_all(r, "/v1/bank-details/search", {"entityTypeId": 8, "entityId": [q["id"] for q in requisites]})
+    want = sorted((b["rqBankName"], b["rqBik"], b["rqAccNum"]) for b in banks)
+    expect(inns == sorted({q["rqInn"] for q in requisites}) and all(inns), f"company {company}: {requisites}")
+    expect(accounts == want and len(want) == 2, f"company {company}'s accounts: {want}")
+
+
+# Tasks: "log 1.5 hours on task 124 and leave a comment saying what was done", then read both back
+# (the task has time logged before: the total read back is both records').
+TASK = 124
+WORK = "Сверил счёт с бухгалтерией клиента, исправил реквизиты плательщика"
+
+
+async def log_work(r: Run) -> Any:
+    spent = await r.call("task_time_create", {"taskId": TASK, "fields": {"seconds": 5400, "commentText": WORK}})
+    said = await r.call("task_comments_create", {"taskId": TASK, "fields": {"message": f"Сделано: {WORK}"}})
+    times = (await r.call("task_time_list", {"taskId": TASK, "select": ["id", "seconds"]}))["items"]
+    # All of a task's comments with two fields cost fewer tokens than the newest one alone: a page of
+    # one carries a cursor to the rest (about 90 cl100k, in the structure and the text alike).
+    comments = (await r.call("task_comments_list", {"taskId": TASK, "select": ["id", "message"]}))["items"]
+    logged = [t["id"] for t in times]
+    latest = max(comments, key=lambda c: c["id"])
+    return spent["item"]["id"], said["item"]["id"], sum(t["seconds"] for t in times), logged, latest
+
+
+async def work_logged(r: Run, answer: Any) -> None:
+    time_id, comment_id, total, logged, latest = answer
+    times = await r.raw("GET", f"/v1/tasks/{TASK}/time")
+    mine = next(t for t in times if t["id"] == time_id)
+    expect(mine["seconds"] == 5400 and mine["commentText"] == WORK, f"the time record read back: {mine}")
+    want = (sum(t["seconds"] for t in times), [t["id"] for t in times])
+    expect((total, logged) == want and len(logged) > 1, f"times: {times}")
+    comments = await r.raw("GET", f"/v1/tasks/{TASK}/comments")
+    newest = max(comments, key=lambda c: c["id"])
+    expect(newest["id"] == comment_id == latest["id"] and latest["message"] == f"Сделано: {WORK}", f"{newest}")
+
+
+# User fields: "add a 'Source channel' list field to deals and set it to «Выставка» on deal 12": the
+# deal tools take the new field on the very next call, and the create's answer names the list ids.
+CHANNEL = {
+    "fieldName": "SOURCE_CHANNEL",
+    "userTypeId": "enumeration",
+    "label": "Канал привлечения",
+    "list": [{"VALUE": "Сайт", "SORT": 10}, {"VALUE": "Выставка", "SORT": 20}, {"VALUE": "Партнёр", "SORT": 30}],
+}
+
+
+async def add_channel(r: Run) -> Any:
+    field = (await r.call("userfields_create", {"entity": "deals", "fields": CHANNEL}))["item"]
+    fair = next(ident for ident, label in field["list"].items() if label == "Выставка")
+    await r.call("deals_update", {"id": 12, "fields": {field["fieldName"]: fair}})
+    return field["id"], field["fieldName"], fair
+
+
+async def channel_set(r: Run, answer: Any) -> None:
+    field_id, name, fair = answer
+    field = await r.raw("GET", f"/v1/userfields/deals/{field_id}")
+    values = {v["VALUE"]: str(v["ID"]) for v in field["list"]}
+    expect(field["fieldName"] == name == "UF_CRM_SOURCE_CHANNEL" and values["Выставка"] == fair, f"{field}")
+    deal = await r.raw("GET", "/v1/deals/12")
+    expect(str(deal.get(name)) == fair, f"deal 12 has {name} = {deal.get(name)!r}, not {fair}")
+
+
 FAMILIES: list[Task] = [
     Task("calendar: book a meeting tomorrow 10–11", book_meeting, 1, check=booked),
     Task("drive: folders and files in the company root", drive_root, 3, check=drive_listed),
@@ -164,4 +244,23 @@ FAMILIES: list[Task] = [
     Task("quotes: a deal's latest quote against its amount", deal_quote, 1, check=quote_matches),
     Task("invoices: invoiced and paid per stage and currency", invoice_totals, 1, check=invoices_counted),
     Task("product rows: add 2 units of a product to a deal", add_product, 2, check=product_added),
+    Task("requisites: a company's INN and bank accounts", company_bank, 2, check=bank_matches),
+    Task("task time and comment: log 1.5 h, then read back", log_work, 4, check=work_logged),
+    Task("user fields: add a list field, set it on a deal", add_channel, 2, check=channel_set),
+]
+
+
+# What an assistant was promised for these three: each within three calls on a fresh server that has
+# the default tools and the family's toolset (what an operator enables for it), nothing known beforehand.
+PROMISED_CALLS = 3
+PROMISES: list[Task] = [
+    Task("book a meeting", book_meeting, PROMISED_CALLS, check=booked, toolsets=("default", "calendar")),
+    Task("list a drive folder", drive_root, PROMISED_CALLS, check=drive_listed, toolsets=("default", "drive")),
+    Task(
+        "count smart-process items by stage",
+        smart_funnel,
+        PROMISED_CALLS,
+        check=funnel_counted,
+        toolsets=("default", "smart"),
+    ),
 ]

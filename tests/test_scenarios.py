@@ -3,17 +3,32 @@
 Every task's script runs against the in-process demo portal the way `bench/scenarios.py` runs it;
 where the task has a plain-tools script, both must give the same answer (a name missing from a
 concise result, or an aggregate that miscounts, shows up as a different answer); the scenarios of
-the other entity families are checked against the portal and take at most three calls.
+the other entity families are checked against the portal; the promised three (a booking, a drive
+listing, a smart-process count) take at most three calls on a fresh server with their toolset.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
-from bench.scenario_families import FAMILIES, funnel_counted, smart_funnel
-from bench.scenario_kit import Run, ScenarioError, Task, execute, run_task
+from bench.scenario_families import (
+    FAMILIES,
+    PROMISED_CALLS,
+    PROMISES,
+    add_channel,
+    bank_matches,
+    channel_set,
+    company_bank,
+    funnel_counted,
+    log_work,
+    smart_funnel,
+    work_logged,
+)
+from bench.scenario_kit import Call, Check, Run, ScenarioError, Script, Task, execute, run_task
 from bench.scenario_tasks import TASKS
-from bench.scenarios import MAX_FAMILY_CALLS
+from bench.scenarios import promises
 
 pytestmark = pytest.mark.anyio
 
@@ -28,7 +43,24 @@ async def test_a_task_answers_within_its_call_limit(task: Task) -> None:
         assert outcome.baseline.answer == outcome.answer
         assert len(outcome.now.calls) <= len(outcome.baseline.calls)  # never more calls than the plain tools
     else:
-        assert task.check is not None and task.limit <= MAX_FAMILY_CALLS
+        assert task.check is not None
+
+
+@pytest.mark.parametrize("task", PROMISES, ids=lambda t: t.title)
+async def test_a_promised_task_takes_at_most_three_calls_with_its_toolset(task: Task) -> None:
+    assert task.limit == PROMISED_CALLS == 3 and task.toolsets[0] == "default" and task.check is not None
+    outcome = await run_task(task)  # raises past the limit, or when the portal disagrees
+    assert 1 <= len(outcome.now.calls) <= PROMISED_CALLS
+
+
+def test_the_benchmark_fails_loudly_when_a_promise_is_broken(capsys: pytest.CaptureFixture[str]) -> None:
+    task = PROMISES[1]
+    run = Run(call_tool=None, client=None)  # type: ignore[arg-type]
+    run.calls = [Call("storages_list", {}, 10, 10, "")] * (PROMISED_CALLS + 1)
+    with pytest.raises(SystemExit) as exited:
+        promises([(task, run)])
+    assert exited.value.code == 1
+    assert f"{task.title}: 4 calls, promised at most 3" in capsys.readouterr().err
 
 
 async def test_the_plain_tools_have_no_names_aggregate_or_batch() -> None:
@@ -56,3 +88,27 @@ async def test_a_family_check_rejects_a_wrong_answer() -> None:
 
     with pytest.raises(ScenarioError, match="the items count"):
         await execute(one_stage_short, check=funnel_counted)
+
+
+def answer_off(script: Script, change: Any) -> Script:
+    async def changed(r: Run) -> Any:
+        return change(await script(r))
+
+    return changed
+
+
+@pytest.mark.parametrize(
+    ("script", "check", "change", "message"),
+    [
+        (company_bank, bank_matches, lambda a: (a[0], a[1], a[2][:1]), "accounts"),
+        (company_bank, bank_matches, lambda a: (a[0], ["7700000000"], a[2]), "company 37"),
+        (log_work, work_logged, lambda a: (a[0], a[1], a[2] - 5400, *a[3:]), "times"),
+        (add_channel, channel_set, lambda a: (a[0], a[1], str(int(a[2]) + 1)), "UF_CRM_SOURCE_CHANNEL"),
+    ],
+    ids=["an account missing", "a wrong INN", "a total without the new time", "another list value"],
+)
+async def test_the_new_family_checks_reject_a_wrong_answer(
+    script: Script, check: Check, change: Any, message: str
+) -> None:
+    with pytest.raises(ScenarioError, match=message):
+        await execute(answer_off(script, change), check=check)
