@@ -21,6 +21,7 @@ from .pipeline import JSON_TYPE, AuthStage, Request, Response, Stage, error_resp
 from .query import list_query, query_pairs
 from .registry import ENTITIES
 from .schema import Entity
+from .scopes import grants
 from .smart_types import TYPES, SmartTypes
 from .store import Store, Table
 from .values import dump
@@ -236,7 +237,7 @@ class Portal:
             raise route_not_found(request.method, request.path, hint=self._route_hint(request.path))
         key = str(request.state.get("api_key", ""))
         granted = self.key_scopes.get(key)
-        if granted is not None and found.entity is not None and found.entity.scope not in granted:
+        if granted is not None and found.entity is not None and not grants(granted, found.entity.scope):
             raise ApiError(403, "SCOPE_DENIED", f"This endpoint requires '{found.entity.scope}' scope")
         refused = self.refusal(key, found.entity, found.route.name) if found.entity is not None else None
         if refused is not None:
@@ -449,7 +450,7 @@ class Portal:
             api = data["api"]
             if isinstance(api, dict) and isinstance(api.get("entityApi"), dict):
                 api["entityApi"]["entities"] = {
-                    e.name: entity_path(e.name) for e in self.entities.values() if e.scope in granted
+                    e.name: entity_path(e.name) for e in self.entities.values() if grants(granted, e.scope)
                 }
         return json_response(200, {"success": True, "data": data})
 

@@ -13,6 +13,7 @@ from .families_smart import batch_entity
 from .families_tasks import NESTED
 from .ops import Operations, describe_fields
 from .schema import Entity
+from .scopes import grants
 from .store import Row, Table
 from .userfields import PATH as USERFIELDS_PATH
 from .userfields import USERFIELDS
@@ -167,7 +168,7 @@ def plan_calls(
     for call_id, raw in zip(ids, raw_calls, strict=True):
         try:
             call = _validate_call(call_id, raw, entities)
-            if granted is not None and call.entity.scope not in granted:
+            if granted is not None and not grants(granted, call.entity.scope):
                 raise ApiError(403, "SCOPE_NOT_ALLOWED", f"This call requires '{call.entity.scope}' scope")
             calls.append(call)
         except ApiError as exc:
