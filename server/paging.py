@@ -22,7 +22,7 @@ from server.filters import Condition, Filter, compile_filter
 from server.names import name_keys
 from server.operations import Operations, Output
 from server.pagefit import fitted_page
-from server.records import concise_included, money_summary, normalise_page
+from server.records import concise_included, money_rows, money_summary, normalise_page, with_currencies
 from server.registry import Target, handles
 from server.results import project, shorten_records
 from server.union import union_page
@@ -142,6 +142,7 @@ class _PageContext:
     cut_fields: tuple[str, ...] = ()  # fields whose long strings were cut on every page record
     asked: int = 0  # how many records this page asked upstream for
     on: str = ""  # the record type paged, for tools serving several ("items/1032")
+    money: tuple[Mapping[str, Any], ...] = ()  # each record's money and currency, selected or not
 
 
 def checked_filter(fields: Mapping[str, FieldSpec], raw: Any, tool: str, *, keyset: bool, offset: int) -> Filter:
@@ -180,7 +181,8 @@ async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Ca
     if st.offset:
         params["offset"] = st.offset
     if shown is not None:
-        params["select"] = list(dict.fromkeys([*([] if entity.composite_key else ["id"]), *shown]))
+        # A money field's currency is fetched with it (not shown unless selected) for the money summary.
+        params["select"] = [*([] if entity.composite_key else ["id"]), *with_currencies(entity, shown)]
     if query.get("include"):
         params["include"] = query["include"]
     # The order argument is named as the spec names it: sort (search, in the body), order (list).
@@ -220,6 +222,7 @@ async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Ca
         upstream_more = bool(resp.meta.get("hasMore")) or (
             page_total is not None and st.offset + len(records) < page_total
         )
+    money = money_rows(entity, normalise_page(records, ops.meta(entity, bound).fields))
     shaped = await shape_records(ops, entity, records, shown, st.fmt, target.base, bound)
     shortened, cut_fields = shorten_records(shaped)
     total = page_total
@@ -227,7 +230,7 @@ async def page(ops: Operations, target: Target, args: Mapping[str, Any], ctx: Ca
         total += st.seen  # a keyset page's upstream total counts only what lies after the cursor
     pc = _PageContext(
         entity, tool, query, st.limit, st.fmt, st.seen, st.offset, total, keyset, upstream_more,
-        checked.summary(), checked.notes, tuple(cut_fields), st.asked, on,
+        checked.summary(), checked.notes, tuple(cut_fields), st.asked, on, tuple(money),
     )  # fmt: skip
 
     budget = ops.max_result_tokens
@@ -294,7 +297,8 @@ def _envelope(
     truncation = truncation_of(dropped, [*pc.cut_fields, *shrunk_fields], ops.max_result_tokens)
     summary = _summary(ops, pc, returned, has_more, dropped)
     # Money of the records returned, per currency (never of records the budget left for later).
-    money = money_summary(pc.entity, items, pc.query.get("sort", pc.query.get("order")), pc.query.get("filter"))
+    order = pc.query.get("sort", pc.query.get("order"))
+    money = money_summary(pc.entity, pc.money[:returned], order, pc.query.get("filter"))
     if money and returned:
         summary += " " + money
     return {

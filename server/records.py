@@ -81,6 +81,19 @@ def money_fields(entity: EntitySpec) -> Mapping[str, str]:
     return money
 
 
+def with_currencies(entity: EntitySpec, shown: Sequence[str]) -> list[str]:
+    """`shown` plus the currency of each money field in it, so a page's money summary can split its
+    amounts by currency even when the caller's select left the currency out."""
+    money = money_fields(entity)
+    return list(dict.fromkeys([*shown, *(money[f] for f in shown if f in money)]))
+
+
+def money_rows(entity: EntitySpec, records: Iterable[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Each record's money fields and their currencies (records in the catalog's spelling)."""
+    names = [name for pair in money_fields(entity).items() for name in pair]
+    return [{name: rec[name] for name in names if name in rec} for rec in records] if names else []
+
+
 def _sort_fields(sort: Any) -> list[str]:
     if isinstance(sort, str):
         return [p.strip().lstrip("+-") for p in sort.split(",") if p.strip()]
@@ -121,7 +134,10 @@ def _one_currency(flt: Any, currency_field: str) -> bool:
 
 
 def money_summary(entity: EntitySpec, records: Sequence[Mapping[str, Any]], sort: Any, flt: Any = None) -> str:
-    """A summary sentence: the page's money per currency, and a warning when a money sort may mix currencies."""
+    """A summary sentence: the page's money per currency, and a warning when a money sort may mix currencies.
+
+    `records` carry each money field with its currency (see `money_rows`): a missing currency is one
+    the record has not set, never one the page did not ask for."""
     parts = []
     for amount_field, currency_field in money_fields(entity).items():
         totals: dict[str, float] = {}
