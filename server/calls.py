@@ -168,7 +168,8 @@ async def plan_calls(
         entity = entities[call["entity"]]
         new = {k: v for k, v in mapping(call.get("params")).items() if k not in entity.path_args}
         if call["action"] == "create":
-            items.append(PlanItem(None, f"{entity.name}: {new.get(entity.name_field) or 'new'}", changes({}, new)))
+            label = f"{entity.name}: {new.get(entity.name_field) or 'new'}"
+            items.append(PlanItem(None, label, changes({}, new), action="create"))
             continue
         found = current.get(f"now{i}")
         record = mapping(found[0] if isinstance(found, list) and found else found)
@@ -177,8 +178,12 @@ async def plan_calls(
             continue
         label = f"{entity.name}: {record.get(entity.name_field) or ''}".rstrip(": ")
         touched = sorted(new)
-        items.append(PlanItem(call["entityId"], label, changes(record, new), fingerprint(record, touched)))
-    action = "delete" if any(c["action"] == "delete" for c in writes) else "update"
+        items.append(
+            PlanItem(call["entityId"], label, changes(record, new), fingerprint(record, touched), call["action"])
+        )
+    # The plan's own action is the one the write policy weighs: any delete makes the batch a delete.
+    kinds = {c["action"] for c in writes}
+    action = "delete" if "delete" in kinds else kinds.pop() if len(kinds) == 1 else "update"
     names = ",".join(sorted({c["entity"] for c in writes}))
     return Plan(target.tool, names, action, items, missing, units=1, rate=ops.rate_limit)
 

@@ -61,9 +61,12 @@ class PlanItem:
     label: str = ""
     changes: dict[str, dict[str, Any]] = field(default_factory=dict)
     fingerprint: str = ""
+    action: str = ""  # this record's own write, in a plan mixing several (the cross-entity batch)
 
     def to_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id}
+        if self.action:
+            out["action"] = self.action
         if self.label:
             out["label"] = self.label
         if self.changes:
@@ -99,14 +102,20 @@ class Plan:
 
     def summary(self, limit: int = 5) -> str:
         """One paragraph a human can confirm: what, how many, a few examples, the cost."""
-        verb = {"create": "create", "update": "update", "delete": "DELETE"}.get(self.action, self.action)
-        head = f"{verb} {self.count} {self.entity} record(s)"
+        head = f"{_verb(self.action)} {self.count} {self.entity} record(s)"
+        kinds = dict.fromkeys(i.action or self.action for i in self.items)
+        mixed = len(kinds) > 1
+        if mixed:  # each write named with its own verb: "create 2, update 1 and DELETE 1 record(s) of …"
+            counts = [f"{_verb(k)} {sum(1 for i in self.items if (i.action or self.action) == k)}" for k in kinds]
+            head = f"{', '.join(counts[:-1])} and {counts[-1]} record(s) of {self.entity}"
         if self.action == "set":  # a replace: every current record goes, the given ones come
             gone = sum(1 for i in self.items if i.id is not None)
             head = f"REPLACE all {self.entity}, destructive: {gone} removed, {self.count - gone} added"
         lines = [head + f" ({self.units} API unit(s), about {self.seconds:g} s)."]
         for item in self.items[:limit]:
             what = f"#{item.id}" if item.id is not None else "new"
+            if mixed:
+                what = f"{_verb(item.action or self.action)} {what}"
             if item.label:
                 what += f" «{item.label}»"
             if item.changes:
@@ -136,6 +145,10 @@ class Plan:
             "units": self.units,
             "seconds": self.seconds,
         }
+
+
+def _verb(action: str) -> str:
+    return {"create": "create", "update": "update", "delete": "DELETE"}.get(action, action)
 
 
 def _short(value: Any, width: int = 40) -> str:
