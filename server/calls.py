@@ -13,6 +13,7 @@ from typing import Any
 
 from server import guard
 from server.budget import result_tokens
+from server.callresults import concise_results
 from server.catalog import EntitySpec, FieldSpec
 from server.context import CallContext
 from server.errors import InvalidArguments, VibeCodeError
@@ -210,8 +211,8 @@ async def batch(ops: Operations, target: Target, args: Mapping[str, Any], ctx: C
         for call in writes:  # OUTCOME_UNKNOWN included: the log must show the attempt
             _audit(ctx, target, call, guard.outcome(exc), code=exc.code, confirmation=approval)
         raise
-    data = mapping(resp.data)
-    rows = shape(calls, data, entities, ops.max_result_tokens - ENVELOPE_RESERVE)
+    data, key_fields_only = await concise_results(ops, calls, mapping(resp.data), entities)
+    rows = shape(calls, data, ops.max_result_tokens - ENVELOPE_RESERVE)
     for call, row in zip(calls, rows, strict=True):
         if call["action"] in WRITES:
             created = mapping(row.get("result")).get("id") if call["action"] == "create" else None
@@ -219,17 +220,17 @@ async def batch(ops: Operations, target: Target, args: Mapping[str, Any], ctx: C
             _audit(
                 ctx, target, call, "done" if row["ok"] else "failed", code=code, created=created, confirmation=approval
             )
-    out = _output(rows, bool(writes))
+    out = _output(rows, bool(writes), key_fields_only)
     # Each call's share was measured as JSON; the text shows the same rows again, so shrink the
     # shares until structure and text fit together (the dispatcher's check stays the last word).
     share = ops.max_result_tokens - ENVELOPE_RESERVE
     while result_tokens(out.structured, out.text) > ops.max_result_tokens and share > 100:
         share //= 2
-        out = _output(shape(calls, data, entities, share), bool(writes))
+        out = _output(shape(calls, data, share), bool(writes), key_fields_only)
     return out
 
 
-def _output(rows: list[dict[str, Any]], writes: bool) -> Output:
+def _output(rows: list[dict[str, Any]], writes: bool, key_fields_only: bool = False) -> Output:
     failed = [r for r in rows if not r["ok"]]
     summary = f"{len(rows)} call(s): {len(rows) - len(failed)} succeeded, {len(failed)} failed"
     if failed:
@@ -237,6 +238,8 @@ def _output(rows: list[dict[str, Any]], writes: bool) -> Output:
     summary += "."
     if writes:
         summary += " Succeeded writes are applied and failed ones are not: resend only the failed calls."
+    if key_fields_only:
+        summary += " Records show key fields with names; params.select picks others."
     structured = {"calls": rows, "succeeded": len(rows) - len(failed), "failed": len(failed), "summary": summary}
     return Output(structured=structured, text=_render(structured), render=_render)
 
@@ -245,9 +248,7 @@ def _render(structured: Mapping[str, Any]) -> str:
     return "\n".join([structured["summary"], *(_line(r) for r in structured["calls"])])
 
 
-def shape(
-    calls: Sequence[Mapping[str, Any]], data: Mapping[str, Any], entities: Mapping[str, EntitySpec], budget: int
-) -> list[dict[str, Any]]:
+def shape(calls: Sequence[Mapping[str, Any]], data: Mapping[str, Any], budget: int) -> list[dict[str, Any]]:
     """Per-call rows in call order; list results fitted to an equal share of the token budget."""
     results, errors = mapping(data.get("results")), mapping(data.get("errors"))
     totals, meta = mapping(data.get("totals")), mapping(data.get("meta"))
@@ -278,10 +279,8 @@ def shape(
                 if fitted.dropped:
                     row["dropped"] = fitted.dropped
             else:
-                if isinstance(value, Mapping):
-                    # A written record comes back whole; its id and key fields are what the caller needs.
-                    keep = entities[call["entity"]].key_fields if call["action"] in WRITES else None
-                    value = project(value, keep, concise=True)
+                if isinstance(value, Mapping):  # already cut to the key fields (or select) and named
+                    value = project(value, None, concise=True)
                 shortened, _ = cut_strings(value)
                 row["result"] = shortened if estimate_tokens(dumps(shortened)) <= share else _brief(shortened)
         rows.append(row)

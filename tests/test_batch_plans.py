@@ -42,3 +42,26 @@ async def test_a_mixed_dry_run_lists_each_write_with_its_verb() -> None:
     assert plan["action"] == "delete"  # any delete makes the whole batch ask a human first
     assert [i["action"] for i in plan["items"]] == ["create", "update", "delete"]
     assert r.portal.store.table("leads").get(2)["title"] == lead["title"]
+
+
+async def test_results_are_concise_and_named_like_the_entity_tools() -> None:
+    r = rig()
+    calls = [
+        {"id": "open", "entity": "deals", "action": "list", "params": {"limit": 3}},
+        {"id": "picked", "entity": "deals", "action": "list", "params": {"limit": 2, "select": ["title", "companyId"]}},
+        {"id": "co", "entity": "companies", "action": "get", "entityId": 2},
+        {"id": "new", "entity": "leads", "action": "create", "params": {"title": "Named lead", "assignedById": 1}},
+    ]
+    out = await r.dispatcher.call("batch", {"calls": calls}, CallContext(tool="batch"))
+    rows = {row["id"]: row for row in out.structured["calls"]}
+    searched = await r.dispatcher.call("deals_search", {"limit": 3})
+    assert rows["open"]["items"] == searched.structured["items"]  # key fields and names, as deals_search gives
+    assert all("stage" in d and "assignedBy" in d for d in rows["open"]["items"])
+    one = await r.dispatcher.call("companies_get", {"id": 2})
+    assert rows["co"]["result"] == one.structured["item"]
+    for deal in rows["picked"]["items"]:
+        company = r.portal.store.table("companies").get(deal["companyId"])["title"]
+        assert deal == {"id": deal["id"], "title": deal["title"], "companyId": deal["companyId"], "company": company}
+    boss = r.portal.store.table("users").get(1)
+    assert rows["new"]["result"]["assignedBy"] == f"{boss['name']} {boss['lastName']}"
+    assert "key fields with names" in out.structured["summary"]

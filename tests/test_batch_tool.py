@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import httpx
@@ -23,8 +24,23 @@ async def test_reads_and_writes_in_one_request_with_per_call_results_and_errors(
         {"id": "ghost", "entity": "deals", "action": "get", "entityId": 999999},
         {"entity": "leads", "action": "create", "params": {"title": "From batch", "amount": 10, "currency": "RUB"}},
     ]
+    sent: list[Any] = []
+    passes = r.transport.handle_async_request
+
+    async def keep(request: httpx.Request) -> httpx.Response:
+        sent.append(json.loads(request.content) if request.content else None)
+        return await passes(request)
+
+    r.transport.handle_async_request = keep  # type: ignore[method-assign]
     out = await r.dispatcher.call("batch", {"calls": calls}, CallContext(tool="batch"))
-    assert r.seen == [("POST", "/v1/batch")]  # one request, one rate-limit unit (a create needs no prior read)
+    # The calls go in one request (a create needs no prior read); after it, only the reads that name ids.
+    assert r.seen[0] == ("POST", "/v1/batch") and [c["entity"] for c in sent[0]["calls"]] == [
+        "deals",
+        "users",
+        "deals",
+        "leads",
+    ]
+    assert all(c["action"] in ("list", "fields") for body in sent[1:] if body for c in body["calls"])
     rows = {row["id"]: row for row in out.structured["calls"]}
     assert [row["id"] for row in out.structured["calls"]] == ["open", "boss", "ghost", "3"]  # order kept, index ids
     new_deals = [d for d in r.portal.store.table("deals").scan() if d["stageId"] == "NEW"]

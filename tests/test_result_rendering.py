@@ -51,7 +51,7 @@ async def test_a_trimmed_result_keeps_its_tool_s_own_text_form() -> None:
 async def test_batch_rows_shrink_until_text_and_structure_fit_together() -> None:
     config = replace(Settings(), max_result_tokens=1500)
     params = {"limit": 200, "select": ["id", "title", "stageId", "amount"]}
-    calls = [{"id": str(i), "entity": "deals", "action": "list", "params": params} for i in range(6)]
+    calls = [{"id": str(i), "entity": "deals", "action": "list", "params": params} for i in range(5)]
     async with assemble(config, transport=EmulatorTransport(Portal(seed=42, scale=1.0))) as built:
         out = await built.dispatcher.call("batch", {"calls": calls})
     s = out.structured
