@@ -10,6 +10,7 @@ import copy
 import dataclasses
 import difflib
 import functools
+import re
 from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -154,8 +155,15 @@ class ToolDef:
 
 
 def describe(spec: OperationSpec, entity: EntitySpec) -> str:
-    """The tool description: the operation's template filled in for the entity."""
-    text = spec.description.format(title=entity.title.lower(), entity=entity.name, prefix=entity.tool_prefix, id="{id}")
+    """The tool description: the operation's template filled in for the entity.
+
+    A clause naming a sibling tool (`{prefix}_search`) the entity does not have is left out, and the
+    path is the entity's own (`tasks/{taskId}/comments`), so a description names only what exists."""
+    parts = spec.description.split("; ")
+    kept = [p for p in parts if all(op in entity.operations for op in re.findall(r"{prefix}_(\w+)", p))]
+    template = "; ".join(kept or parts[:1]).rstrip(".") + "."
+    path = entity.path.format(**dict(entity.bound), **{a: f"{{{a}}}" for a in entity.path_args}) or entity.name
+    text = template.format(title=entity.title.lower(), entity=path, prefix=entity.tool_prefix, id="{id}")
     return f"{text} {entity.summary}" if spec.with_summary else text
 
 
