@@ -15,9 +15,10 @@ from typing import Any
 
 from server import guard
 from server.context import CallContext
-from server.errors import InvalidArguments, NotFound
+from server.errors import InvalidArguments, NotFound, VibeCodeError
 from server.operations import Operations, Output, mapping
 from server.reads import singular
+from server.records import format_amount, money_fields
 from server.registry import Target, handles
 from server.results import render_table
 from server.writeplan import Plan, PlanItem, changes, fingerprint
@@ -187,4 +188,29 @@ async def product_rows_edit(ops: Operations, target: Target, args: Mapping[str, 
     removed = len(plan.items) - len(args.get("rows") or [])
     done = {"add": f"Added row #{new_id}", "update": f"Updated row #{row_id}", "delete": f"Deleted row #{row_id}",
             "set": f"Replaced the product rows ({removed} removed)"}[edit]  # fmt: skip
-    return _answer(owner, _shape(rows, "concise"), f"{done}. Now: {_describe(owner, rows)}")
+    amount = await _owner_amount(ops, target, record_id)
+    return _answer(owner, _shape(rows, "concise"), f"{done}. Now: {_describe(owner, rows)}{amount}")
+
+
+async def _owner_amount(ops: Operations, target: Target, record_id: Any) -> str:
+    """The record's amount as the portal holds it after the edit (Bitrix recalculates it from the rows
+    unless it was set by hand), or "" when it cannot be read: the write itself is done either way."""
+    money = money_fields(target.ent)
+    if not money:
+        return ""
+    try:
+        resp = await ops.client.request("GET", f"{target.base}/{record_id}", read=True)
+    except VibeCodeError:
+        return ""
+    data = resp.data[0] if isinstance(resp.data, list) and resp.data else resp.data
+    record = mapping(data)
+    field, currency = next(iter(money.items()))
+    value = record.get(field)
+    try:
+        number = float(value) if value is not None and not isinstance(value, bool) else None
+    except (TypeError, ValueError):
+        number = None
+    if number is None:
+        return ""
+    where = singular(target.ent.title).lower()
+    return f" The {where}'s {field} is now {format_amount(number)} {record.get(currency) or ''}".rstrip() + "."

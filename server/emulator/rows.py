@@ -23,6 +23,7 @@ OPERATION = "products"  # what the routes need of an entity: product rows
 OWNER_TYPES: Mapping[str, str] = MappingProxyType({"deals": "D", "leads": "L", "quotes": "Q", "invoices": "SI"})
 MEASURES: Mapping[int, str] = MappingProxyType({796: "шт", 356: "ч", 9: "км"})
 SET_REQUIRED = ("productId", "price", "quantity")  # Products Set: items[].productId, price, quantity "да"
+AMOUNT_FIELDS = ("amount", "opportunity")  # the owner's sum: amount (deals, leads, quotes), opportunity (SPA)
 
 
 # Writable fields first: the body of add, update and each item of set.
@@ -135,6 +136,7 @@ class ProductRows:
     def add(self, entity: Entity, raw_id: str | None, body: object) -> dict[str, object]:
         kind, owner = self._owner(entity, raw_id)
         row = self._insert(kind, owner, self._checked(body, create=True), len(self._rows(kind, owner)))
+        self._recount(entity, kind, owner)
         return {"id": row["id"]}
 
     def replace(self, entity: Entity, raw_id: str | None, body: object) -> list[dict[str, object]]:
@@ -153,7 +155,9 @@ class ProductRows:
         table = self.store.table(TABLE)
         for row in self._rows(kind, owner):
             table.delete(row["id"])  # type: ignore[arg-type]
-        return [shown(self._insert(kind, owner, values, n)) for n, values in enumerate(checked)]
+        added = [shown(self._insert(kind, owner, values, n)) for n, values in enumerate(checked)]
+        self._recount(entity, kind, owner)
+        return added
 
     def update(self, entity: Entity, raw_id: str | None, raw_row: str | None, body: object) -> dict[str, object]:
         kind, owner = self._owner(entity, raw_id)
@@ -165,11 +169,25 @@ class ProductRows:
                 merged[name] = values.get(name)
         row = priced(merged, self._product(merged.get("productId")))
         self.store.table(TABLE).replace(current["id"], row)  # type: ignore[arg-type]
+        self._recount(entity, kind, owner)
         return shown(row)
 
     def delete(self, entity: Entity, raw_id: str | None, raw_row: str | None) -> None:
         kind, owner = self._owner(entity, raw_id)
         self.store.table(TABLE).delete(self._row(kind, owner, raw_row)["id"])  # type: ignore[arg-type]
+        self._recount(entity, kind, owner)
+
+    def _recount(self, entity: Entity, kind: str, owner: int) -> None:
+        """The owner's amount after a change of its rows: Bitrix sums the rows into it (price × quantity,
+        plus tax where the price excludes it). The documented owner fields have no manual-amount flag
+        (isManualOpportunity), so the sum always follows the rows, as it does in Bitrix while that flag is off."""
+        field = next((name for name in AMOUNT_FIELDS if name in entity.fields), None)
+        table = self.store.table(entity.name)
+        record = table.peek(owner)
+        if field is None or record is None:
+            return
+        total = round(sum(row_total(r) for r in self._rows(kind, owner)), 2)
+        table.replace(owner, {**copy_row(record), field: plain_number(total)})
 
     def _checked(self, body: object, *, create: bool, where: str = "fields") -> dict[str, object]:
         try:
@@ -221,6 +239,13 @@ def priced(row: dict[str, object], product: Mapping[str, object] | None) -> dict
     row["priceNetto"] = plain_number(round(exclusive + _num(row.get("discount")), 2))
     row["priceBrutto"] = plain_number(round((exclusive + _num(row.get("discount"))) * (1 + rate / 100), 2))
     return row
+
+
+def row_total(row: Row) -> float:
+    """What a row adds to its owner's amount: its price with tax, times its quantity."""
+    price, rate = _num(row.get("price")), _num(row.get("taxRate"))
+    with_tax = price if row.get("taxIncluded") or not rate else price * (1 + rate / 100)
+    return with_tax * _num(row.get("quantity"))
 
 
 def _num(value: object) -> float:
