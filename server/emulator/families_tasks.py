@@ -195,3 +195,15 @@ def _item(ops: Operations, entity: Entity, task: int, action: str, item: object)
         if item_id is not None and action != "create":
             failure["id"] = item_id
         return failure
+
+
+def drop_owned(entity: Entity, key: object, store: Store) -> None:
+    """A deleted task's comments and time records go with it: their paths name the task, so nothing
+    could reach them any more."""
+    if entity.name != "tasks":
+        return
+    for name in NESTED:
+        if name in store.tables:
+            table = store.table(name)
+            for row in [r for r in table.scan() if r.get("taskId") == key]:
+                table.delete(row["id"])  # type: ignore[arg-type]

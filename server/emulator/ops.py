@@ -9,7 +9,7 @@ import operator
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
-from . import families_a, families_b, families_c, families_req, families_smart, families_tasks
+from . import families_a, families_b, families_c, families_req, families_smart, families_tasks, rows
 from .derive import apply_defaults, derive
 from .errors import ApiError, echo, invalid_params, not_found, validation_error
 from .filters import compile_filter, parse_filter
@@ -204,6 +204,8 @@ class Operations:
         if not table.delete(key):
             raise families_req.missing(entity, key) or not_found()
         families_req.cascade(entity, key, self.store)
+        rows.drop_owned(entity, key, self.store)  # its product rows
+        families_tasks.drop_owned(entity, key, self.store)  # a task's comments and time records
         return None
 
     @staticmethod

@@ -248,6 +248,16 @@ def row_total(row: Row) -> float:
     return with_tax * _num(row.get("quantity"))
 
 
+def drop_owned(entity: Entity, key: object, store: Store) -> None:
+    """A deleted owner's rows go with it (nothing could reach them any more)."""
+    kind = owner_type(entity)
+    if kind is None or TABLE not in store.tables:
+        return
+    table = store.table(TABLE)
+    for row in [r for r in table.scan() if r.get("ownerType") == kind and r.get("ownerId") == key]:
+        table.delete(row["id"])  # type: ignore[arg-type]
+
+
 def _num(value: object) -> float:
     return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
 
