@@ -201,7 +201,7 @@ async def batch(ops: Operations, target: Target, args: Mapping[str, Any], ctx: C
     if writes:
         plan = await plan_calls(ops, target, writes, entities)
         if args.get("dry_run"):
-            return guard.dry_run_output(ctx, plan)
+            return guard.dry_run_output(ctx, plan, expect=False)  # batch takes no expect argument
         approval = await guard.approve(ctx, plan, bulk=len(writes) > 1)
     elif args.get("dry_run"):
         raise InvalidArguments("dry_run applies to writes, and these calls only read.", hint="Leave dry_run out.")

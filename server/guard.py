@@ -120,14 +120,15 @@ def digest(plan: Plan) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
-def dry_run_output(ctx: CallContext, plan: Plan) -> Output:
-    """The plan as a tool result (nothing written), with the fingerprints a real run can `expect`."""
+def dry_run_output(ctx: CallContext, plan: Plan, *, expect: bool = True) -> Output:
+    """The plan as a tool result (nothing written), with the fingerprints a real run can `expect`
+    (`expect=False` for a tool that takes no expect argument: the cross-entity batch)."""
     audit(ctx, plan, "dry_run", approval="not_asked", dry_run=True)
     summary = "DRY RUN, nothing was written. It would " + plan.summary()
-    if plan.items and plan.action != "create":
+    if plan.items and plan.action != "create" and expect:
         summary += "\nTo apply exactly this, call again without dry_run and with expect=plan.fingerprints."
     body = plan.to_dict(limit=MAX_PLAN_ITEMS_SHOWN)
-    if plan.action != "create":
+    if plan.action != "create" and expect:
         body["fingerprints"] = plan.fingerprints()
     return Output({"dry_run": True, "plan": body, "summary": summary}, summary)
 

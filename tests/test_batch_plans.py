@@ -41,6 +41,8 @@ async def test_a_mixed_dry_run_lists_each_write_with_its_verb() -> None:
     plan = out.structured["plan"]
     assert plan["action"] == "delete"  # any delete makes the whole batch ask a human first
     assert [i["action"] for i in plan["items"]] == ["create", "update", "delete"]
+    # The batch tool takes no expect argument: its dry run does not offer one.
+    assert "expect" not in out.structured["summary"] and "fingerprints" not in plan
     assert r.portal.store.table("leads").get(2)["title"] == lead["title"]
 
 
