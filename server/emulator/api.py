@@ -11,7 +11,18 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import partial
 
-from . import families_a, families_req, families_smart, families_tasks, registry, rows, userfields, userfields_portal
+from . import (
+    families_a,
+    families_presets,
+    families_req,
+    families_smart,
+    families_tasks,
+    presets_portal,
+    registry,
+    rows,
+    userfields,
+    userfields_portal,
+)
 from .aggregate import aggregate
 from .batch import MAX_ITEMS, entity_batch, plan_calls
 from .errors import ApiError, access_denied, internal_error, route_not_found
@@ -37,6 +48,7 @@ OWNER_ID = 1
 ATOMIC_ROUTES = frozenset(
     {"create", "update", "delete", "entity_batch", "rows_add", "rows_set", "rows_update", "rows_delete"}
     | {"uf_create", "uf_update", "uf_delete"}
+    | presets_portal.WRITES
 )
 STAGE_ORDER = ("faults", "auth", "rate_limit", "queue")
 
@@ -94,6 +106,10 @@ def match(method: str, path: str, entities: Mapping[str, Entity]) -> Match | Non
             return None
         name, crm, field_id = found
         return Match(Route(method, segments, name), entities[userfields.USERFIELDS.name], field_id, parent=crm)
+    nested = families_presets.route(method, segments)  # /v1/requisite-presets/:presetId/fields…
+    if nested is not None:
+        name, preset, field_id = nested
+        return Match(Route(method, segments, name), entities[families_presets.ENTITY_NAME], field_id, parent=preset)
     segments = families_smart.fold_path(segments, entities)
     segments = families_req.fold_path(segments)  # composite keys: /v1/addresses/6/8/42
     for candidate in ROUTES:
@@ -169,6 +185,9 @@ class Portal:
         seeded = data if data is not None else registry.generate(seed, scale, clock())
         if userfields.USERFIELDS.name not in seeded:  # hand-made data: the fields its entities declare
             seeded = {**seeded, userfields.USERFIELDS.name: userfields.seed(ENTITIES)}
+        if families_presets.ENTITY_NAME not in seeded:  # hand-made data: its presets hold their seeded fields
+            presets = [dict(p) for p in seeded.get("requisite-presets", ())]
+            seeded = {**seeded, families_presets.ENTITY_NAME: families_presets.seed(presets)}
         self.store = Store({**self.entities, **rows.TABLES}, seeded)  # rows: a table, not an API entity
         self.rows = rows.ProductRows(self.store)
         self.userfields = userfields_portal.UserFields(self.store, self.entities, clock)
@@ -203,6 +222,8 @@ class Portal:
             "uf_update": self._uf_update,
             "uf_delete": self._uf_delete,
         }
+        preset_fields = presets_portal.PresetFields(self.ops).handlers()
+        self._handlers = {**self._handlers, **{name: _nested(h) for name, h in preset_fields.items()}}
 
     async def handle(self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes) -> Response:
         request = Request(
@@ -388,7 +409,11 @@ class Portal:
         return Response(204, {}, b"")
 
     async def _fields(self, request: Request, found: Match) -> Response:
-        return json_response(200, {"success": True, "data": describe_fields(self.ops.live(_entity(found)))})
+        entity = self.ops.live(_entity(found))
+        preset = dict(query_pairs(request.query)).get("presetId") if entity.name == "requisites" else None
+        if preset is not None:  # only the fields of that preset (Entity: Requisites, L19118)
+            entity = families_presets.of_preset(entity, self.store, preset)
+        return json_response(200, {"success": True, "data": describe_fields(entity)})
 
     async def _aggregate(self, request: Request, found: Match) -> Response:
         entity = _entity(found)
@@ -489,7 +514,20 @@ class Portal:
 
 
 # Entities served only at paths of their own (nested under a task, or /v1/userfields/:entity).
-CUSTOM_PATHS = {**families_tasks.NESTED, userfields.USERFIELDS.name: userfields.PATH}
+CUSTOM_PATHS = {
+    **families_tasks.NESTED,
+    userfields.USERFIELDS.name: userfields.PATH,
+    families_presets.ENTITY_NAME: families_presets.PATH,
+}
+
+
+def _nested(handler: presets_portal.Handler) -> Callable[[Request, Match], Awaitable[Response]]:
+    """A handler of a nested family, called with the path's parent id and record id."""
+
+    async def call(request: Request, found: Match) -> Response:
+        return await handler(request, str(found.parent), found.id)
+
+    return call
 
 
 def entity_path(name: str) -> str:

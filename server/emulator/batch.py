@@ -9,6 +9,8 @@ from functools import partial
 from typing import TypeVar
 
 from .errors import ApiError, echo, internal_error
+from .families_presets import ENTITY_NAME as PRESET_FIELDS
+from .families_presets import PATH as PRESET_FIELDS_PATH
 from .families_smart import batch_entity
 from .families_tasks import NESTED
 from .ops import Operations, describe_fields
@@ -200,7 +202,7 @@ def _validate_call(call_id: str, raw: object, entities: Mapping[str, Entity]) ->
     if entity is None:
         message = f'Unknown entity "{echo(name)}". Check GET /v1/guide for available entities.'
         raise ApiError(400, "UNKNOWN_ENTITY", message)
-    own = {**NESTED, USERFIELDS.name: USERFIELDS_PATH}
+    own = {**NESTED, USERFIELDS.name: USERFIELDS_PATH, PRESET_FIELDS: PRESET_FIELDS_PATH}
     if name in own:
         raise ApiError(400, "ENTITY_CUSTOM_ROUTES", f'Entity "{name}" is served only at its own path: {own[name]}.')
     # Types are written through their own routes (entityTypeId in the path), not inside a batch.

@@ -109,6 +109,18 @@ _INTERNATIONAL = {
     "RQ_CPF": "CPF",
     "RQ_LEGAL_FORM": "Форма юрлица",
 }
+# Rare service fields of a few presets (Requisites: Fields, "Редкие служебные поля"): also as Bitrix spells them.
+_RARE = {
+    "RQ_USRLE": "ЕГРЮЛ",
+    "RQ_IFNS": "ИФНС",
+    "RQ_COMPANY_ID": "Регистрационный номер компании",
+    "RQ_IDENT_TYPE": "Тип идентификации",
+    "RQ_IDENT_DOC_PERS_NUM": "Личный номер",
+    "RQ_ST_CERT_SER": "Серия свидетельства о постановке на учёт",
+    "RQ_ST_CERT_NUM": "Номер свидетельства о постановке на учёт",
+    "RQ_ST_CERT_DATE": "Дата свидетельства о постановке на учёт",
+    "RQ_VAT_CERT_SER": "Серия свидетельства НДС",
+}
 _BOOLEAN = frozenset({"rqVatPayer", "rqStampPresent"})
 _DATES = frozenset({"rqCompanyRegDate", "rqVatCertDate", "rqBaseDocDate", "rqRegCertDate", "rqIdentDocDate"})
 
@@ -137,6 +149,7 @@ REQUISITES = Entity(
         **{name: _rq(name, label) for name, label in _LEGAL.items()},
         **{name: _rq(name, label) for name, label in _PERSON.items()},
         **{name: rw("string", label) for name, label in _INTERNATIONAL.items()},
+        **{name: rw("date" if name.endswith("_DATE") else "string", label) for name, label in _RARE.items()},
     },
     # Requisites: Aggregate — identifiers and codes only: count and groupBy.
     aggregatable=("entityTypeId", "presetId", "entityId", "active"),
@@ -254,16 +267,17 @@ FIXED: Mapping[str, tuple[str, ...]] = MappingProxyType(
     }
 )
 _NAMES = {"requisites": "Requisite", "requisite-presets": "Preset", "bank-details": "BankDetail"}
-# The fields each seeded preset holds (a preset created later holds them all).
-_SERVICE = frozenset(
+# Fields every requisite has whatever its preset; the rest are a preset's to hold (a seeded preset holds
+# PRESET_FIELDS, a new one none until fields are added at /v1/requisite-presets/:presetId/fields).
+SERVICE = frozenset(
     ["id", "entityTypeId", "entityId", "presetId", "name", "code", "xmlId", "originatorId", "active", "sort",
      *_STAMPS, "addressOnly"]
 )  # fmt: skip
 _ORG = frozenset(_LEGAL) - {"rqOgrnip"}
 PRESET_FIELDS: Mapping[int, frozenset[str]] = MappingProxyType(
     {
-        1: _SERVICE | _ORG,
-        2: _SERVICE
+        1: SERVICE | _ORG,
+        2: SERVICE
         | {
             "rqName",
             "rqFirstName",
@@ -280,8 +294,8 @@ PRESET_FIELDS: Mapping[int, frozenset[str]] = MappingProxyType(
             "rqPhone",
             "rqEmail",
         },  # fmt: skip
-        3: _SERVICE | {"rqName", "rqInn", *_PERSON},
-        4: _SERVICE
+        3: SERVICE | {"rqName", "rqInn", *_PERSON},
+        4: SERVICE
         | {
             "rqName",
             "rqCompanyName",
@@ -296,6 +310,9 @@ PRESET_FIELDS: Mapping[int, frozenset[str]] = MappingProxyType(
     }
 )
 
+
+# The table of the presets' field sets (`/v1/requisite-presets/:presetId/fields`, families_presets).
+PRESET_FIELD_TABLE = "requisite-preset-fields"
 
 # The route an operation named as upstream names it takes (requisite links: register is a POST).
 ROUTE_OF = MappingProxyType({"register": "create", "unregister": "delete"})
@@ -341,10 +358,15 @@ def key_of(entity: Entity, row: Mapping[str, object]) -> str:
     return ":".join(f"{row.get(n) or 0:012d}" for n in ordered)
 
 
-def public(entity: Entity, record: dict[str, object]) -> dict[str, object]:
-    """A record as answered: a composite-keyed one has no `id` of its own."""
+def public(entity: Entity, record: dict[str, object], store: Store | None = None) -> dict[str, object]:
+    """A record as answered: a composite-keyed one has no `id` of its own; a requisite has the fields its
+    preset holds, its user fields and the service ones (Requisites: Get, "Набор полей зависит от пресета")."""
     if entity.name in KEYS:
         record.pop("id", None)
+    elif entity.name == "requisites" and store is not None and "presetId" in record:
+        held = preset_holds(store, record["presetId"])
+        for name in [n for n in record if n not in held and not n.startswith("UF_")]:
+            del record[name]
     return record
 
 
@@ -420,12 +442,16 @@ def _new_requisite(row: dict[str, object], given: Mapping[str, object], store: S
     _within_preset(row, given, store)
 
 
+def preset_holds(store: Store, preset: object) -> frozenset[str]:
+    """The fields a requisite of `preset` keeps: the service ones and those its field set holds now."""
+    held = (r.get("fieldName") for r in store.table(PRESET_FIELD_TABLE).scan() if r.get("presetId") == preset)
+    return SERVICE | frozenset(str(name) for name in held)
+
+
 def _within_preset(row: dict[str, object], given: Mapping[str, object], store: Store) -> None:
-    """Fields outside the requisite's preset are dropped silently (Requisites: Create, "Известные особенности")."""
-    preset = row.get("presetId")
-    allowed = PRESET_FIELDS.get(preset) if isinstance(preset, int) else None
-    if allowed is None:
-        return
+    """Fields outside the requisite's preset are dropped silently (Requisites: Create, "Известные особенности");
+    user fields belong to every requisite."""
+    allowed = preset_holds(store, row.get("presetId"))
     for name in given:
         if name not in allowed and not name.startswith("UF_"):
             row[name] = None
@@ -494,6 +520,11 @@ def cascade(entity: Entity, key: RecordId, store: Store) -> None:
     """What goes with a deleted record: a requisite's bank details, addresses and links (Requisites:
     Delete, "Удаление каскадное"); a contact's or company's requisites."""
     if "requisites" not in store.tables:
+        return
+    if entity.name == "requisite-presets" and PRESET_FIELD_TABLE in store.tables:
+        fields = store.table(PRESET_FIELD_TABLE)
+        for row_id in [r["id"] for r in fields.scan() if r.get("presetId") == key]:
+            fields.delete(row_id)  # type: ignore[arg-type]
         return
     if entity.name in ("contacts", "companies"):
         kind = CONTACT if entity.name == "contacts" else COMPANY

@@ -116,9 +116,13 @@ class Operations:
         total = len(positions)
         stored = table.scan()
         rows = [stored[i] for i in ordered(table, positions, keys, entity)[page_offset : page_offset + page_limit]]
-        records = [families_req.public(entity, project(row, chosen)) for row in rows]
+        records = [families_req.public(entity, project(row, chosen), self.store) for row in rows]
         attached = attach(records, rows, relations, entity, self.store)
-        whole = tuple(rows) if chosen is None and not relations and entity.id_kind != "composite" else ()
+        whole = (
+            tuple(rows)
+            if chosen is None and not relations and entity.id_kind != "composite" and entity.name != "requisites"
+            else ()
+        )  # a composite-keyed record drops its id, a requisite the fields outside its preset
         return Page(records, total, page_offset, page_limit, not attached, whole, windows)
 
     def get(
@@ -130,7 +134,7 @@ class Operations:
         row = self.store.table(entity.name).peek(key)
         if row is None:
             raise _missing(entity, key)
-        record = families_req.public(entity, project(row, chosen))
+        record = families_req.public(entity, project(row, chosen), self.store)
         attach([record], [row], relations, entity, self.store)
         return record
 
@@ -208,20 +212,18 @@ class Operations:
         families_tasks.drop_owned(entity, key, self.store)  # a task's comments and time records
         return None
 
-    @staticmethod
-    def created(entity: Entity, record: dict[str, object]) -> object:
+    def created(self, entity: Entity, record: dict[str, object]) -> object:
         """A create's `data`: the record, or `{id}` where the entity's page shows only that."""
         if entity.legacy is not None and entity.legacy.create_returns_id:
             return {"id": record["id"]}
-        return families_req.public(entity, record)
+        return families_req.public(entity, record, self.store)
 
-    @staticmethod
-    def updated(entity: Entity, record: dict[str, object]) -> object:
+    def updated(self, entity: Entity, record: dict[str, object]) -> object:
         """An update's `data`: the record, or `true` for the legacy reference entities."""
         return (
             True
             if entity.legacy is not None and entity.legacy.update_returns_true
-            else families_req.public(entity, record)
+            else families_req.public(entity, record, self.store)
         )
 
     def parse_id(self, entity: Entity, raw: object) -> RecordId:

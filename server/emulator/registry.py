@@ -11,6 +11,7 @@ from . import (
     families_a,
     families_b,
     families_c,
+    families_presets,
     families_req,
     families_smart,
     families_tasks,
@@ -37,6 +38,7 @@ ENTITIES: Mapping[str, Entity] = MappingProxyType(
         **families_tasks.ENTITIES,
         **userfields.ENTITIES,
         **families_req.ENTITIES,
+        **families_presets.ENTITIES,
     }
 )
 
@@ -52,4 +54,5 @@ def generate(seed: int = 42, scale: float = 1.0, now: float = seed_data.REFERENC
     data.update(seed_tasks.records(seed, data, now))
     data["userfields"] = userfields.seed(ENTITIES)
     data.update(seed_requisites.records(seed, data, now))
+    data[families_presets.ENTITY_NAME] = families_presets.seed(data["requisite-presets"])
     return data

@@ -1,4 +1,4 @@
-"""`/v1/userfields/:entity`: the user fields of deals, leads, contacts, companies and quotes.
+"""`/v1/userfields/:entity`: the user fields of deals, leads, contacts, companies, quotes and requisites.
 
 The Userfields page (docs 2026-05-05): list (sorted by `sort`, filtered by `userTypeId` and
 `fieldName`), the 16 types, get, create (`UF_CRM_<FIELD_NAME>`, HTTP 201 with the id), update (the
@@ -28,6 +28,7 @@ SUPPORTED: Mapping[str, str] = MappingProxyType(
         "contacts": "CRM_CONTACT",
         "companies": "CRM_COMPANY",
         "quotes": "CRM_QUOTE",
+        "requisites": "CRM_REQUISITE",
     }
 )
 PATH = "/v1/userfields/:entity"
