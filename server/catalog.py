@@ -57,6 +57,8 @@ class EntitySpec:
     changes_metadata: bool = False  # its writes change other entities' fields (user fields): refresh after
     delete_note: str = ""  # what a delete destroys besides the record, said in the plan a human confirms
     composite_key: tuple[str, ...] = ()  # a composite key in path order, for records with no id (addresses)
+    id_minimum: int = 1  # the smallest record id (deal pipelines: 0 is the main one)
+    update_answer: str = ""  # the shape of an update's `data` when not the record ("any": statuses answer `true`)
 
     def ref(self, record_id: object) -> str:
         """How a summary names a record: `#42`, or the composite key's fields (`typeId 6, entityTypeId 8, …`)."""
@@ -245,6 +247,8 @@ def load_catalog() -> Catalog:
             changes_metadata=bool(e.get("changes_metadata", False)),
             delete_note=str(e.get("delete_note", "")),
             composite_key=tuple(e.get("composite_key", ())),
+            id_minimum=int(e.get("id_minimum", 1)),
+            update_answer=str(e.get("update_answer", "")),
         )
         for name, e in ents.items()
     }

@@ -80,8 +80,12 @@ class Operations:
         *,
         params: Mapping[str, Any] | None = None,
         json_body: Any = None,
+        expect: str | None = None,
         **path_values: object,
     ) -> ApiResponse:
-        """Call the target's operation upstream: method and path from its spec, placeholders filled."""
+        """Call the target's operation upstream: method and path from its spec, placeholders filled;
+        `expect` overrides the shape `data` must have (an update some entities answer with `true`)."""
         spec = target.spec
-        return await self.client.request(spec.method, target.path(**path_values), params=params, json_body=json_body)
+        return await self.client.request(
+            spec.method, target.path(**path_values), params=params, json_body=json_body, expect=expect
+        )

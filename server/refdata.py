@@ -84,6 +84,9 @@ class TtlCache:
     def put(self, key: str, ttl: float, value: Any) -> None:
         self._items[key] = (self._clock() + ttl, value)
 
+    def clear(self) -> None:
+        self._items.clear()
+
 
 class ReferenceData:
     """Portal reference lists, fetched lazily and cached."""
@@ -94,6 +97,10 @@ class ReferenceData:
         ttl: Mapping[str, float] = spec()["ttl_seconds"]
         self.ttl = float(ttl["reference"])
         self.users_ttl = float(ttl["users"])
+
+    def forget(self) -> None:
+        """Drop every cached list (a write changed stages, pipelines or currencies)."""
+        self.cache.clear()
 
     async def list_all(self, entity: str, flt: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
         """Every record of a list (up to 5000), following offsets."""

@@ -195,6 +195,8 @@ def input_schema(
                 continue
             if name == "id" and entity.id_type == "string":
                 frag = {"type": "string", "minLength": 1, "description": "Record id: a string code."}
+            elif name == "id" and "minimum" in frag:
+                frag["minimum"] = entity.id_minimum
             elif name in ("aggregate", "groupBy"):
                 if not aggregate.specialise(name, frag, entity, meta):
                     continue

@@ -22,6 +22,7 @@ from server.operations import Operations, Output, mapping
 from server.paging import checked_filter
 from server.reads import singular
 from server.redact import clip
+from server.refdata import reference_for
 from server.registry import Target, handles
 from server.results import project, render_record, render_value
 from server.schemas import writable_fields_schema
@@ -129,7 +130,8 @@ async def update(ops: Operations, target: Target, args: Mapping[str, Any], ctx: 
         guard.audit(ctx, plan, "skipped", approval=approval, skipped=changed)
         item = {**entity.key_of(record_id), **(fields if not changed else {})}
         return Output({"item": item, "summary": summary}, f"{summary}\n{render_record(item)}")
-    data, request_id = await _send(ops, target, ctx, plan, approval, json_body=fields, id=record_id)
+    expect = entity.update_answer or None
+    data, request_id = await _send(ops, target, ctx, plan, approval, json_body=fields, id=record_id, expect=expect)
     item = _record(entity, data, record_id, fields)
     guard.audit(ctx, plan, "done", approval=approval, request_id=request_id)
     _changed_metadata(ops, entity)
@@ -169,9 +171,13 @@ async def delete(ops: Operations, target: Target, args: Mapping[str, Any], ctx: 
 
 
 def _changed_metadata(ops: Operations, entity: EntitySpec) -> None:
-    """After a write that changes other entities' fields (a user field), the next call re-reads them."""
-    if entity.changes_metadata and ops.metadata is not None:
+    """After a write that changes other entities' fields or allowed values (a user field, a stage, a
+    pipeline, a currency), the next call re-reads them and the reference lists."""
+    if not entity.changes_metadata:
+        return
+    if ops.metadata is not None:
         ops.metadata.invalidate()
+    reference_for(ops).forget()
 
 
 def _short(value: Any) -> str:
@@ -184,7 +190,11 @@ def _check_items(
     """Every item valid against the entity's field schema, else InvalidArguments naming the first bad ones."""
     fields_schema = writable_fields_schema(ops.meta(entity).fields, create=action == "create")
     if action == "update":
-        fields_schema["properties"]["id"] = {"type": "integer", "minimum": 1}
+        fields_schema["properties"]["id"] = (
+            {"type": "string", "minLength": 1}
+            if entity.id_type == "string"
+            else {"type": "integer", "minimum": entity.id_minimum}
+        )
         fields_schema["required"] = ["id"]
         fields_schema["minProperties"] = 2
     from jsonschema import Draft202012Validator  # loaded on first use, like the tools' validators
@@ -402,6 +412,8 @@ async def entity_batch(ops: Operations, target: Target, args: Mapping[str, Any],
     failed = len(errors)
     ended = "done" if not errors and not unknown and not not_sent else "partial" if succeeded else "failed"
     done_ids = [i for i in ids if i is not None]
+    if done_ids or unknown:
+        _changed_metadata(ops, entity)
     guard.audit(
         ctx, plan, ended, approval=approval, request_id=request_id, ids=done_ids, skipped=changed, error=stopped
     )

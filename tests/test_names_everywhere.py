@@ -32,6 +32,8 @@ BY_NAME = {
     **dict.fromkeys(("contactId", "contactIds"), "contacts"),
     **dict.fromkeys(("stageId", "statusId", "categoryId"), "values"),
 }
+# Key fields that are the record's own code, not a reference to something named elsewhere.
+OWN_CODES = {("statuses", "statusId")}
 
 
 async def live_fields(transport: Counting, base: str) -> Mapping[str, Any]:
@@ -56,7 +58,7 @@ def kinds(entity: EntitySpec, live: Mapping[str, Any]) -> dict[str, str]:
             out[name] = RECORD_TYPES[kind]
         elif kind in VALUE_TYPES or (spec is not None and spec.items) or meta.get("items"):
             out[name] = "values"
-        elif name in BY_NAME:
+        elif name in BY_NAME and (entity.name, name) not in OWN_CODES:
             out[name] = BY_NAME[name]
     return out
 
@@ -91,6 +93,8 @@ WITHOUT_NAMED_IDS = (
     "bookings",
     "catalog-sections",
     "categories",
+    "currencies",
+    "deal-categories",
     "doc-templates",
     "documents",
     "files",
