@@ -169,13 +169,15 @@ async def test_log_a_call_on_a_deal_and_count_its_activities(client: Client) -> 
 
 
 async def test_the_entities_tool_lists_the_families_with_their_scopes(client: Client) -> None:
-    out = await ok(client, "entities", {})
-    rows = {r["entity"]: r for r in out["entities"]}
     for toolset, members in FAMILY_TOOLSETS.items():
+        out = await ok(client, "entities", {"of": toolset})
+        rows = {r["entity"]: r for r in out["entities"]}
+        assert list(rows) == members
         for name in members:
             assert rows[name]["enabled"] is True and toolset in rows[name]["toolsets"]
             assert rows[name]["allowed"] is True
-    assert rows["calendar-events"]["scope"] == "calendar" and rows["files"]["scope"] == "disk"
+    scopes = {r["toolset"]: r["scopes"] for r in (await ok(client, "entities", {}))["toolsets"]}
+    assert scopes["calendar"] == {"calendar": True} and scopes["drive"] == {"disk": True}
 
 
 async def test_read_only_mode_leaves_only_the_reads(tmp_path: Path) -> None:

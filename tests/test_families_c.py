@@ -31,8 +31,9 @@ def test_sales_entities_are_in_their_own_toolset_not_in_default() -> None:
 
 async def test_entities_lists_quotes_with_their_scope_and_toolset() -> None:
     r = rig(Portal(seed=42, scale=0.2), entities=["deals"])
-    out = await r.dispatcher.call("entities", {})
+    out = await r.dispatcher.call("entities", {"of": "crm_sales"})
     rows = {row["entity"]: row for row in out.structured["entities"]}
+    assert set(rows) == set(SALES)
     assert rows["quotes"]["toolsets"] == ["crm_sales"] and rows["quotes"]["allowed"] is True
     assert rows["quotes"]["enabled"] is False and "aggregate" in rows["quotes"]["operations"]
 

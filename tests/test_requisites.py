@@ -173,7 +173,13 @@ async def test_requisite_create_needs_its_preset_and_a_key_without_crm_is_refuse
     with pytest.raises(VibeCodeError) as err:
         await no_crm.dispatcher.call("requisites_search", {})
     assert err.value.code == "SCOPE_DENIED"
-    rows = {row["entity"]: row for row in (await no_crm.dispatcher.call("entities", {})).structured["entities"]}
+    rows = {
+        row["entity"]: row
+        for row in (await no_crm.dispatcher.call("entities", {"of": "requisites"})).structured["entities"]
+    }
+    assert list(rows) == FAMILY
     assert all(rows[name]["allowed"] is False and rows[name]["toolsets"] == ["requisites"] for name in FAMILY)
-    rows = {row["entity"]: row for row in (await r.dispatcher.call("entities", {})).structured["entities"]}
-    assert all(rows[name]["allowed"] is True and rows[name]["enabled"] for name in FAMILY)
+    rows = {
+        row["entity"]: row for row in (await r.dispatcher.call("entities", {"of": "requisites"})).structured["entities"]
+    }
+    assert list(rows) == FAMILY and all(rows[name]["allowed"] is True and rows[name]["enabled"] for name in FAMILY)

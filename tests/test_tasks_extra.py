@@ -27,8 +27,9 @@ def test_comments_and_time_are_their_own_toolset_with_the_documented_scopes() ->
 
 
 async def test_entities_lists_them_with_their_scopes_allowed_by_the_demo_key() -> None:
-    out = await rig(Portal(seed=3, scale=0.1), entities=ENTITIES).dispatcher.call("entities", {})
+    out = await rig(Portal(seed=3, scale=0.1), entities=ENTITIES).dispatcher.call("entities", {"of": "tasks_extra"})
     rows = {r["entity"]: r for r in out.structured["entities"]}
+    assert set(rows) == set(ENTITIES)
     assert (rows["task-comments"]["scope"], rows["task-time"]["scope"]) == ("tasks", "task")
     assert all(rows[e]["enabled"] and rows[e]["allowed"] and "tasks_extra" in rows[e]["toolsets"] for e in ENTITIES)
 
