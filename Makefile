@@ -53,11 +53,13 @@ redis:
 		fi; \
 	}
 
+# pytest runs on every core: tests are independent (own portals, temporary folders, free ports), and
+# a third of the suite's time is subprocesses and real servers waiting, which the other core fills.
 test: $(STAMP) inspector conformance redis
 	$(BIN)/ruff check server tests bench
 	$(BIN)/ruff format --check server tests bench
 	$(BIN)/mypy
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 emulator: $(STAMP)
 	$(BIN)/python -m server.emulator --port 8024
