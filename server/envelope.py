@@ -28,6 +28,7 @@ from server.errors import (
     UpstreamServerError,
     UpstreamUnavailable,
 )
+from server.redact import clip
 
 STATUS_CLASSES: dict[int, type[ApiError]] = {
     400: BadRequest,
@@ -74,8 +75,14 @@ def api_error(status: int, body: Mapping[str, Any] | None, headers: Mapping[str,
     message = str(err.get("message") or f"VibeCode answered HTTP {status}")
     known = error_catalog().get(code)
     hints = [str(err[k]) for k in ("hint", "userMessage") if err.get(k)]
+    calls = _call_errors(body)
+    if calls:  # a batch none of whose calls passed: each call's own error is what to fix
+        message += f": {calls}"
+        hints.append("Each call's error is in the message: fix those calls and send again.")
     if known:
-        hints.append(known["hint"])
+        # INVALID_REQUEST's own hint is about the request's shape, which was fine if calls were checked.
+        if not (calls and code == "INVALID_REQUEST"):
+            hints.append(known["hint"])
         status = int(known["status"])
     retry_after = _retry_after(err.get("retryAfter"), headers.get("retry-after"))
     if status >= 400:
@@ -89,6 +96,21 @@ def api_error(status: int, body: Mapping[str, Any] | None, headers: Mapping[str,
         hint=" ".join(dict.fromkeys(hints)) or None,
         retry_after=retry_after,
     )
+
+
+def _call_errors(body: Mapping[str, Any] | None, shown: int = 5) -> str:
+    """A batch's per-call errors (`data.errors`, keyed by call id) in one line; "" when there are none."""
+    data = body.get("data") if body else None
+    found = data.get("errors") if isinstance(data, Mapping) else None
+    if not isinstance(found, Mapping) or not found:
+        return ""
+    parts = [
+        f"call {clip(str(cid), 64)}: {e.get('code')} {clip(str(e.get('message', '')), 160)}".rstrip()
+        for cid, e in list(found.items())[:shown]
+        if isinstance(e, Mapping)
+    ]
+    more = len(found) - shown
+    return "; ".join(parts) + (f"; {more} more" if more > 0 else "")
 
 
 def _retry_after(*candidates: object) -> float | None:

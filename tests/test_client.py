@@ -249,3 +249,21 @@ async def test_upstream_hint_comes_before_the_catalog_hint() -> None:
             await c.request("GET", "/v1/deals/1")
     assert exc.value.hint is not None and exc.value.hint.startswith("Available: contact, company")
     assert json.dumps(exc.value.to_dict())
+
+
+async def test_a_batch_whose_every_call_failed_names_each_calls_error() -> None:
+    """The API answers INVALID_REQUEST with the reasons per call in data.errors; they reach the caller."""
+    errors_by_call = {
+        "c": {"code": "ENTITY_CUSTOM_ROUTES", "message": 'Entity "task-comments" is served only at its own path'},
+        "x": {"code": "MISSING_ENTITY_ID", "message": 'Action "get" requires entityId.'},
+    }
+    failed = {"code": "INVALID_REQUEST", "message": "All calls in the batch failed validation"}
+    body = {"success": False, "error": failed, "data": {"errors": errors_by_call}}
+    async with client_for(lambda r: httpx.Response(400, json=body)) as c:
+        with pytest.raises(errors.BadRequest) as exc:
+            await c.request("POST", "/v1/batch", json_body={"calls": []})
+    assert exc.value.message == (
+        'All calls in the batch failed validation: call c: ENTITY_CUSTOM_ROUTES Entity "task-comments" is served'
+        ' only at its own path; call x: MISSING_ENTITY_ID Action "get" requires entityId.'
+    )
+    assert exc.value.hint is not None and "fix those calls" in exc.value.hint and "split" not in exc.value.hint
