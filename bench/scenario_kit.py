@@ -2,7 +2,9 @@
 
 A script is an async function of a `Run` that makes tool calls and returns its answer (plain data
 the runner compares). Each script runs against its own portal built from the same seed and clock,
-so a write in one script never changes what another one reads, and the figures repeat run to run.
+so a write in one script never changes what another one reads, and the figures repeat run to run
+but for cursors (signed with a per-process key and the time they were issued: a few dozen cl100k
+either way over a paged task).
 
 `plain=True` runs a script the way an assistant had to work before names, aggregates, includes and
 the batch tool: concise records carry ids only, and those tools and arguments are refused.
