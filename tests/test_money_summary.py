@@ -43,3 +43,18 @@ async def test_money_summary_without_selected_currency(
     assert f"{amount} on this page by currency: {expected}." in out.structured["summary"]
     assert "no currency" not in out.text
     assert out.text.splitlines()[0] == out.structured["summary"]
+
+
+async def test_smart_process_item_sums_are_per_currency_like_every_money_entity() -> None:
+    r = rig(Portal(seed=42, scale=0.2))
+    fields = {"title": "Dollar contract", "opportunity": 5000, "currencyId": "USD"}
+    await r.dispatcher.call("items_create", {"entityTypeId": 1032, "fields": fields})
+    out = await r.dispatcher.call(
+        "items_aggregate", {"entityTypeId": 1032, "aggregate": [{"field": "opportunity", "function": "sum"}]}
+    )
+    totals: dict[str, float] = {}
+    for item in r.portal.store.table("items/1032").scan():
+        code = str(item["currencyId"])
+        totals[code] = totals.get(code, 0.0) + float(item.get("opportunity") or 0)  # type: ignore[arg-type]
+    rows = {row["currency"]: row["opportunity"]["sum"] for row in out.structured["totals"]}
+    assert set(rows) == {"RUB", "USD"} and rows == pytest.approx(totals)
