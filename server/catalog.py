@@ -59,6 +59,7 @@ class EntitySpec:
     composite_key: tuple[str, ...] = ()  # a composite key in path order, for records with no id (addresses)
     id_minimum: int = 1  # the smallest record id (deal pipelines: 0 is the main one)
     update_answer: str = ""  # the shape of an update's `data` when not the record ("any": statuses answer `true`)
+    fields_by_preset: bool = False  # which fields a record keeps follows its presetId (requisites)
 
     def ref(self, record_id: object) -> str:
         """How a summary names a record: `#42`, or the composite key's fields (`typeId 6, entityTypeId 8, …`)."""
@@ -245,6 +246,7 @@ def load_catalog() -> Catalog:
             batch_limit=int(e.get("batch_limit", 0)),
             variants=dict(e.get("variants", {})),
             changes_metadata=bool(e.get("changes_metadata", False)),
+            fields_by_preset=bool(e.get("fields_by_preset", False)),
             delete_note=str(e.get("delete_note", "")),
             composite_key=tuple(e.get("composite_key", ())),
             id_minimum=int(e.get("id_minimum", 1)),

@@ -114,7 +114,8 @@ def normalise_fields(data: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
 async def fields(ops: Operations, target: Target, args: Mapping[str, Any], ctx: CallContext) -> Output:
     """Field metadata in one normalised shape, filtered by name and paged to the budget."""
     entity = target.ent
-    data = mapping((await ops.request(target)).data)
+    preset = args.get("presetId")  # requisites: only the fields a requisite of that preset keeps
+    data = mapping((await ops.request(target, params={"presetId": preset} if preset else None)).data)
     names = args.get("names")
     wanted = {str(n).lower() for n in names} if names else None
     user_only = bool(args.get("only_user_fields"))
@@ -125,7 +126,7 @@ async def fields(ops: Operations, target: Target, args: Mapping[str, Any], ctx: 
     ]
     offset = int(args.get("offset", 0))
     include = [str(i) for i in data.get("include", [])] if isinstance(data.get("include"), list) else []
-    head = f"{entity.title}: "
+    head = f"{entity.title}" + (f" of preset {preset}: " if preset else ": ")
     tail = f"; include accepts {', '.join(include)}." if include else "."
     budget = ops.max_result_tokens
     probe_summary = head + "x" * 200 + tail

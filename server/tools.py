@@ -15,7 +15,19 @@ from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from server import aggregate, calls, discovery, paging, productrows, reads, reference, specs, userfields, writes  # noqa: F401  (handlers register on import)
+from server import (  # noqa: F401  (handlers register on import)
+    aggregate,
+    calls,
+    discovery,
+    paging,
+    presetfields,
+    productrows,
+    reads,
+    reference,
+    specs,
+    userfields,
+    writes,
+)
 from server.catalog import Catalog, EntitySpec, OperationSpec
 from server.context import CallContext
 from server.errors import InvalidArguments

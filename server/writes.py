@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from server import guard
+from server import guard, presetfields
 from server.bulkresult import bulk_output
 from server.catalog import EntitySpec
 from server.context import CallContext
@@ -75,6 +75,7 @@ def _key(entity: EntitySpec, item: Mapping[str, Any]) -> Any:
 async def create(ops: Operations, target: Target, args: Mapping[str, Any], ctx: CallContext) -> Output:
     """One new record; the answer carries its id and key fields."""
     entity, fields = target.ent, dict(args["fields"])
+    await presetfields.check_fields(ops, entity, fields)
     plan = await guard.plan_write(ops, target, "create", creates=[fields])
     plan, approval = await guard.approved_plan(ops, target, ctx, plan, bulk=False, creates=[fields])
     data, request_id = await _send(ops, target, ctx, plan, approval, json_body=fields)
@@ -112,6 +113,7 @@ def _skipped_note(missing: list[Any], changed: list[str]) -> str:
 async def update(ops: Operations, target: Target, args: Mapping[str, Any], ctx: CallContext) -> Output:
     """Changed fields of one record; the answer shows them as the portal now has them (or the plan, dry)."""
     entity, fields, record_id = target.ent, dict(args["fields"]), args["id"]
+    await presetfields.check_fields(ops, entity, fields, record_id)
     plan = await guard.plan_write(ops, target, "update", updates=[(record_id, fields)])
     if args.get("dry_run"):
         return guard.dry_run_output(ctx, plan)

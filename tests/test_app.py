@@ -188,9 +188,9 @@ async def test_every_advertised_include_operation_and_field_is_one_the_portal_ac
     api = httpx.AsyncClient(transport=EmulatorTransport(portal), base_url="http://demo")
     async with api:
         for spec in load_catalog().entities.values():
-            # Smart process items and pipelines: one of the types; a task's comments and time, user fields:
-            # the entity itself.
-            own = {"taskId", "entity"} & set(spec.path_args)
+            # Smart process items and pipelines: one of the types; a task's comments and time, user fields,
+            # a preset's fields: the entity itself.
+            own = {"taskId", "entity", "presetId"} & set(spec.path_args)
             name = spec.name if own else spec.rest_path({"entityTypeId": 1032})
             rows = {"products", "products_edit"}  # product rows: routes under the record, not entity operations
             assert set(spec.operations) - rows <= portal.entities[name].operations, spec.name

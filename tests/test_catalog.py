@@ -23,6 +23,7 @@ FIELD_TYPES = {
 }  # fmt: skip
 # The entity operations of SPEC §4, plus `types`: the user fields API's own route (GET /v1/userfields/:entity/types).
 OPERATIONS = {"list", "get", "create", "update", "delete", "search", "aggregate", "fields", "batch", "types"}
+OPERATIONS |= {"available", "schema"}  # a requisite preset's field set (entities index L10139)
 ROW_OWNERS = {"deals", "leads", "quotes", "invoices", "items"}  # the docs' "{Entity}: Products *" pages
 LINK_OPERATIONS = {"register", "unregister"}  # requisite links, as the entities index names them
 

@@ -67,6 +67,8 @@ def sample(schema: dict[str, Any], name: str) -> Any:
         return "smoke@example.com"
     if name == "entityType":  # timelines: a CRM type name
         return "deal"
+    if name == "fieldName":  # a requisite preset's new field: one no seeded preset holds
+        return "RQ_USRLE"
     return f"Smoke {name}"
 
 
@@ -86,8 +88,8 @@ def split(name: str) -> tuple[str, str]:
     return (name[: -len(op) - 1], op) if op else ("", name)
 
 
-# A smart process type; a task with comments and time; the CRM entity of user fields.
-PATH_ARGUMENTS = {"entityTypeId": 1032, "taskId": 3, "entity": "deals"}
+# A smart process type; a task with comments and time; the CRM entity of user fields; a requisite preset.
+PATH_ARGUMENTS = {"entityTypeId": 1032, "taskId": 3, "entity": "deals", "presetId": 1}
 
 
 def typed(prefix: str) -> dict[str, Any]:

@@ -83,7 +83,7 @@ async def page_of(built: Assembled, entity: EntitySpec, portal: Portal) -> tuple
 
 
 # Entities whose key fields hold no ids of named things: ids of their own records, codes, folders,
-# sites, templates, departments, requisites and bank accounts. A new entity lands here only when that is
+# sites, templates, departments, requisites, presets and bank accounts. A new entity lands here only when that is
 # true of it too.
 WITHOUT_NAMED_IDS = (
     "bank-details",
@@ -103,6 +103,7 @@ WITHOUT_NAMED_IDS = (
     "pages",
     "product-sections",
     "requisite-links",
+    "requisite-preset-fields",
     "requisite-presets",
     "smart-processes",
     "storages",
