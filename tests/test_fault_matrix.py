@@ -13,7 +13,7 @@ from typing import Any
 import anyio
 import pytest
 from limited import limited_emulator
-from portal_rig import rig
+from portal_rig import Rig, rig
 
 from server.app import error_result
 from server.client import VibeCodeClient
@@ -57,14 +57,15 @@ OPS = ("read_single", "read_batch", "write_single", "write_batch")
 
 @pytest.mark.parametrize("fault", KINDS)
 async def test_every_fault_ends_in_a_clear_error_within_the_deadline_with_nothing_lost_or_doubled(fault: str) -> None:
-    """The four operations run side by side, each on its own portal."""
+    """The four operations run side by side, each on its own portal. The portals and servers are all built
+    before the first call starts its clock: building one blocks the event loop the other calls share."""
+    cells = [(op, rig(Portal(seed=42, scale=0.05))) for op in OPS]
     async with anyio.create_task_group() as tg:
-        for op in OPS:
-            tg.start_soon(one_cell, fault, op)
+        for op, r in cells:
+            tg.start_soon(one_cell, fault, op, r)
 
 
-async def one_cell(fault: str, op: str) -> None:
-    r = rig(Portal(seed=42, scale=0.05))
+async def one_cell(fault: str, op: str, r: Rig) -> None:
     tool, args, path, creates, title = operation(op)  # type: ignore[misc]
     deals_before = len(list(r.portal.store.table("deals").scan()))
     install(r.portal).add(fault, path=path, seconds=5.0 if fault == "latency" else None)
