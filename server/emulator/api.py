@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import partial
 
 from . import (
+    chats,
+    chats_portal,
     families_a,
     families_presets,
     families_req,
@@ -49,6 +51,7 @@ ATOMIC_ROUTES = frozenset(
     {"create", "update", "delete", "entity_batch", "rows_add", "rows_set", "rows_update", "rows_delete"}
     | {"uf_create", "uf_update", "uf_delete"}
     | presets_portal.WRITES
+    | chats.WRITES
 )
 STAGE_ORDER = ("faults", "auth", "rate_limit", "queue")
 
@@ -99,6 +102,12 @@ class Match:
 
 def match(method: str, path: str, entities: Mapping[str, Entity]) -> Match | None:
     """The first route whose method, shape and entity operation fit, or None."""
+    if path.strip("/").split("/")[:2] == ["v1", "chats"]:
+        chat_route = chats.route(method, tuple(path.strip("/").split("/")))
+        if chat_route is None:
+            return None
+        name, ref, message = chat_route
+        return Match(Route(method, (), name), entities[chats.CHATS.name], ref, message)
     segments, parent = families_tasks.fold(tuple(path.strip("/").split("/")))
     if segments[:2] == ("v1", "userfields"):
         found = userfields_portal.route(method, segments)
@@ -188,7 +197,9 @@ class Portal:
         if families_presets.ENTITY_NAME not in seeded:  # hand-made data: its presets hold their seeded fields
             presets = [dict(p) for p in seeded.get("requisite-presets", ())]
             seeded = {**seeded, families_presets.ENTITY_NAME: families_presets.seed(presets)}
-        self.store = Store({**self.entities, **rows.TABLES}, seeded)  # rows: a table, not an API entity
+        # Product rows and chat messages: tables of the portal, not API entities.
+        self.store = Store({**self.entities, **rows.TABLES, **chats.TABLES}, seeded)
+        self.chats = chats_portal.Chats(self.store, clock)
         self.rows = rows.ProductRows(self.store)
         self.userfields = userfields_portal.UserFields(self.store, self.entities, clock)
         self.ops = Operations(self.store, clock, OWNER_ID)
@@ -221,6 +232,7 @@ class Portal:
             "uf_create": self._uf_create,
             "uf_update": self._uf_update,
             "uf_delete": self._uf_delete,
+            **dict.fromkeys(chats.NAMES, self._chats),
         }
         preset_fields = presets_portal.PresetFields(self.ops).handlers()
         self._handlers = {**self._handlers, **{name: _nested(h) for name, h in preset_fields.items()}}
@@ -466,6 +478,13 @@ class Portal:
     async def _uf_delete(self, request: Request, found: Match) -> Response:
         self.userfields.delete(str(found.parent), found.id)
         return json_response(200, {"success": True, "data": {"deleted": True}})
+
+    async def _chats(self, request: Request, found: Match) -> Response:
+        """`/v1/chats…`, as the key's user (chats_portal)."""
+        me = self.key_owners.get(str(request.state.get("api_key", "")), OWNER_ID)
+        query = dict(query_pairs(request.query))
+        status, data = self.chats.handle(found.route.name, me, found.id, found.row, query, request.json())
+        return json_response(status, {"success": True, "data": data})
 
     async def _me(self, request: Request, found: Match) -> Response:
         data = self.describe_key()

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import TypeVar
 
+from .chats import CHATS
+from .chats import PATH as CHATS_PATH
 from .errors import ApiError, echo, internal_error
 from .families_presets import ENTITY_NAME as PRESET_FIELDS
 from .families_presets import PATH as PRESET_FIELDS_PATH
@@ -202,7 +204,7 @@ def _validate_call(call_id: str, raw: object, entities: Mapping[str, Entity]) ->
     if entity is None:
         message = f'Unknown entity "{echo(name)}". Check GET /v1/guide for available entities.'
         raise ApiError(400, "UNKNOWN_ENTITY", message)
-    own = {**NESTED, USERFIELDS.name: USERFIELDS_PATH, PRESET_FIELDS: PRESET_FIELDS_PATH}
+    own = {**NESTED, USERFIELDS.name: USERFIELDS_PATH, PRESET_FIELDS: PRESET_FIELDS_PATH, CHATS.name: CHATS_PATH}
     if name in own:
         raise ApiError(400, "ENTITY_CUSTOM_ROUTES", f'Entity "{name}" is served only at its own path: {own[name]}.')
     # Types are written through their own routes (entityTypeId in the path), not inside a batch.

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from . import (
+    chats,
     families_a,
     families_b,
     families_c,
@@ -16,6 +17,7 @@ from . import (
     families_smart,
     families_tasks,
     schema,
+    seed_chats,
     seed_families_a,
     seed_families_b,
     seed_families_c,
@@ -39,6 +41,7 @@ ENTITIES: Mapping[str, Entity] = MappingProxyType(
         **userfields.ENTITIES,
         **families_req.ENTITIES,
         **families_presets.ENTITIES,
+        chats.CHATS.name: chats.CHATS,
     }
 )
 
@@ -55,4 +58,5 @@ def generate(seed: int = 42, scale: float = 1.0, now: float = seed_data.REFERENC
     data["userfields"] = userfields.seed(ENTITIES)
     data.update(seed_requisites.records(seed, data, now))
     data[families_presets.ENTITY_NAME] = families_presets.seed(data["requisite-presets"])
+    data.update(seed_chats.records(seed, data, now))
     return data
