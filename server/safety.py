@@ -22,8 +22,20 @@ ENABLE_HINT = (
 
 
 # Operations named as upstream names them that write like one of the three: registering a requisite
-# link replaces the record's link (an update), unregistering removes it (a delete).
-ALIASES = {"register": "update", "unregister": "delete"}
+# link replaces the record's link (an update), unregistering removes it (a delete). Chats: a message or
+# a file sent is a create; deleting a message, leaving and removing a member take something away.
+ALIASES = {
+    "register": "update",
+    "unregister": "delete",
+    "send": "create",
+    "attach": "create",
+    "edit_message": "update",
+    "rename": "update",
+    "add_members": "update",
+    "delete_message": "delete",
+    "leave": "delete",
+    "remove_member": "delete",
+}
 
 
 def write_kind(op: str, args: Mapping[str, Any]) -> str | None:

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import server.chattools  # noqa: F401  (the chat tools' handlers register on import)
 from server import (  # noqa: F401  (handlers register on import)
     aggregate,
     calls,
