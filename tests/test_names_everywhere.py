@@ -93,6 +93,7 @@ WITHOUT_NAMED_IDS = (
     "bookings",
     "catalog-sections",
     "categories",
+    "chats",
     "currencies",
     "deal-categories",
     "doc-templates",

@@ -107,7 +107,7 @@ def records(seed: int, data: Mapping[str, Sequence[Record]], now: float) -> dict
             "entityType": "", "entityId": "", "muteList": [], "read": {}, "folderId": None, "dateCreate": "",
         }  # fmt: skip
         row.update(extra)
-        if kind != "private" and ME in members and ME != owner:  # the director manages every chat she is in
+        if kind != "private" and ME in members and owner != ME:  # the director manages every chat she is in
             row["managers"] = [owner, ME] if owner else [ME]
         chats.append(row)
         plans.append((row, said))
