@@ -28,10 +28,36 @@ COLORS = ("#ab7761", "#4ba984", "#4ba5c3", "#e18f49", "#9d7ae0", "#df532d", "#64
 CHATS = Entity(
     name="chats",
     scope="im",
-    # The routes are the chats' own (`route` below); create and update name POST /v1/chats and PATCH /v1/chats/:chatId.
-    operations=frozenset({"create", "update"}),
+    # What the chats' own routes (`route` below) do; none is a generic entity route.
+    operations=frozenset(
+        {
+            "recent",
+            "find",
+            "search",
+            "dialog",
+            "messages",
+            "history",
+            "members",
+            "file",
+            "send",
+            "edit_message",
+            "delete_message",
+            "create",
+            "update",
+            "rename",
+            "leave",
+            "add_members",
+            "remove_member",
+            "attach",
+            "folder",
+            "read",
+            "subscribe",
+            "unsubscribe",
+        }
+    ),  # fmt: skip
     fields={
         "id": ro("integer", "ID чата"),
+        "dialogId": ro("string", "ID диалога (chatN)"),
         "type": Field("string", label="Тип: chat, open, private"),
         "title": Field("string", label="Название"),
         "description": Field("string", label="Описание"),
