@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from urllib.parse import quote
 
 from .chats import COLORS, MESSAGES
-from .chats_portal import HOST, msk
+from .chats_base import HOST, msk
 from .seed import DAY, Record, iso
 
 ME = 1
