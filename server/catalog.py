@@ -60,6 +60,7 @@ class EntitySpec:
     id_minimum: int = 1  # the smallest record id (deal pipelines: 0 is the main one)
     update_answer: str = ""  # the shape of an update's `data` when not the record ("any": statuses answer `true`)
     fields_by_preset: bool = False  # which fields a record keeps follows its presetId (requisites)
+    own_routes: bool = False  # served only at routes of its own, never inside POST /v1/batch (chats)
 
     def ref(self, record_id: object) -> str:
         """How a summary names a record: `#42`, or the composite key's fields (`typeId 6, entityTypeId 8, …`)."""
@@ -85,7 +86,7 @@ class EntitySpec:
         """True where `POST /v1/batch` takes the entity: items name their type in params.entityTypeId, but
         records under another record's path (a task's comments, an entity's user fields) are refused
         there (ENTITY_CUSTOM_ROUTES) and only reachable through their own routes."""
-        return set(self.path_args) <= {"entityTypeId"}
+        return not self.own_routes and set(self.path_args) <= {"entityTypeId"}
 
     def rest_path(self, values: Mapping[str, object]) -> str:
         """The entity's REST path under /v1 with its path arguments filled in."""
@@ -251,6 +252,7 @@ def load_catalog() -> Catalog:
             composite_key=tuple(e.get("composite_key", ())),
             id_minimum=int(e.get("id_minimum", 1)),
             update_answer=str(e.get("update_answer", "")),
+            own_routes=bool(e.get("own_routes", False)),
         )
         for name, e in ents.items()
     }

@@ -75,6 +75,12 @@ def test_the_chats_toolset_is_not_in_the_default_set() -> None:
     assert "chats" not in {e.name for e in catalog.select([], [])}
 
 
+async def test_the_batch_tool_does_not_offer_the_chats(built: Assembled) -> None:
+    """The API serves chats only at their own routes (a /v1/batch call answers ENTITY_CUSTOM_ROUTES)."""
+    entities = built.tools["batch"].input_schema["properties"]["calls"]["items"]["properties"]["entity"]
+    assert "chats" not in entities.get("enum", [])
+
+
 async def test_find_a_deals_chat_and_read_it_with_names(built: Assembled, transport: Lossy) -> None:
     async with Client(built.server) as c:
         found = await ok(c, "chats_find", {"record": "DEAL|12"})
