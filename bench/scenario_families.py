@@ -1,4 +1,4 @@
-"""One realistic scenario per entity family beyond the core CRM, each within three calls.
+"""One realistic scenario per entity family beyond the core CRM, each within its own call limit.
 
 These tools had no plain-tools equivalent, so there is no baseline: each script's answer is
 checked against the portal itself with requests straight to its REST API (not counted).
@@ -235,6 +235,46 @@ async def channel_set(r: Run, answer: Any) -> None:
     expect(str(deal.get(name)) == fair, f"deal 12 has {name} = {deal.get(name)!r}, not {fair}")
 
 
+# Chats: "tell deal 12's chat the invoice is out": find the chat bound to the deal, post to it.
+NOTICE = "Счёт выставлен, ждём оплату до пятницы"
+
+
+async def post_to_deal_chat(r: Run) -> Any:
+    chat = (await r.call("chats_find", {"record": "DEAL|12"}))["item"]
+    sent = await r.call("chats_send", {"dialogId": chat["dialogId"], "message": NOTICE})
+    return chat["dialogId"], sent["item"]["id"]
+
+
+async def posted(r: Run, answer: Any) -> None:
+    dialog, message_id = answer
+    chat = (await r.client.request("GET", "/v1/chats/find", params={"entityType": "CRM", "entityId": "DEAL|12"})).data
+    expect(f"chat{chat['id']}" == dialog, f"deal 12's chat is {chat}, not {dialog}")
+    messages = (await r.client.request("GET", f"/v1/chats/{dialog}/messages", params={"limit": 5})).data
+    newest = max(messages["messages"], key=lambda m: m["id"])
+    expect(newest["id"] == message_id and newest["text"] == NOTICE, f"the newest message read back: {newest}")
+
+
+# Foreign requisites: "record the Ukrainian partner's EDRPOU on company 5, then find it by that code":
+# the foreign preset holds RQ_EDRPOU, written and filtered only under its UPPER_SNAKE name.
+EDRPOU = "32855961"
+
+
+async def foreign_requisite(r: Run) -> Any:
+    presets = (await r.call("requisite_presets_list", {}))["items"]
+    foreign = next(p["id"] for p in presets if p["countryId"] == 0)
+    fields = {"entityTypeId": 4, "entityId": 5, "presetId": foreign, "name": "ТОВ «Дніпро Трейд»"}
+    made = (await r.call("requisites_create", {"fields": {**fields, "RQ_EDRPOU": EDRPOU}}))["item"]
+    found = await r.call("requisites_search", {"filter": {"RQ_EDRPOU": EDRPOU}, "select": ["id", "entityId"]})
+    return made["id"], [(i["id"], i["entityId"]) for i in found["items"]]
+
+
+async def foreign_found(r: Run, answer: Any) -> None:
+    made, found = answer
+    stored = await r.raw("GET", f"/v1/requisites/{made}")
+    expect(stored.get("RQ_EDRPOU") == EDRPOU and stored["entityId"] == 5, f"the requisite read back: {stored}")
+    expect(found == [(made, 5)], f"the search by RQ_EDRPOU found {found}")
+
+
 FAMILIES: list[Task] = [
     Task("calendar: book a meeting tomorrow 10–11", book_meeting, 1, check=booked),
     Task("drive: folders and files in the company root", drive_root, 3, check=drive_listed),
@@ -247,6 +287,8 @@ FAMILIES: list[Task] = [
     Task("requisites: a company's INN and bank accounts", company_bank, 2, check=bank_matches),
     Task("task time and comment: log 1.5 h, then read back", log_work, 4, check=work_logged),
     Task("user fields: add a list field, set it on a deal", add_channel, 2, check=channel_set),
+    Task("chats: post to a deal's chat", post_to_deal_chat, 2, check=posted),
+    Task("requisites: a foreign partner's EDRPOU, found by it", foreign_requisite, 3, check=foreign_found),
 ]
 
 
