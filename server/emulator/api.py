@@ -22,6 +22,7 @@ from . import (
     presets_portal,
     registry,
     rows,
+    timeline_items,
     userfields,
     userfields_portal,
 )
@@ -52,8 +53,10 @@ ATOMIC_ROUTES = frozenset(
     | {"uf_create", "uf_update", "uf_delete"}
     | presets_portal.WRITES
     | chats.WRITES
+    | {"pin", "unpin", "bind", "unbind", "note_save", "note_delete"}
 )
 STAGE_ORDER = ("faults", "auth", "rate_limit", "queue")
+MARKS = "timeline_marks"  # what the pin / bind / note routes need of an entity: being timeline comments
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +91,15 @@ ROUTES: tuple[Route, ...] = (
     route("GET", "/v1/{entity}/{id}/products/{row}", "rows_get", rows.OPERATION),
     route("PATCH", "/v1/{entity}/{id}/products/{row}", "rows_update", rows.OPERATION),
     route("DELETE", "/v1/{entity}/{id}/products/{row}", "rows_delete", rows.OPERATION),
+    # Pins, bindings and notes of timeline comments (Комментарии таймлайна: 8 endpoints of /v1/timeline-logs).
+    route("POST", "/v1/{entity}/{id}/pin", "pin", MARKS),
+    route("POST", "/v1/{entity}/{id}/unpin", "unpin", MARKS),
+    route("POST", "/v1/{entity}/{id}/bind", "bind", MARKS),
+    route("POST", "/v1/{entity}/{id}/unbind", "unbind", MARKS),
+    route("GET", "/v1/{entity}/{id}/bindings", "bindings", MARKS),
+    route("POST", "/v1/{entity}/{id}/note", "note_save", MARKS),
+    route("GET", "/v1/{entity}/{id}/note", "note_get", MARKS),
+    route("DELETE", "/v1/{entity}/{id}/note", "note_delete", MARKS),
 )
 
 
@@ -147,6 +159,8 @@ def match(method: str, path: str, entities: Mapping[str, Entity]) -> Match | Non
 def _serves(entity: Entity, operation: str) -> bool:
     if operation == rows.OPERATION:
         return rows.owner_type(entity) is not None
+    if operation == MARKS:
+        return entity.name == "timelines"
     return families_req.serves(entity, operation)
 
 
@@ -197,11 +211,12 @@ class Portal:
         if families_presets.ENTITY_NAME not in seeded:  # hand-made data: its presets hold their seeded fields
             presets = [dict(p) for p in seeded.get("requisite-presets", ())]
             seeded = {**seeded, families_presets.ENTITY_NAME: families_presets.seed(presets)}
-        # Product rows and chat messages: tables of the portal, not API entities.
-        self.store = Store({**self.entities, **rows.TABLES, **chats.TABLES}, seeded)
+        # Product rows, chat messages and timeline comments' marks: tables of the portal, not API entities.
+        self.store = Store({**self.entities, **rows.TABLES, **chats.TABLES, **timeline_items.TABLES}, seeded)
         self.chats = chats_portal.Chats(self.store, clock)
         self.rows = rows.ProductRows(self.store)
         self.userfields = userfields_portal.UserFields(self.store, self.entities, clock)
+        self.marks = timeline_items.TimelineMarks(self.store)
         self.ops = Operations(self.store, clock, OWNER_ID)
         self.smart_types = SmartTypes(self.ops, self.entities)
         self.pipeline: dict[str, Stage | None] = dict.fromkeys(STAGE_ORDER)
@@ -233,6 +248,14 @@ class Portal:
             "uf_update": self._uf_update,
             "uf_delete": self._uf_delete,
             **dict.fromkeys(chats.NAMES, self._chats),
+            "pin": partial(self._marks_write, "pin"),
+            "unpin": partial(self._marks_write, "unpin"),
+            "bind": partial(self._marks_write, "bind"),
+            "unbind": partial(self._marks_write, "unbind"),
+            "bindings": self._bindings,
+            "note_save": partial(self._marks_write, "note_save"),
+            "note_get": self._note_get,
+            "note_delete": partial(self._marks_write, "note_delete"),
         }
         preset_fields = presets_portal.PresetFields(self.ops).handlers()
         self._handlers = {**self._handlers, **{name: _nested(h) for name, h in preset_fields.items()}}
@@ -419,6 +442,25 @@ class Portal:
         if rows.deletes_with_true(entity):  # Items: Products Delete answers `{"data": true}`
             return json_response(200, {"success": True, "data": True})
         return Response(204, {}, b"")
+
+    async def _marks_write(self, action: str, request: Request, found: Match) -> Response:
+        marks = self.marks
+        data: object
+        if action in ("pin", "unpin"):
+            data = marks.pin(found.id, request.json(), pinned=action == "pin")
+        elif action in ("bind", "unbind"):
+            data = marks.bind(found.id, request.json(), bound=action == "bind")
+        elif action == "note_save":
+            data = marks.save_note(found.id, request.json())
+        else:
+            data = marks.delete_note(found.id)
+        return json_response(200, {"success": True, "data": data})
+
+    async def _bindings(self, request: Request, found: Match) -> Response:
+        return json_response(200, {"success": True, "data": self.marks.bindings(found.id)})
+
+    async def _note_get(self, request: Request, found: Match) -> Response:
+        return json_response(200, {"success": True, "data": self.marks.note(found.id)})
 
     async def _fields(self, request: Request, found: Match) -> Response:
         entity = self.ops.live(_entity(found))
