@@ -45,6 +45,8 @@ def write_kind(op: str, args: Mapping[str, Any]) -> str | None:
         return op
     if op == "products_edit":  # set replaces every row, removing the current ones: a delete for the tiers
         return {"add": "create", "update": "update", "delete": "delete", "set": "delete"}.get(str(args.get("edit")))
+    if op == "act":  # a timeline comment: unbind and delete_note remove something
+        return "delete" if args.get("change") in ("unbind", "delete_note") else "update"
     if op in ("batch", "bulk_update", "bulk_delete"):
         action = str(args.get("action") or op.removeprefix("bulk_"))
         return action if action in ("create", "update", "delete") else None

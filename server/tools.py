@@ -25,6 +25,7 @@ from server import (  # noqa: F401  (handlers register on import)
     reads,
     reference,
     specs,
+    timelinemarks,
     userfields,
     writes,
 )

@@ -191,6 +191,10 @@ async def _smoke_args(built: Assembled, name: str) -> dict[str, Any]:
         return {"id": await some_id(built, prefix)}
     if op == "products_edit":
         return {"id": await some_id(built, prefix), "edit": "add", "row": {"productId": 1, "quantity": 2}}
+    if op == "bindings":
+        return {"id": await some_id(built, prefix)}
+    if op == "act":
+        return {"id": await some_id(built, prefix), "change": "note", "text": "Smoke note"}
     if op == "batch" and prefix:
         return {"action": "create", "items": [create_fields(LISTED[f"{prefix}_create"])] * 2}
     if op == "aggregate":
@@ -246,7 +250,7 @@ def test_every_tool_is_well_formed_for_every_client(name: str) -> None:
     # Registering a link replaces the record's current one (as an update would); unregistering deletes it;
     # a chat message sent is a create, leaving a chat a delete (server.safety.ALIASES).
     op = ALIASES.get(split(name)[1], split(name)[1])
-    if op in ("create", "update", "delete", "batch", "products_edit"):
+    if op in ("create", "update", "delete", "batch", "products_edit", "act"):
         assert a["readOnlyHint"] is False
         assert a["destructiveHint"] is (op != "create")
         assert a["idempotentHint"] is (op in ("update", "delete"))
