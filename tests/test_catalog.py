@@ -29,6 +29,7 @@ LINK_OPERATIONS = {"register", "unregister"}  # requisite links, as the entities
 # The IM Chat API's routes (Chats page): no list/get/search of records, dialogs and messages of their own.
 CHAT_OPERATIONS = {"recent", "find", "dialog", "messages", "history", "members", "file", "send", "edit_message",
                    "delete_message", "create", "rename", "leave", "add_members", "remove_member", "attach"}  # fmt: skip
+MARKS = {"bindings", "act"}  # timeline comments' pins, bindings and note (Комментарии таймлайна)
 
 
 def all_tools() -> dict[str, Any]:
@@ -39,6 +40,7 @@ def all_tools() -> dict[str, Any]:
 @pytest.mark.parametrize("entity", CATALOG.entities.values(), ids=lambda e: e.name)
 def test_entity_specs_are_consistent(entity: Any) -> None:
     rows = {"products", "products_edit"} if entity.name in ROW_OWNERS else set()
+    rows |= MARKS if entity.name == "timelines" else set()
     own = CHAT_OPERATIONS if entity.name == "chats" else set()
     assert set(entity.operations) <= OPERATIONS | LINK_OPERATIONS | rows | own and rows <= set(entity.operations)
     assert entity.toolset in CATALOG.toolsets
