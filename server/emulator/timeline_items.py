@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from .errors import ApiError, invalid_params, not_found
+from .families_smart import DEDICATED
 from .schema import Entity, Field
 from .store import Row, Store
 
@@ -36,8 +37,8 @@ TYPE_NAMES: Mapping[int, str] = MappingProxyType(
     {1: "lead", 2: "deal", 3: "contact", 4: "company", 7: "quote", 14: "order", 31: "smart_invoice"}
 )
 TYPE_IDS: Mapping[str, int] = MappingProxyType({name: code for code, name in TYPE_NAMES.items()})
-# The records a binding may point at, where the portal holds them (others are taken on trust).
-TABLE_OF: Mapping[int, str] = MappingProxyType({1: "leads", 2: "deals", 3: "contacts", 4: "companies", 7: "quotes"})
+# The records a binding may point at, where the portal holds them (orders are taken on trust).
+TABLE_OF: Mapping[int, str] = DEDICATED
 SMART_MIN = 128  # entityTypeId >= 128: a smart process type
 
 
