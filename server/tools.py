@@ -387,6 +387,8 @@ def build_tools(
             )
     exposed = [e for e in entities if not e.bound]  # one smart process type's tools are items_* bound to it
     for name, spec in catalog.cross_entity.items():
+        if spec.handler == "calls" and not any(e.in_batch for e in exposed):
+            continue  # nothing exposed goes through /v1/batch (chats, comments…): a batch tool could not be called
         target = Target(name, spec, exposed=tuple(exposed))
         tools[name] = ToolDef(
             name=name,

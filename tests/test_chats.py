@@ -77,8 +77,10 @@ def test_the_chats_toolset_is_not_in_the_default_set() -> None:
 
 async def test_the_batch_tool_does_not_offer_the_chats(built: Assembled) -> None:
     """The API serves chats only at their own routes (a /v1/batch call answers ENTITY_CUSTOM_ROUTES)."""
-    entities = built.tools["batch"].input_schema["properties"]["calls"]["items"]["properties"]["entity"]
-    assert "chats" not in entities.get("enum", [])
+    assert "batch" not in built.tools  # chats alone: nothing a batch could carry
+    async with assemble(Settings(toolsets=("all",)), transport=EmulatorTransport(Portal())) as every:
+        entities = every.tools["batch"].input_schema["properties"]["calls"]["items"]["properties"]["entity"]
+    assert "chats" not in entities["enum"] and "deals" in entities["enum"]
 
 
 async def test_find_a_deals_chat_and_read_it_with_names(built: Assembled, transport: Lossy) -> None:

@@ -52,3 +52,17 @@ def test_required_arguments_are_named() -> None:
 def test_entities_without_relations_take_no_include() -> None:
     assert "include" not in TOOLS["tasks_search"].input_schema["properties"]
     assert "include" in rejected(TOOLS["tasks_search"], {"include": ["x"]}).message
+
+
+@pytest.mark.parametrize(
+    ("toolsets", "offered"), [(["chats"], False), (["tasks_extra"], False), (["calendar"], True), (["crm"], True)]
+)
+def test_a_batch_tool_is_offered_only_when_something_exposed_can_go_through_it(
+    toolsets: list[str], offered: bool
+) -> None:
+    ops = Operations(VibeCodeClient("k"), CursorCodec(b"s"), 6000)
+    tools = build_tools(CATALOG, CATALOG.select(toolsets, []), ops)
+    assert ("batch" in tools) is offered
+    if offered:
+        entities = tools["batch"].input_schema["properties"]["calls"]["items"]["properties"]["entity"]["enum"]
+        assert entities and all(CATALOG.entities[e].in_batch for e in entities)
