@@ -1,4 +1,5 @@
-"""The demo portal: declarative routes, handlers, envelopes, and the `Portal` that holds state."""
+"""The demo portal: the route table (its own routes and each family's), the core handlers, and the `Portal`
+that holds state and assembles the families' handlers."""
 
 from __future__ import annotations
 
@@ -7,8 +8,7 @@ import itertools
 import logging
 import math
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
 from functools import partial
 
 from . import (
@@ -19,26 +19,30 @@ from . import (
     families_req,
     families_smart,
     families_tasks,
+    me,
     presets_portal,
     registry,
     rows,
+    rows_routes,
     timeline_items,
+    timeline_routes,
     userfields,
     userfields_portal,
+    userfields_routes,
 )
 from .aggregate import aggregate
 from .batch import MAX_ITEMS, entity_batch, plan_calls
 from .errors import ApiError, access_denied, internal_error, route_not_found
 from .families_b import CODE_KEYED
-from .ops import Operations, Page, describe_fields
+from .ops import Operations, describe_fields
 from .pipeline import JSON_TYPE, AuthStage, Request, Response, Stage, error_response, json_response, run_stages
 from .query import list_query, query_pairs
 from .registry import ENTITIES
+from .routing import CUSTOM_PATHS, Handler, Match, Route, entity_of, ok, page_envelope, route
 from .schema import Entity
 from .scopes import grants
 from .smart_types import TYPES, SmartTypes
-from .store import Store, Table
-from .values import dump
+from .store import Store
 
 logger = logging.getLogger("server.emulator")
 
@@ -48,29 +52,19 @@ OWNER_ID = 1
 # Where later stages go, outermost first: faults act like the network, before auth; the rate limit is
 # per key, after auth; the 2-concurrent portal queue wraps only the work itself.
 # Routes that write run in one undo block; /v1/batch opens its own (only when it has writes).
-ATOMIC_ROUTES = frozenset(
-    {"create", "update", "delete", "entity_batch", "rows_add", "rows_set", "rows_update", "rows_delete"}
-    | {"uf_create", "uf_update", "uf_delete"}
+ATOMIC_ROUTES = (
+    frozenset({"create", "update", "delete", "entity_batch"})
+    | rows_routes.WRITES
+    | userfields_routes.WRITES
     | presets_portal.WRITES
     | chats.WRITES
-    | {"pin", "unpin", "bind", "unbind", "note_save", "note_delete"}
+    | timeline_routes.WRITES
 )
 STAGE_ORDER = ("faults", "auth", "rate_limit", "queue")
-MARKS = "timeline_marks"  # what the pin / bind / note routes need of an entity: being timeline comments
 
 
-@dataclass(frozen=True, slots=True)
-class Route:
-    method: str
-    pattern: tuple[str, ...]
-    name: str
-    operation: str | None = None  # the entity operation the route needs
-
-
-def route(method: str, path: str, name: str, operation: str | None = None) -> Route:
-    return Route(method, tuple(path.strip("/").split("/")), name, operation)
-
-
+# Operations a family's routes need of an entity, beyond the entity's own (families_req.serves).
+NEEDS: Mapping[str, Callable[[Entity], bool]] = {**rows_routes.NEEDS, **timeline_routes.NEEDS}
 ROUTES: tuple[Route, ...] = (
     route("GET", "/v1/me", "me"),
     route("POST", "/v1/batch", "batch"),
@@ -83,33 +77,9 @@ ROUTES: tuple[Route, ...] = (
     route("GET", "/v1/{entity}/{id}", "get", "get"),
     route("PATCH", "/v1/{entity}/{id}", "update", "update"),
     route("DELETE", "/v1/{entity}/{id}", "delete", "delete"),
-    # Product rows of deals, leads, quotes, invoices and smart process items ({Entity}: Products * pages).
-    route("GET", "/v1/{entity}/{id}/products/fields", "rows_fields", rows.OPERATION),
-    route("GET", "/v1/{entity}/{id}/products", "rows_list", rows.OPERATION),
-    route("PUT", "/v1/{entity}/{id}/products", "rows_set", rows.OPERATION),
-    route("POST", "/v1/{entity}/{id}/products", "rows_add", rows.OPERATION),
-    route("GET", "/v1/{entity}/{id}/products/{row}", "rows_get", rows.OPERATION),
-    route("PATCH", "/v1/{entity}/{id}/products/{row}", "rows_update", rows.OPERATION),
-    route("DELETE", "/v1/{entity}/{id}/products/{row}", "rows_delete", rows.OPERATION),
-    # Pins, bindings and notes of timeline comments (Комментарии таймлайна: 8 endpoints of /v1/timeline-logs).
-    route("POST", "/v1/{entity}/{id}/pin", "pin", MARKS),
-    route("POST", "/v1/{entity}/{id}/unpin", "unpin", MARKS),
-    route("POST", "/v1/{entity}/{id}/bind", "bind", MARKS),
-    route("POST", "/v1/{entity}/{id}/unbind", "unbind", MARKS),
-    route("GET", "/v1/{entity}/{id}/bindings", "bindings", MARKS),
-    route("POST", "/v1/{entity}/{id}/note", "note_save", MARKS),
-    route("GET", "/v1/{entity}/{id}/note", "note_get", MARKS),
-    route("DELETE", "/v1/{entity}/{id}/note", "note_delete", MARKS),
+    *rows_routes.ROUTES,  # product rows of deals, leads, quotes, invoices and smart process items
+    *timeline_routes.ROUTES,  # pins, bindings and notes of timeline comments
 )
-
-
-@dataclass(frozen=True, slots=True)
-class Match:
-    route: Route
-    entity: Entity | None
-    id: str | None
-    row: str | None = None  # a product row's id (`/products/:rowId`)
-    parent: str | None = None  # a nested route's task (/v1/tasks/:taskId/comments), user fields' :entity
 
 
 def match(method: str, path: str, entities: Mapping[str, Entity]) -> Match | None:
@@ -157,11 +127,8 @@ def match(method: str, path: str, entities: Mapping[str, Entity]) -> Match | Non
 
 
 def _serves(entity: Entity, operation: str) -> bool:
-    if operation == rows.OPERATION:
-        return rows.owner_type(entity) is not None
-    if operation == MARKS:
-        return entity.name == "timelines"
-    return families_req.serves(entity, operation)
+    needs = NEEDS.get(operation)
+    return needs(entity) if needs is not None else families_req.serves(entity, operation)
 
 
 def cost_units(found: Match, request: Request) -> int:
@@ -222,7 +189,7 @@ class Portal:
         self.pipeline: dict[str, Stage | None] = dict.fromkeys(STAGE_ORDER)
         self.pipeline["auth"] = AuthStage(self.api_keys, app_keys)  # OAuth application key -> session token
         self._ids = itertools.count(1)
-        self._handlers: Mapping[str, Callable[[Request, Match], Awaitable[Response]]] = {
+        self._handlers: Mapping[str, Handler] = {
             "me": self._me,
             "batch": self._batch,
             "fields": self._fields,
@@ -234,28 +201,10 @@ class Portal:
             "get": self._get,
             "update": self._update,
             "delete": self._delete,
-            "rows_fields": self._rows_fields,
-            "rows_list": self._rows_list,
-            "rows_set": self._rows_set,
-            "rows_add": self._rows_add,
-            "rows_get": self._rows_get,
-            "rows_update": self._rows_update,
-            "rows_delete": self._rows_delete,
-            "uf_list": self._uf_list,
-            "uf_types": self._uf_types,
-            "uf_get": self._uf_get,
-            "uf_create": self._uf_create,
-            "uf_update": self._uf_update,
-            "uf_delete": self._uf_delete,
+            **rows_routes.handlers(self.rows),
+            **userfields_routes.handlers(self.userfields),
+            **timeline_routes.handlers(self.marks),
             **dict.fromkeys(chats.NAMES, self._chats),
-            "pin": partial(self._marks_write, "pin"),
-            "unpin": partial(self._marks_write, "unpin"),
-            "bind": partial(self._marks_write, "bind"),
-            "unbind": partial(self._marks_write, "unbind"),
-            "bindings": self._bindings,
-            "note_save": partial(self._marks_write, "note_save"),
-            "note_get": self._note_get,
-            "note_delete": partial(self._marks_write, "note_delete"),
         }
         preset_fields = presets_portal.PresetFields(self.ops).handlers()
         self._handlers = {**self._handlers, **{name: _nested(h) for name, h in preset_fields.items()}}
@@ -342,7 +291,7 @@ class Portal:
     # --- handlers -----------------------------------------------------------------------------------
 
     async def _list(self, request: Request, found: Match) -> Response:
-        entity = _entity(found)
+        entity = entity_of(found)
         if entity.name in CODE_KEYED:  # bizproc.activity.list / bizproc.robot.list: the codes, no paging
             codes = [row["id"] for row in self.store.table(entity.name).scan()]
             return json_response(200, {"success": True, "data": codes, "total": len(codes)})
@@ -350,10 +299,10 @@ class Portal:
         if found.parent is not None:
             params["filter"] = families_tasks.scoped_filter(params.get("filter"), self._task(found))
         families_a.check_list(entity, params.get("filter"))
-        return _page(self.ops.list(entity, **params), self.store.table(entity.name), listed=True)
+        return page_envelope(self.ops.list(entity, **params), self.store.table(entity.name), listed=True)
 
     async def _search(self, request: Request, found: Match) -> Response:
-        entity = _entity(found)
+        entity = entity_of(found)
         body = _object(request.json())
         page = self.ops.list(
             entity,
@@ -365,11 +314,11 @@ class Portal:
             include=body.get("include"),
             auto_window=body.get("autoWindow"),
         )
-        return _page(page, self.store.table(entity.name))
+        return page_envelope(page, self.store.table(entity.name))
 
     async def _get(self, request: Request, found: Match) -> Response:
         query = dict(query_pairs(request.query))
-        entity = _entity(found)
+        entity = entity_of(found)
         # Types are addressed by entityTypeId (`GET /v1/smart-processes/:entityTypeId`), not by their id.
         key = (
             families_smart.type_row(self.store.table(entity.name).scan(), found.id)
@@ -379,107 +328,59 @@ class Portal:
         if found.parent is not None:
             families_tasks.owned(self.store, entity, self._task(found), found.id, self.ops)
         record = self.ops.get(entity, key, include=query.get("include"), select=query.get("select"))
-        return json_response(200, {"success": True, "data": record})
+        return ok(record)
 
     async def _create(self, request: Request, found: Match) -> Response:
-        entity = _entity(found)
+        entity = entity_of(found)
         if entity.name == TYPES:
-            return json_response(201, {"success": True, "data": self.smart_types.create(request.json())})
+            return ok(self.smart_types.create(request.json()), 201)
         body = request.json()
         if found.parent is not None:
             body = families_tasks.scoped_body(entity, body, self._task(found), create=True)
         record = self.ops.create(entity, body)
-        return json_response(201, {"success": True, "data": self.ops.created(entity, record)})
+        return ok(self.ops.created(entity, record), 201)
 
     async def _update(self, request: Request, found: Match) -> Response:
-        entity = _entity(found)
+        entity = entity_of(found)
         if entity.name == TYPES:  # addressed by entityTypeId
-            return json_response(200, {"success": True, "data": self.smart_types.update(found.id, request.json())})
+            return ok(self.smart_types.update(found.id, request.json()))
         body = request.json()
         if found.parent is not None:
             task = self._task(found)
             families_tasks.owned(self.store, entity, task, found.id, self.ops)
             body = families_tasks.scoped_body(entity, body, task, create=False)
         record = self.ops.update(entity, found.id, body)
-        return json_response(200, {"success": True, "data": self.ops.updated(entity, record)})
+        return ok(self.ops.updated(entity, record))
 
     async def _delete(self, request: Request, found: Match) -> Response:
-        if _entity(found).name == TYPES:
+        if entity_of(found).name == TYPES:
             self.smart_types.delete(found.id)
             return Response(204, {}, b"")
         if found.parent is not None:
-            families_tasks.owned(self.store, _entity(found), self._task(found), found.id, self.ops)
-        deactivated = self.ops.delete(_entity(found), found.id)
+            families_tasks.owned(self.store, entity_of(found), self._task(found), found.id, self.ops)
+        deactivated = self.ops.delete(entity_of(found), found.id)
         if deactivated is not None:
-            return json_response(200, {"success": True, "data": deactivated})
+            return ok(deactivated)
         return Response(204, {}, b"")
-
-    async def _rows_fields(self, request: Request, found: Match) -> Response:
-        return json_response(200, {"success": True, "data": self.rows.fields(_entity(found), found.id)})
-
-    async def _rows_list(self, request: Request, found: Match) -> Response:
-        return json_response(200, {"success": True, "data": self.rows.listed(_entity(found), found.id)})
-
-    async def _rows_set(self, request: Request, found: Match) -> Response:
-        return json_response(
-            200, {"success": True, "data": self.rows.replace(_entity(found), found.id, request.json())}
-        )
-
-    async def _rows_add(self, request: Request, found: Match) -> Response:
-        data = self.rows.add(_entity(found), found.id, request.json())
-        return json_response(201, {"success": True, "data": data})
-
-    async def _rows_get(self, request: Request, found: Match) -> Response:
-        return json_response(200, {"success": True, "data": self.rows.get(_entity(found), found.id, found.row)})
-
-    async def _rows_update(self, request: Request, found: Match) -> Response:
-        data = self.rows.update(_entity(found), found.id, found.row, request.json())
-        return json_response(200, {"success": True, "data": data})
-
-    async def _rows_delete(self, request: Request, found: Match) -> Response:
-        entity = _entity(found)
-        self.rows.delete(entity, found.id, found.row)
-        if rows.deletes_with_true(entity):  # Items: Products Delete answers `{"data": true}`
-            return json_response(200, {"success": True, "data": True})
-        return Response(204, {}, b"")
-
-    async def _marks_write(self, action: str, request: Request, found: Match) -> Response:
-        marks = self.marks
-        data: object
-        if action in ("pin", "unpin"):
-            data = marks.pin(found.id, request.json(), pinned=action == "pin")
-        elif action in ("bind", "unbind"):
-            data = marks.bind(found.id, request.json(), bound=action == "bind")
-        elif action == "note_save":
-            data = marks.save_note(found.id, request.json())
-        else:
-            data = marks.delete_note(found.id)
-        return json_response(200, {"success": True, "data": data})
-
-    async def _bindings(self, request: Request, found: Match) -> Response:
-        return json_response(200, {"success": True, "data": self.marks.bindings(found.id)})
-
-    async def _note_get(self, request: Request, found: Match) -> Response:
-        return json_response(200, {"success": True, "data": self.marks.note(found.id)})
 
     async def _fields(self, request: Request, found: Match) -> Response:
-        entity = self.ops.live(_entity(found))
+        entity = self.ops.live(entity_of(found))
         preset = dict(query_pairs(request.query)).get("presetId") if entity.name == "requisites" else None
         if preset is not None:  # only the fields of that preset (Entity: Requisites, L19118)
             entity = families_presets.of_preset(entity, self.store, preset)
-        return json_response(200, {"success": True, "data": describe_fields(entity)})
+        return ok(describe_fields(entity))
 
     async def _aggregate(self, request: Request, found: Match) -> Response:
-        entity = _entity(found)
+        entity = entity_of(found)
         data = aggregate(entity, self.store.table(entity.name), request.json())
-        return json_response(200, {"success": True, "data": data})
+        return ok(data)
 
     async def _entity_batch(self, request: Request, found: Match) -> Response:
         if found.parent is not None:
-            data = families_tasks.batch(self.ops, _entity(found), self._task(found), request.json())
-            return json_response(200, {"success": True, "data": data})
-        data = entity_batch(self.ops, self.entities, _entity(found), request.json())
-        return json_response(200, {"success": True, "data": data})
+            data = families_tasks.batch(self.ops, entity_of(found), self._task(found), request.json())
+            return ok(data)
+        data = entity_batch(self.ops, self.entities, entity_of(found), request.json())
+        return ok(data)
 
     async def _batch(self, request: Request, found: Match) -> Response:
         key = str(request.state.get("api_key", ""))
@@ -495,32 +396,6 @@ class Portal:
                     pass
         return Response(200, {"Content-Type": JSON_TYPE}, plan.encode())
 
-    # --- /v1/userfields/:entity ---------------------------------------------------------------------
-
-    async def _uf_list(self, request: Request, found: Match) -> Response:
-        rows = self.userfields.listed(str(found.parent), dict(query_pairs(request.query)))
-        return json_response(200, {"success": True, "data": rows, "meta": {"total": len(rows)}})
-
-    async def _uf_types(self, request: Request, found: Match) -> Response:
-        userfields.crm_entity(found.parent)
-        data = [{"USER_TYPE_ID": ident, "DESCRIPTION": title} for ident, title in userfields.TYPES]
-        return json_response(200, {"success": True, "data": data})
-
-    async def _uf_get(self, request: Request, found: Match) -> Response:
-        return json_response(200, {"success": True, "data": self.userfields.get(str(found.parent), found.id)})
-
-    async def _uf_create(self, request: Request, found: Match) -> Response:
-        created = self.userfields.create(str(found.parent), request.json())
-        return json_response(201, {"success": True, "data": {"id": created}})
-
-    async def _uf_update(self, request: Request, found: Match) -> Response:
-        self.userfields.update(str(found.parent), found.id, request.json())
-        return json_response(200, {"success": True, "data": {"updated": True}})
-
-    async def _uf_delete(self, request: Request, found: Match) -> Response:
-        self.userfields.delete(str(found.parent), found.id)
-        return json_response(200, {"success": True, "data": {"deleted": True}})
-
     async def _chats(self, request: Request, found: Match) -> Response:
         """`/v1/chats…`, as the key's user (chats_portal)."""
         me = self.key_owners.get(str(request.state.get("api_key", "")), OWNER_ID)
@@ -529,60 +404,17 @@ class Portal:
         return json_response(status, {"success": True, "data": data})
 
     async def _me(self, request: Request, found: Match) -> Response:
-        data = self.describe_key()
         granted = self.key_scopes.get(str(request.state.get("api_key", "")))
-        if granted is not None:  # a key issued with fewer scopes: only those, and the entities they open
-            data["scopes"] = sorted(granted)
-            api = data["api"]
-            if isinstance(api, dict) and isinstance(api.get("entityApi"), dict):
-                api["entityApi"]["entities"] = {
-                    e.name: entity_path(e.name) for e in self.entities.values() if grants(granted, e.scope)
-                }
-        return json_response(200, {"success": True, "data": data})
+        data = self.describe_key()
+        return ok(data if granted is None else me.narrowed(data, granted, self.entities))
 
     def describe_key(self) -> dict[str, object]:
         """`GET /v1/me` for the personal key (vibecode-api.md §11.2)."""
         owner = self.store.table("users").peek(OWNER_ID) if "users" in self.store.tables else None
-        name = " ".join(str(owner.get(k)) for k in ("name", "lastName") if owner.get(k)) if owner else "Demo Owner"
-        return {
-            "type": "personal",
-            "portal": self.portal,
-            "scopes": sorted({entity.scope for entity in self.entities.values()}),
-            "api": {
-                "_rules": ["ALWAYS use entity API for ANY entity listed below"],
-                "entityApi": {
-                    "entities": {name: entity_path(name) for name in self.entities},
-                    "operations": [
-                        "GET (list/by-id)",
-                        "POST (create)",
-                        "PATCH (update)",
-                        "DELETE",
-                        "POST /search",
-                        "GET /fields",
-                        "POST /aggregate",
-                        "POST /batch",
-                    ],
-                },
-                "batch": {"endpoint": "POST /v1/batch"},
-            },
-            "rateLimit": {"requestsPerSecond": self.requests_per_second},
-            "errorCodes": {"format": "{ success: false, error: { code, message } }"},
-            "auth": {"header": "X-Api-Key: <this-key>"},
-            "owner": {"name": name, "userId": OWNER_ID},
-            "accessMode": "READWRITE",
-            "expiresAt": None,
-        }
+        return me.describe(self.portal, self.entities, owner, OWNER_ID, self.requests_per_second)
 
 
-# Entities served only at paths of their own (nested under a task, or /v1/userfields/:entity).
-CUSTOM_PATHS = {
-    **families_tasks.NESTED,
-    userfields.USERFIELDS.name: userfields.PATH,
-    families_presets.ENTITY_NAME: families_presets.PATH,
-}
-
-
-def _nested(handler: presets_portal.Handler) -> Callable[[Request, Match], Awaitable[Response]]:
+def _nested(handler: presets_portal.Handler) -> Handler:
     """A handler of a nested family, called with the path's parent id and record id."""
 
     async def call(request: Request, found: Match) -> Response:
@@ -591,41 +423,9 @@ def _nested(handler: presets_portal.Handler) -> Callable[[Request, Match], Await
     return call
 
 
-def entity_path(name: str) -> str:
-    """An entity's documented path: its own, or the one the family's routes give it."""
-    return CUSTOM_PATHS.get(name, f"/v1/{name}")
-
-
-def _entity(found: Match) -> Entity:
-    if found.entity is None:  # pragma: no cover - entity routes always bind one
-        raise ApiError(500, "INTERNAL_ERROR", "Route without entity")
-    return found.entity
-
-
 def _object(body: object) -> dict[str, object]:
     if body is None:
         return {}
     if not isinstance(body, dict):
         raise ApiError(400, "VALIDATION_ERROR", "body: Expected object")
     return body
-
-
-def _page(page: Page, table: Table, *, listed: bool = False) -> Response:
-    """The list envelope; whole rows come from the table's per-row JSON cache.
-
-    `total` sits at the top and in `meta` (overview vs live capture); a GET list also carries `page` and
-    `limit` at the top, as the Deals: List response shows."""
-    data = b"[" + b",".join([table.encoded(row) for row in page.rows]) + b"]" if page.rows else dump(page.records)
-    body = b"".join(
-        (
-            b'{"success":true,"data":',
-            data,
-            b',"total":',
-            str(page.total).encode(),
-            f',"page":{page.offset // page.limit + 1},"limit":{page.limit}'.encode() if listed else b"",
-            b',"meta":',
-            dump(page.meta()),
-            b"}",
-        )
-    )
-    return Response(200, {"Content-Type": JSON_TYPE}, body)
