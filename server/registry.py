@@ -25,6 +25,8 @@ class Target:
     entity: EntitySpec | None = None
     exposed: tuple[EntitySpec, ...] = ()  # the entities this process serves (for cross-entity tools)
     bound: tuple[tuple[str, object], ...] = ()  # the call's path arguments (items: entityTypeId)
+    tools: frozenset[str] = frozenset()  # the entity tools this process built (for `entities`)
+    typed: tuple[EntitySpec, ...] = ()  # one smart process type's entities, bound to it (sp_{type}_*)
 
     @property
     def ent(self) -> EntitySpec:

@@ -386,10 +386,11 @@ def build_tools(
                 live=_live(catalog, spec, entity, ops, entities),
             )
     exposed = [e for e in entities if not e.bound]  # one smart process type's tools are items_* bound to it
+    typed, built = tuple(e for e in entities if e.bound), frozenset(tools)
     for name, spec in catalog.cross_entity.items():
         if spec.handler == "calls" and not any(e.in_batch for e in exposed):
             continue  # nothing exposed goes through /v1/batch (chats, comments…): a batch tool could not be called
-        target = Target(name, spec, exposed=tuple(exposed))
+        target = Target(name, spec, exposed=tuple(exposed), tools=built, typed=typed)
         tools[name] = ToolDef(
             name=name,
             title=spec.title or name,
