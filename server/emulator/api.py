@@ -25,6 +25,7 @@ from . import (
     rows,
     rows_routes,
     timeline_items,
+    timeline_logs,
     timeline_routes,
     userfields,
     userfields_portal,
@@ -59,6 +60,7 @@ ATOMIC_ROUTES = (
     | presets_portal.WRITES
     | chats.WRITES
     | timeline_routes.WRITES
+    | timeline_logs.WRITES
 )
 STAGE_ORDER = ("faults", "auth", "rate_limit", "queue")
 
@@ -90,6 +92,11 @@ def match(method: str, path: str, entities: Mapping[str, Entity]) -> Match | Non
             return None
         name, ref, message = chat_route
         return Match(Route(method, (), name), entities[chats.CHATS.name], ref, message)
+    if path.strip("/").split("/")[:2] == ["v1", timeline_logs.LOGS.name]:
+        log_route = timeline_logs.route(method, path.strip("/").split("/"))
+        if log_route is None:
+            return None
+        return Match(Route(method, (), log_route[0]), timeline_logs.LOGS, log_route[1])
     segments, parent = families_tasks.fold(tuple(path.strip("/").split("/")))
     if segments[:2] == ("v1", "userfields"):
         found = userfields_portal.route(method, segments)
@@ -178,8 +185,11 @@ class Portal:
         if families_presets.ENTITY_NAME not in seeded:  # hand-made data: its presets hold their seeded fields
             presets = [dict(p) for p in seeded.get("requisite-presets", ())]
             seeded = {**seeded, families_presets.ENTITY_NAME: families_presets.seed(presets)}
-        # Product rows, chat messages and timeline comments' marks: tables of the portal, not API entities.
-        self.store = Store({**self.entities, **rows.TABLES, **chats.TABLES, **timeline_items.TABLES}, seeded)
+        if timeline_logs.LOGS.name not in seeded:
+            seeded = {**seeded, timeline_logs.LOGS.name: timeline_logs.seed(list(seeded.get("deals", ())), clock())}
+        # Product rows, chat messages, timeline log records and marks: tables of the portal, not API entities.
+        tables = {**rows.TABLES, **chats.TABLES, **timeline_items.TABLES, **timeline_logs.TABLES}
+        self.store = Store({**self.entities, **tables}, seeded)
         self.chats = chats_portal.Chats(self.store, clock)
         self.rows = rows.ProductRows(self.store)
         self.userfields = userfields_portal.UserFields(self.store, self.entities, clock)
@@ -187,7 +197,9 @@ class Portal:
         self.ops = Operations(self.store, clock, OWNER_ID)
         self.smart_types = SmartTypes(self.ops, self.entities)
         self.pipeline: dict[str, Stage | None] = dict.fromkeys(STAGE_ORDER)
-        self.pipeline["auth"] = AuthStage(self.api_keys, app_keys)  # OAuth application key -> session token
+        auth = AuthStage(self.api_keys, app_keys)  # OAuth application key -> session token
+        self.pipeline["auth"] = auth
+        self.logs = timeline_logs.TimelineLogs(self.store, clock, OWNER_ID, lambda key: key in auth.sessions)
         self._ids = itertools.count(1)
         self._handlers: Mapping[str, Handler] = {
             "me": self._me,
@@ -204,6 +216,7 @@ class Portal:
             **rows_routes.handlers(self.rows),
             **userfields_routes.handlers(self.userfields),
             **timeline_routes.handlers(self.marks),
+            **timeline_logs.handlers(self.logs),
             **dict.fromkeys(chats.NAMES, self._chats),
         }
         preset_fields = presets_portal.PresetFields(self.ops).handlers()

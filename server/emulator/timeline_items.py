@@ -19,6 +19,7 @@ from .schema import Entity, Field
 from .store import Row, Store
 
 TABLE = "timeline-marks"
+LOGS_TABLE = "timeline-logs"  # log records (timeline_logs): timeline items too, with ids of their own range
 MARKS = Entity(
     name=TABLE,
     scope="crm",
@@ -63,6 +64,9 @@ def _positive(value: object, name: str) -> int:
     return int(value)
 
 
+positive = _positive
+
+
 def _object(body: object) -> Mapping[str, object]:
     if not isinstance(body, Mapping):
         raise invalid_params("The request body must be a JSON object")
@@ -83,6 +87,9 @@ def _type_of(body: Mapping[str, object]) -> int:
     if found is None:
         raise ApiError(400, "INVALID_ENTITY_TYPE_ID", f"entityType {raw_name!r} is not a CRM entity type")
     return found
+
+
+owner_type = _type_of
 
 
 def _binding(code: int, entity_id: int) -> str:
@@ -106,6 +113,8 @@ class TimelineMarks:
         if key <= 0:
             raise invalid_params("Path parameter :id must be a positive integer")
         comment = self.store.table("timelines").peek(key)
+        if comment is None and LOGS_TABLE in self.store.tables:
+            comment = self.store.table(LOGS_TABLE).peek(key)
         if comment is None:
             raise not_found()
         marks = self.store.table(TABLE).peek(key)
