@@ -1,5 +1,5 @@
 """Handlers of the chat tools that write: send, edit and delete a message, create, rename and leave a chat,
-add and remove members, attach a file.
+add and remove members, attach a file, mark a dialog read.
 
 Every write goes through `server.guard`: a plan read from the portal (the message as it is now, the
 chat's title, its members), a dry run where the tool offers one, a human's confirmation where the write
@@ -180,10 +180,41 @@ async def chat_delete_message(ops: Operations, target: Target, args: Mapping[str
     return gone(mid, f"Deleted message #{mid} from {dialog}.")
 
 
+@handles("chat_mark_read")
+async def chat_mark_read(ops: Operations, target: Target, args: Mapping[str, Any], ctx: CallContext) -> Output:
+    """Every message of a dialog marked read for the key's user; how many were unread before."""
+    dialog = str(args["dialogId"])
+    card = mapping((await ops.client.request("GET", f"/v1/chats/{dialog}")).data)
+    unread = card.get("unreadCount") if isinstance(card.get("unreadCount"), int) else None
+    if unread == 0:
+        plan = Plan(target.tool, f"read marks of {dialog}", "update", [], unchanged=[dialog], rate=ops.rate_limit)
+        guard.audit(ctx, plan, "skipped", approval="not_required")
+        summary = f"Nothing to mark: {dialog} has no unread messages."
+        return Output({"item": {"dialogId": dialog, "unread": 0}, "summary": summary}, summary)
+    label = f"{dialog} «{clip(str(card.get('name') or ''), 60)}»"
+    plan = plan_of(
+        ops,
+        target,
+        f"read marks of {dialog}",
+        "update",
+        [PlanItem(dialog, label, {"unread": {"from": unread, "to": 0}})],
+    )
+
+    async def same() -> Plan:
+        return plan
+
+    # Marking read twice is harmless, but a lost answer is still reported, never retried unseen.
+    check = f"See chats_dialog dialogId={dialog}: unread 0 means it went through."
+    await send_write(ops, target, ctx, plan, same, "POST", f"/v1/chats/{dialog}/read", {}, check=check)
+    was = f"{unread} unread before" if unread is not None else "the portal did not say how many were unread"
+    summary = f"Marked {dialog} read ({was})."
+    return Output({"item": {"dialogId": dialog, "unread": 0, "unreadBefore": unread}, "summary": summary}, summary)
+
+
 # --- files --------------------------------------------------------------------------------------------------
 
 
-async def _chat_id(ops: Operations, tool: str, dialog: str) -> int:
+async def chat_id_of(ops: Operations, tool: str, dialog: str, then: str) -> int:
     """The numeric chat of a dialog: N of chatN, or a private dialog's own chat (it has one once written to)."""
     if dialog.startswith("chat"):
         return group_chat(tool, dialog)
@@ -192,7 +223,7 @@ async def _chat_id(ops: Operations, tool: str, dialog: str) -> int:
     if not isinstance(number, int) or number <= 0:
         raise InvalidArguments(
             f"The private dialog with user {dialog} has no chat yet, so it has no folder for files.",
-            hint=f"Send a message first (chats_send dialogId={dialog}), then attach the file.",
+            hint=f"Send a message first (chats_send dialogId={dialog}), then {then}.",
         )
     return number
 
@@ -212,7 +243,7 @@ async def chat_attach(ops: Operations, target: Target, args: Mapping[str, Any], 
         raise InvalidArguments(
             f"The file is {size} bytes; at most {MAX_FILE_BYTES} can be attached.", hint="Attach a smaller file."
         )
-    chat = await _chat_id(ops, target.tool, dialog)
+    chat = await chat_id_of(ops, target.tool, dialog, "attach the file")
     body = {"filename": name, "content": content, **({"message": args["message"]} if args.get("message") else {})}
     plan = plan_of(
         ops,

@@ -32,6 +32,7 @@ ALIASES = {
     "edit_message": "update",
     "rename": "update",
     "add_members": "update",
+    "mark_read": "update",
     "delete_message": "delete",
     "leave": "delete",
     "remove_member": "delete",

@@ -28,7 +28,8 @@ ROW_OWNERS = {"deals", "leads", "quotes", "invoices", "items"}  # the docs' "{En
 LINK_OPERATIONS = {"register", "unregister"}  # requisite links, as the entities index names them
 # The IM Chat API's routes (Chats page): no list/get/search of records, dialogs and messages of their own.
 CHAT_OPERATIONS = {"recent", "find", "dialog", "messages", "history", "members", "file", "send", "edit_message",
-                   "delete_message", "create", "rename", "leave", "add_members", "remove_member", "attach"}  # fmt: skip
+                   "delete_message", "create", "rename", "leave", "add_members", "remove_member", "attach", "files",
+                   "mark_read"}  # fmt: skip
 MARKS = {"bindings", "act"}  # timeline comments' pins, bindings and note (Комментарии таймлайна)
 
 

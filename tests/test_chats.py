@@ -245,3 +245,58 @@ async def test_recent_dialogs_name_the_last_sender_and_count_unread(built: Assem
     assert [i["title"] for i in search["items"]] == ["Отдел продаж"]
     assert card["item"]["id"] and card["item"]["messages"] >= 1
     assert any(isinstance(b, types.ResourceLink) for b in file.content)
+
+
+async def test_marking_a_dialog_read_says_how_many_were_unread_and_a_repeat_writes_nothing(
+    built: Assembled, transport: Lossy, tmp_path: Path
+) -> None:
+    async with Client(built.server) as c:
+        tool = next(t for t in (await c.list_tools()).tools if t.name == "chats_mark_read")
+        recent = await ok(c, "chats_recent", {"limit": 50})
+        dialog, unread = next((i["dialogId"], i["unread"]) for i in recent["items"] if i["unread"])
+        marked = await ok(c, "chats_mark_read", {"dialogId": dialog})
+        card = await ok(c, "chats_dialog", {"dialogId": dialog})
+        before = len(transport.requests)
+        again = await ok(c, "chats_mark_read", {"dialogId": dialog})
+        posts = [r for r in transport.requests[before:] if r.method == "POST"]
+        missing = await c.call_tool("chats_mark_read", {"dialogId": "chat99999"})
+    assert tool.annotations is not None and tool.annotations.idempotent_hint is True
+    assert tool.annotations.destructive_hint is False and tool.annotations.read_only_hint is False
+    assert marked["item"]["unreadBefore"] == unread and f"{unread} unread before" in marked["summary"]
+    assert card["item"]["unread"] == 0
+    assert again["item"]["unread"] == 0 and "Nothing to mark" in again["summary"] and posts == []
+    assert missing.is_error
+    results = [(e["result"], e["confirmation"]) for e in audit(tmp_path, "chats_mark_read")]
+    assert results == [("done", "not_required"), ("skipped", "not_required")]
+
+
+async def test_a_chats_files_are_one_call_away_and_its_folder_id_works_in_the_drive(
+    portal: Portal, tmp_path: Path
+) -> None:
+    transport = Lossy(portal)
+    settings = Settings(toolsets=("chats", "drive"), audit_log=str(tmp_path / "audit.jsonl"))
+    async with assemble(settings, transport=transport) as b, Client(b.server) as c:
+        attached = await ok(c, "chats_attach", {"dialogId": "chat7", "filename": "акт.pdf", "content": "JVBERi0xLjQK"})
+        before = len(transport.requests)
+        res = await c.call_tool("chats_files", {"dialogId": "chat7", "limit": 1})
+        calls = len(transport.requests) - before
+        assert not res.is_error and res.structured_content is not None
+        listed = res.structured_content
+        drive = await ok(c, "files_list", {"filter": {"folderId": listed["item"]["folderId"]}})
+    assert calls == 2  # the folder, then its files through the drive
+    assert [f["id"] for f in listed["files"]] == [attached["item"]["id"]]  # newest first
+    assert listed["total"] >= 2 and "files_list" in listed["summary"]
+    links = [b for b in res.content if isinstance(b, types.ResourceLink)]
+    assert [link.name for link in links] == ["акт.pdf"]
+    chat = portal.store.table("chats").peek(7)
+    assert listed["item"]["folderId"] == chat["folderId"]
+    stored = sorted(f["id"] for f in portal.store.table("files").scan() if f.get("folderId") == chat["folderId"])
+    assert sorted(f["id"] for f in drive["items"]) == stored and attached["item"]["id"] in stored
+    assert len(stored) == listed["total"]
+
+
+async def test_read_only_mode_hides_marking_read_but_keeps_the_folder_read(portal: Portal, tmp_path: Path) -> None:
+    settings = Settings(toolsets=("chats",), write_mode="read-only", audit_log=str(tmp_path / "audit.jsonl"))
+    async with assemble(settings, transport=Lossy(portal)) as b, Client(b.server) as c:
+        names = {t.name for t in (await c.list_tools()).tools}
+    assert "chats_files" in names and "chats_mark_read" not in names and "chats_send" not in names

@@ -224,6 +224,8 @@ async def chat_args(built: Assembled, op: str) -> dict[str, Any]:
         "add_members": {**chat, "users": [5]},
         "remove_member": {**chat, "userId": 3},
         "attach": {**chat, "filename": "smoke.txt", "content": "U21va2U="},
+        "files": {**chat, "limit": 2},
+        "mark_read": {"dialogId": "chat9"},  # a dialog with unread messages
     }[op]
 
 
@@ -249,10 +251,11 @@ def test_every_tool_is_well_formed_for_every_client(name: str) -> None:
     assert all(isinstance(v, bool) for v in a.values())
     # Registering a link replaces the record's current one (as an update would); unregistering deletes it;
     # a chat message sent is a create, leaving a chat a delete (server.safety.ALIASES).
+    # Marking a dialog read is an update that only moves the user's own read mark: nothing is lost.
     op = ALIASES.get(split(name)[1], split(name)[1])
     if op in ("create", "update", "delete", "batch", "products_edit", "act"):
         assert a["readOnlyHint"] is False
-        assert a["destructiveHint"] is (op != "create")
+        assert a["destructiveHint"] is (op != "create" and split(name)[1] != "mark_read")
         assert a["idempotentHint"] is (op in ("update", "delete"))
     else:
         assert a["readOnlyHint"] is True and a["destructiveHint"] is False

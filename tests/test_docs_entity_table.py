@@ -18,6 +18,7 @@ from server.catalog import EntitySpec
 from server.client import VibeCodeClient
 from server.cursor import CursorCodec
 from server.emulator import DEMO_API_KEY, EmulatorTransport, Portal
+from server.emulator.chats import CHATS
 from server.errors import VibeCodeError
 from server.operations import Operations, mapping
 from server.tools import build_tools
@@ -186,3 +187,21 @@ def test_some_toolset_gives_typed_tools_for_every_operation(row: Row) -> None:
     assert toolsets, f"{row.path}: no toolset holds {entity.name}"
     shortfall = {name: sorted(wanted - tool_names(name)) for name in toolsets}
     assert any(not gap for gap in shortfall.values()), f"{row.path}: typed tools missing per toolset: {shortfall}"
+
+
+# The chats' documented routes that a catalog operation serves under another name: search is
+# chats_recent with search, a chat's PATCH is chats_rename, its folder is chats_files, read is chats_mark_read.
+CHAT_SPELLED = {"search": "recent", "update": "rename", "folder": "files", "read": "mark_read"}
+
+
+def test_every_documented_chat_route_is_a_tool_or_not_offered_for_a_reason() -> None:
+    """The chats row lists no operations, so the demo portal's routes stand for the docs' page: each is a
+    catalog operation, or entities.json names it under not_offered with the reason."""
+    raw = specs.load("entities.json")["entities"]["chats"]
+    offered = set(CATALOG.entities["chats"].operations)
+    not_offered = raw.get("not_offered", {})
+    unserved = {op for op in CHATS.operations if CHAT_SPELLED.get(op, op) not in offered}
+    assert unserved == set(not_offered) == {"subscribe", "unsubscribe"}
+    assert all("no tool" in reason and len(reason) > 60 for reason in not_offered.values())
+    assert {CHAT_SPELLED.get(op, op) for op in CHATS.operations} - set(not_offered) == offered
+    assert not {f"chats_{op}" for op in not_offered} & tool_names("chats")
