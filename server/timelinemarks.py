@@ -63,14 +63,16 @@ async def _state(ops: Operations, target: Target, comment: Any) -> dict[str, Any
             raise
         note = None
     shown = [dict(b) for b in bindings if isinstance(b, Mapping)] if isinstance(bindings, list) else []
-    return {"comment": comment, "bindings": shown, "note": note}
+    noun = "timeline log record" if target.base.endswith("timeline-logs") else "timeline comment"
+    return {"comment": comment, "noun": noun, "bindings": shown, "note": note}
 
 
 def _answer(state: Mapping[str, Any], head: str) -> Output:
     on = ", ".join(_record(b) for b in state["bindings"]) or "no record"
     note = f"note: «{state['note']}»" if state["note"] else "no note"
-    summary = f"{head}Timeline comment #{state['comment']} shows on {on}; {note}."
-    return Output({**state, "summary": summary}, summary)
+    summary = f"{head}{state['noun'].capitalize()} #{state['comment']} shows on {on}; {note}."
+    shown = {k: v for k, v in state.items() if k != "noun"}
+    return Output({**shown, "summary": summary}, summary)
 
 
 @handles("timeline_bindings")
@@ -105,6 +107,9 @@ async def _owner(ops: Operations, target: Target, args: Mapping[str, Any]) -> di
     if args.get("entityType") is not None:
         return {"entityTypeId": type_code(args["entityType"]) or 0, "entityId": int(args["entityId"])}
     comment = mapping((await ops.client.request("GET", f"{target.base}/{args['id']}")).data)
+    if comment.get("entityType") is None:  # a log record does not name its record: the first binding is it
+        bound = (await ops.client.request("GET", f"{target.base}/{args['id']}/bindings")).data
+        comment = mapping(bound[0]) if isinstance(bound, list) and bound else comment
     return {"entityTypeId": type_code(comment.get("entityType")) or 0, "entityId": int(comment.get("entityId") or 0)}
 
 
@@ -115,7 +120,7 @@ async def _plan(ops: Operations, target: Target, args: Mapping[str, Any]) -> tup
     body: dict[str, Any] = {} if change == "delete_note" else await _owner(ops, target, args)
     bound = [(b.get("entityTypeId"), b.get("entityId")) for b in state["bindings"]]
     here = (body.get("entityTypeId"), body.get("entityId"))
-    label = f"timeline comment #{comment}"
+    label = f"{state['noun']} #{comment}"
     diff: dict[str, dict[str, Any]] = {}
     if change == "bind" and here not in bound:
         diff = {"bindings": {"from": len(bound), "to": f"+ {type_name(here[0] or 0)} #{here[1]}"}}
@@ -131,7 +136,7 @@ async def _plan(ops: Operations, target: Target, args: Mapping[str, Any]) -> tup
         diff = {"note": {"from": state["note"], "to": None}}
     items = [PlanItem(comment, label, diff, fingerprint(state, ("bindings", "note")))] if diff else []
     units = target.spec.units(1) if items else 0
-    plan = Plan(target.tool, "timeline comment", KINDS[change], items, [], [] if items else [comment], units,
+    plan = Plan(target.tool, state["noun"], KINDS[change], items, [], [] if items else [comment], units,
                 ops.rate_limit)  # fmt: skip
     return plan, body
 

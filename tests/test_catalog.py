@@ -41,7 +41,7 @@ def all_tools() -> dict[str, Any]:
 @pytest.mark.parametrize("entity", CATALOG.entities.values(), ids=lambda e: e.name)
 def test_entity_specs_are_consistent(entity: Any) -> None:
     rows = {"products", "products_edit"} if entity.name in ROW_OWNERS else set()
-    rows |= MARKS if entity.name == "timelines" else set()
+    rows |= MARKS if entity.name in ("timelines", "timeline-logs") else set()
     own = CHAT_OPERATIONS if entity.name == "chats" else set()
     assert set(entity.operations) <= OPERATIONS | LINK_OPERATIONS | rows | own and rows <= set(entity.operations)
     assert entity.toolset in CATALOG.toolsets

@@ -22,7 +22,7 @@ from tests.mcp_rig import CountingTransport, ok, small_portal, writable
 pytestmark = pytest.mark.anyio
 NOW = 1_794_300_000.0  # a fixed portal clock: 2026-11-10T09:20:00Z, a Tuesday
 FAMILY_TOOLSETS = {
-    "crm_extra": ["activities", "timelines"],
+    "crm_extra": ["activities", "timelines", "timeline-logs"],
     "calendar": ["calendar-events"],
     "drive": ["storages", "folders", "files"],
 }

@@ -125,7 +125,8 @@ class TimelineLogs:
         return _shown(row)
 
     def list(self, query: str) -> list[dict[str, object]]:
-        given = dict(query_pairs(query))
+        # The owner as plain parameters, or as equality filters (`filter[entityTypeId]=2`).
+        given = {name.removeprefix("filter[").removesuffix("]"): value for name, value in query_pairs(query)}
         if given.get("entityTypeId") is None and given.get("entityType") is None or given.get("entityId") is None:
             raise invalid_params("entityTypeId (or entityType) and entityId are required: the record whose log to list")
         params: dict[str, object] = dict(given)
