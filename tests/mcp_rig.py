@@ -1,6 +1,6 @@
 """The assembled server over the demo portal, for tests that go through the MCP client: a transport that
 counts what reaches the portal, the server with writes allowed and the audit log in a temporary folder, and
-a tool call that must succeed."""
+a tool call that must succeed, and a human answering the server's confirmation requests."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import mcp.types as types
 from mcp import Client
 
 from server.__main__ import Assembled, assemble
@@ -58,3 +59,14 @@ async def ok(client: Client, name: str, args: dict[str, Any]) -> dict[str, Any]:
     assert not res.is_error, res.content
     assert res.structured_content is not None
     return res.structured_content
+
+
+def human(action: str, asked: list[str]) -> Any:
+    """An elicitation callback that records each question and answers `action` (accept confirms)."""
+
+    async def answer(ctx: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
+        asked.append(params.message)
+        content = {"confirm": True} if action == "accept" else None
+        return types.ElicitResult(action=action, content=content)  # type: ignore[arg-type]
+
+    return answer

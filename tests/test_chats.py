@@ -19,7 +19,7 @@ from server.audit import AuditLog
 from server.catalog import load_catalog
 from server.emulator import EmulatorTransport, Portal
 from server.settings import Settings
-from tests.mcp_rig import CountingTransport, ok
+from tests.mcp_rig import CountingTransport, human, ok
 
 pytestmark = pytest.mark.anyio
 MODES = ["auto", "legacy"]
@@ -54,15 +54,6 @@ async def built(transport: Lossy, tmp_path: Path) -> AsyncIterator[Assembled]:
     settings = Settings(toolsets=("chats",), audit_log=str(tmp_path / "audit.jsonl"))
     async with assemble(settings, transport=transport) as b:
         yield b
-
-
-def human(action: str, asked: list[str]) -> Any:
-    async def answer(ctx: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
-        asked.append(params.message)
-        content = {"confirm": True} if action == "accept" else None
-        return types.ElicitResult(action=action, content=content)  # type: ignore[arg-type]
-
-    return answer
 
 
 def audit(tmp_path: Path, tool: str) -> list[dict[str, Any]]:

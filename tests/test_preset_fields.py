@@ -7,12 +7,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
-import mcp.types as types
 import pytest
 from mcp import Client
-from mcp_rig import CountingTransport, ok, small_portal, writable
+from mcp_rig import CountingTransport, human, ok, small_portal, writable
 
 from server.__main__ import Assembled, assemble
 from server.audit import AuditLog
@@ -98,15 +96,6 @@ async def test_a_user_field_of_requisites_is_writable_and_filterable_at_once(bui
     assert requisite["item"]["UF_CRM_INTERNAL_CODE"] == "K-7"
     assert [i["id"] for i in found["items"]] == [requisite["item"]["id"]]
     assert fields["fields"]["UF_CRM_INTERNAL_CODE"]["label"] == "Внутренний код"
-
-
-def human(action: str, asked: list[str]) -> Any:
-    async def answer(ctx: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
-        asked.append(params.message)
-        content = {"confirm": True} if action == "accept" else None
-        return types.ElicitResult(action=action, content=content)  # type: ignore[arg-type]
-
-    return answer
 
 
 @pytest.mark.parametrize("mode", MODES)

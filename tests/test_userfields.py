@@ -9,7 +9,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import mcp.types as types
 import pytest
 from mcp import Client
 
@@ -19,6 +18,7 @@ from server.context import CallContext
 from server.emulator import EmulatorTransport, Portal
 from server.errors import VibeCodeError
 from server.settings import Settings
+from tests.mcp_rig import human
 
 pytestmark = pytest.mark.anyio
 MODES = ["auto", "legacy"]
@@ -92,15 +92,6 @@ async def test_list_types_and_filters(built: Assembled) -> None:
     paged = await d.call("userfields_list", {"entity": "deals", "limit": 2})
     assert paged.structured["returned"] == 2 and paged.structured["has_more"] and "offset=2" in paged.text
     assert "fieldName" not in built.tools["userfields_update"].input_schema["properties"]["fields"]["properties"]
-
-
-def human(action: str, asked: list[str]) -> Any:
-    async def answer(ctx: Any, params: types.ElicitRequestParams) -> types.ElicitResult:
-        asked.append(params.message)
-        content = {"confirm": True} if action == "accept" else None
-        return types.ElicitResult(action=action, content=content)  # type: ignore[arg-type]
-
-    return answer
 
 
 async def score_field(client: Client) -> int:
