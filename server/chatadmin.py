@@ -37,11 +37,8 @@ async def chat_create(ops: Operations, target: Target, args: Mapping[str, Any], 
     changes = {k: {"from": None, "to": v} for k, v in fields.items()}
     plan = plan_of(ops, target, "chat", "create", [PlanItem(None, title, changes)])
 
-    async def same() -> Plan:
-        return plan
-
     check = f"Look for it with chats_recent search={title!r} before creating it again." if title else ""
-    chat, _, _ = await send_write(ops, target, ctx, plan, same, "POST", "/v1/chats", fields, check=check)
+    chat = await send_write(ops, target, ctx, plan, "POST", "/v1/chats", fields, check=check)
     item = {"id": chat, "dialogId": f"chat{chat}", "title": title or None}
     bound = f", bound to {fields['entityId']}" if fields.get("entityId") else ""
     return done(item, f"Created chat {item['dialogId']}{bound}; post to it with chats_send.")
@@ -70,7 +67,7 @@ async def chat_rename(ops: Operations, target: Target, args: Mapping[str, Any], 
             {"id": number, "dialogId": dialog, "title": title},
             f"Nothing written: {dialog} is already titled «{title}».",
         )
-    await send_write(ops, target, ctx, plan, planned, "PATCH", f"/v1/chats/{number}", {"title": title})
+    await send_write(ops, target, ctx, plan, "PATCH", f"/v1/chats/{number}", {"title": title}, replan=planned)
     return done({"id": number, "dialogId": dialog, "title": title}, f"Renamed {dialog} to «{title}».")
 
 
@@ -90,7 +87,7 @@ async def chat_leave(ops: Operations, target: Target, args: Mapping[str, Any], c
     if args.get("dry_run"):
         return dry_run(ctx, plan)
     check = f"Read chats_members dialogId={dialog}: if you are not listed, you left."
-    await send_write(ops, target, ctx, plan, planned, "POST", f"/v1/chats/{number}/leave", check=check)
+    await send_write(ops, target, ctx, plan, "POST", f"/v1/chats/{number}/leave", replan=planned, check=check)
     return gone(number, f"Left {dialog} «{plan.items[0].label}».")
 
 
@@ -118,7 +115,9 @@ async def chat_add_members(ops: Operations, target: Target, args: Mapping[str, A
             f"Nothing written: {', '.join(map(str, users))} already in {dialog}.",
         )
     check = f"Read chats_members dialogId={dialog} before adding them again."
-    await send_write(ops, target, ctx, plan, planned, "POST", f"/v1/chats/{number}/users", {"users": new}, check=check)
+    await send_write(
+        ops, target, ctx, plan, "POST", f"/v1/chats/{number}/users", {"users": new}, replan=planned, check=check
+    )
     skipped = f" Already members: {', '.join(map(str, plan.unchanged))}." if plan.unchanged else ""
     return done(
         {"id": number, "dialogId": dialog, "added": new}, f"Added {', '.join(map(str, new))} to {dialog}.{skipped}"
@@ -148,6 +147,6 @@ async def chat_remove_member(ops: Operations, target: Target, args: Mapping[str,
         return dry_run(ctx, plan)
     check = f"Read chats_members dialogId={dialog}: if {user} is not listed, the removal went through."
     await send_write(
-        ops, target, ctx, plan, planned, "DELETE", f"/v1/chats/{number}/users", {"userId": user}, check=check
+        ops, target, ctx, plan, "DELETE", f"/v1/chats/{number}/users", {"userId": user}, replan=planned, check=check
     )
     return gone(user, f"Removed {plan.items[0].label}.")

@@ -37,19 +37,27 @@ async def send_write(
     target: Target,
     ctx: CallContext,
     plan: Plan,
-    replan: Callable[[], Awaitable[Plan]],
     method: str,
     path: str,
     body: Any = None,
     *,
+    replan: Callable[[], Awaitable[Plan]] | None = None,
     check: str = "",
-) -> tuple[Any, Plan, str]:
+) -> Any:
     """Approve `plan` (asking the human where the policy says so), send it, audit it; the answer's data.
+
+    `replan` reads the plan again after a yes; without it (a plan not read from the portal: a send,
+    a create, an upload) the plan shown is the plan sent.
 
     Raises:
         OutcomeUnknown: the answer was lost; `check` says how to find out, and nothing is sent again.
     """
-    plan, approval = await guard.approved_plan(ops, target, ctx, plan, bulk=False, replan=replan)
+    shown = plan
+
+    async def same() -> Plan:
+        return shown
+
+    plan, approval = await guard.approved_plan(ops, target, ctx, plan, bulk=False, replan=replan or same)
     request = ops.client.request(method, path, json_body=body, expect="any")
     try:
         resp = await guard.sent(ctx, plan, approval, request)
@@ -62,7 +70,7 @@ async def send_write(
     if isinstance(data, int) and not isinstance(data, bool):
         ids = [data]
     guard.audit(ctx, plan, "done", approval=approval, request_id=resp.headers.get("x-request-id"), ids=ids)
-    return data, plan, approval
+    return data
 
 
 def dry_run(ctx: CallContext, plan: Plan) -> Output:
@@ -100,13 +108,8 @@ async def chat_send(ops: Operations, target: Target, args: Mapping[str, Any], ct
         [PlanItem(None, clip(text, 60), {"text": {"from": None, "to": clip(text, 200)}})],
     )
 
-    async def same() -> Plan:
-        return plan
-
     check = f"Read the latest messages (chats_messages dialogId={dialog}, limit=5) before sending it again."
-    mid, _, _ = await send_write(
-        ops, target, ctx, plan, same, "POST", f"/v1/chats/{dialog}/messages", body, check=check
-    )
+    mid = await send_write(ops, target, ctx, plan, "POST", f"/v1/chats/{dialog}/messages", body, check=check)
     item = {"id": mid, "dialogId": dialog, "text": clip(text, 200)}
     return done(item, f"Posted message #{mid} to {dialog}.")
 
@@ -158,7 +161,15 @@ async def chat_edit_message(ops: Operations, target: Target, args: Mapping[str, 
         return done({"id": mid, "dialogId": dialog}, f"Nothing written: message #{mid} already has this text.")
     check = f"Read the message (chats_messages dialogId={dialog}) before editing it again."
     await send_write(
-        ops, target, ctx, plan, planned, "PATCH", f"/v1/chats/{dialog}/messages/{mid}", {"message": text}, check=check
+        ops,
+        target,
+        ctx,
+        plan,
+        "PATCH",
+        f"/v1/chats/{dialog}/messages/{mid}",
+        {"message": text},
+        replan=planned,
+        check=check,
     )
     return done({"id": mid, "dialogId": dialog, "text": clip(text, 200)}, f"Edited message #{mid} in {dialog}.")
 
@@ -176,7 +187,9 @@ async def chat_delete_message(ops: Operations, target: Target, args: Mapping[str
     if args.get("dry_run"):
         return dry_run(ctx, plan)
     check = f"Read the dialog (chats_messages dialogId={dialog}): if #{mid} is gone, the delete went through."
-    await send_write(ops, target, ctx, plan, planned, "DELETE", f"/v1/chats/{dialog}/messages/{mid}", check=check)
+    await send_write(
+        ops, target, ctx, plan, "DELETE", f"/v1/chats/{dialog}/messages/{mid}", replan=planned, check=check
+    )
     return gone(mid, f"Deleted message #{mid} from {dialog}.")
 
 
@@ -200,12 +213,9 @@ async def chat_mark_read(ops: Operations, target: Target, args: Mapping[str, Any
         [PlanItem(dialog, label, {"unread": {"from": unread, "to": 0}})],
     )
 
-    async def same() -> Plan:
-        return plan
-
     # Marking read twice is harmless, but a lost answer is still reported, never retried unseen.
     check = f"See chats_dialog dialogId={dialog}: unread 0 means it went through."
-    await send_write(ops, target, ctx, plan, same, "POST", f"/v1/chats/{dialog}/read", {}, check=check)
+    await send_write(ops, target, ctx, plan, "POST", f"/v1/chats/{dialog}/read", {}, check=check)
     was = f"{unread} unread before" if unread is not None else "the portal did not say how many were unread"
     summary = f"Marked {dialog} read ({was})."
     return Output({"item": {"dialogId": dialog, "unread": 0, "unreadBefore": unread}, "summary": summary}, summary)
@@ -253,11 +263,8 @@ async def chat_attach(ops: Operations, target: Target, args: Mapping[str, Any], 
         [PlanItem(None, name, {"file": {"from": None, "to": f"{name} ({size} bytes)"}})],
     )
 
-    async def same() -> Plan:
-        return plan
-
     check = f"Look for the file in the latest messages (chats_messages dialogId={dialog}) before uploading it again."
-    data, _, _ = await send_write(ops, target, ctx, plan, same, "POST", f"/v1/chats/{chat}/files", body, check=check)
+    data = await send_write(ops, target, ctx, plan, "POST", f"/v1/chats/{chat}/files", body, check=check)
     item = {"id": mapping(data).get("fileId"), "dialogId": dialog}
     item.update({k: mapping(data).get(k) for k in ("name", "size", "downloadUrl")})
     link = file_link({**mapping(data), "id": mapping(data).get("fileId")}, f"attached in {dialog}")
