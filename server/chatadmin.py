@@ -10,9 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from server import guard
 from server.chatshape import group_chat
-from server.chatwrites import done, dry_run, gone, plan_of, send_write
+from server.chatwrites import done, dry_run, gone, plan_of, send_write, unchanged
 from server.context import CallContext
 from server.errors import NotFound
 from server.operations import Operations, Output, mapping
@@ -62,8 +61,9 @@ async def chat_rename(ops: Operations, target: Target, args: Mapping[str, Any], 
     if args.get("dry_run"):
         return dry_run(ctx, plan)
     if not plan.items:
-        guard.audit(ctx, plan, "skipped", approval="not_required")
-        return done(
+        return unchanged(
+            ctx,
+            plan,
             {"id": number, "dialogId": dialog, "title": title},
             f"Nothing written: {dialog} is already titled «{title}».",
         )
@@ -109,8 +109,9 @@ async def chat_add_members(ops: Operations, target: Target, args: Mapping[str, A
         return dry_run(ctx, plan)
     new = [u for u in users if u not in plan.unchanged]
     if not plan.items:
-        guard.audit(ctx, plan, "skipped", approval="not_required")
-        return done(
+        return unchanged(
+            ctx,
+            plan,
             {"id": number, "dialogId": dialog, "added": []},
             f"Nothing written: {', '.join(map(str, users))} already in {dialog}.",
         )

@@ -86,6 +86,12 @@ def done(item: dict[str, Any], summary: str) -> Output:
     return Output({"item": item, "summary": summary}, f"{summary}\n{render_record(item)}")
 
 
+def unchanged(ctx: CallContext, plan: Plan, item: dict[str, Any], summary: str) -> Output:
+    """Nothing to write: the chat already is as asked; audited as skipped."""
+    guard.audit(ctx, plan, "skipped", approval="not_required")
+    return done(item, summary)
+
+
 def gone(ident: Any, summary: str) -> Output:
     return Output({"id": ident, "summary": summary}, summary)
 
@@ -157,8 +163,9 @@ async def chat_edit_message(ops: Operations, target: Target, args: Mapping[str, 
     if args.get("dry_run"):
         return dry_run(ctx, plan)
     if not plan.items:
-        guard.audit(ctx, plan, "skipped", approval="not_required")
-        return done({"id": mid, "dialogId": dialog}, f"Nothing written: message #{mid} already has this text.")
+        return unchanged(
+            ctx, plan, {"id": mid, "dialogId": dialog}, f"Nothing written: message #{mid} already has this text."
+        )
     check = f"Read the message (chats_messages dialogId={dialog}) before editing it again."
     await send_write(
         ops,
