@@ -86,18 +86,19 @@ ROUTES: tuple[Route, ...] = (
 
 def match(method: str, path: str, entities: Mapping[str, Entity]) -> Match | None:
     """The first route whose method, shape and entity operation fit, or None."""
-    if path.strip("/").split("/")[:2] == ["v1", "chats"]:
-        chat_route = chats.route(method, tuple(path.strip("/").split("/")))
+    split = tuple(path.strip("/").split("/"))
+    if split[:2] == ("v1", "chats"):
+        chat_route = chats.route(method, split)
         if chat_route is None:
             return None
         name, ref, message = chat_route
         return Match(Route(method, (), name), entities[chats.CHATS.name], ref, message)
-    if path.strip("/").split("/")[:2] == ["v1", timeline_logs.LOGS.name]:
-        log_route = timeline_logs.route(method, path.strip("/").split("/"))
+    if split[:2] == ("v1", timeline_logs.LOGS.name):
+        log_route = timeline_logs.route(method, split)
         if log_route is None:
             return None
         return Match(Route(method, (), log_route[0]), timeline_logs.LOGS, log_route[1])
-    segments, parent = families_tasks.fold(tuple(path.strip("/").split("/")))
+    segments, parent = families_tasks.fold(split)
     if segments[:2] == ("v1", "userfields"):
         found = userfields_portal.route(method, segments)
         if found is None:
