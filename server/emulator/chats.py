@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 
 from .errors import ApiError
+from .routing import bind
 from .schema import Entity, Field, ro
 
 PATH = "/v1/chats"
@@ -139,19 +140,11 @@ WRITES = frozenset(
 
 def route(method: str, segments: tuple[str, ...]) -> tuple[str, str | None, str | None] | None:
     """(route name, :dialogId or :chatId or :fileId, :messageId) of a `/v1/chats…` request, or None."""
-    rest = segments[2:]
-    for want_method, pattern, name in _ROUTES:
-        if want_method != method or len(pattern) != len(rest):
-            continue
-        bound: dict[str, str] = {}
-        for expected, actual in zip(pattern, rest, strict=True):
-            if expected.startswith(":"):
-                bound[expected] = actual
-            elif expected != actual:
-                break
-        else:
-            return f"chats_{name}", bound.get(":x"), bound.get(":m")
-    return None
+    found = bind(_ROUTES, method, segments[2:])
+    if found is None:
+        return None
+    name, bound = found
+    return f"chats_{name}", bound.get(":x"), bound.get(":m")
 
 
 _CHAT = re.compile(r"chat([1-9][0-9]{0,17})")

@@ -3,7 +3,7 @@ signature, the success envelope handlers answer with, and the paths of entities 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from . import families_presets, families_tasks, userfields
@@ -37,6 +37,26 @@ class Match:
 
 
 Handler = Callable[[Request, Match], Awaitable[Response]]
+
+
+def bind(
+    routes: Sequence[tuple[str, tuple[str, ...], str]], method: str, rest: Sequence[str]
+) -> tuple[str, dict[str, str]] | None:
+    """(route name, {":name": segment}) of the first route whose method and path shape fit, or None.
+
+    A pattern segment starting with ":" takes the request's segment; any other must equal it."""
+    for want, pattern, name in routes:
+        if want != method or len(pattern) != len(rest):
+            continue
+        bound: dict[str, str] = {}
+        for expected, actual in zip(pattern, rest, strict=True):
+            if expected.startswith(":"):
+                bound[expected] = actual
+            elif expected != actual:
+                break
+        else:
+            return name, bound
+    return None
 
 
 def ok(data: object, status: int = 200) -> Response:

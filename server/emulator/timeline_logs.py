@@ -16,7 +16,7 @@ from types import MappingProxyType
 from .errors import ApiError, invalid_params, not_found
 from .pipeline import Request, Response
 from .query import query_pairs
-from .routing import Handler, Match, ok
+from .routing import Handler, Match, bind, ok
 from .schema import Entity, Field
 from .store import Row, Store
 from .timeline_items import LOGS_TABLE, owner_type, positive, type_name
@@ -69,11 +69,8 @@ SEEDED = (
 
 def route(method: str, segments: Sequence[str]) -> tuple[str, str | None] | None:
     """(route name, :id) of a `/v1/timeline-logs…` request, or None."""
-    rest = tuple(segments[2:])
-    for want, pattern, name in _ROUTES:
-        if want == method and len(pattern) == len(rest) and pattern[1:] == rest[1:]:
-            return name, rest[0] if rest else None
-    return None
+    found = bind(_ROUTES, method, segments[2:])
+    return None if found is None else (found[0], found[1].get(":id"))
 
 
 def seed(deals: Sequence[Mapping[str, object]], now: float) -> list[dict[str, object]]:
