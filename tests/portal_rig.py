@@ -9,6 +9,7 @@ import httpx
 
 from server.catalog import load_catalog
 from server.client import VibeCodeClient
+from server.context import CallContext, Decision
 from server.cursor import CursorCodec
 from server.dispatch import Dispatcher
 from server.emulator import DEMO_API_KEY, EmulatorTransport, Portal
@@ -50,3 +51,14 @@ def rig(portal: Portal | None = None, entities: Sequence[str] = (), *, read_only
     tools = build_tools(CATALOG, chosen, ops)  # every tool; the dispatcher lists and refuses by policy
     audit: list[dict[str, object]] = []
     return Rig(portal, transport, Dispatcher(tools, read_only=read_only, audit=audit.append), audit)
+
+
+def consenting(asked: list[str] | None = None) -> CallContext:
+    """A call whose human says yes to every confirmation question, noting each in `asked` when given."""
+
+    async def accept(question: str, digest: str) -> Decision:
+        if asked is not None:
+            asked.append(question)
+        return "accept"
+
+    return CallContext(confirm=accept)

@@ -7,9 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from portal_rig import CATALOG, rig
+from portal_rig import CATALOG, consenting, rig
 
-from server.context import CallContext
 from server.emulator import DEMO_API_KEY, EmulatorTransport, Portal
 from server.errors import VibeCodeError
 
@@ -17,15 +16,6 @@ pytestmark = pytest.mark.anyio
 
 FAMILIES = ("products", "catalog", "sale", "sites", "documents", "bookings", "bizproc", "comms", "lists")
 ENTITIES = [name for ts in FAMILIES for name in CATALOG.toolsets[ts]]
-
-
-async def accept(question: str, digest: str) -> str:
-    return "accept"
-
-
-def allowed() -> CallContext:
-    """A call whose human says yes to every confirmation question."""
-    return CallContext(confirm=accept)
 
 
 def test_every_family_entity_is_in_a_toolset_of_its_own_and_in_all_but_not_default() -> None:
@@ -76,12 +66,12 @@ async def test_bizproc_robots_list_returns_codes_and_take_string_ids() -> None:
     assert [i["id"] for i in listed.structured["items"]] == ["create_invoice_pdf", "send_notification"]
     await r.dispatcher.call(
         "bizproc_robots_update", {"id": "send_notification", "fields": {"handler": "https://apps.example.com/new"}},
-        allowed(),
+        consenting(),
     )  # fmt: skip
     assert r.portal.store.table("bizproc-robots").peek("send_notification")["handler"] == "https://apps.example.com/new"  # type: ignore[index]
-    dry = await r.dispatcher.call("bizproc_robots_delete", {"id": "send_notification", "dry_run": True}, allowed())
+    dry = await r.dispatcher.call("bizproc_robots_delete", {"id": "send_notification", "dry_run": True}, consenting())
     assert dry.structured["dry_run"] is True and "send_notification" in r.portal.store.table("bizproc-robots")
-    await r.dispatcher.call("bizproc_robots_delete", {"id": "send_notification"}, allowed())
+    await r.dispatcher.call("bizproc_robots_delete", {"id": "send_notification"}, consenting())
     assert "send_notification" not in r.portal.store.table("bizproc-robots")
     assert [(a["action"], a["result"]) for a in r.audit] == [
         ("update", "done"),
@@ -89,7 +79,7 @@ async def test_bizproc_robots_list_returns_codes_and_take_string_ids() -> None:
         ("delete", "done"),
     ]
     with pytest.raises(VibeCodeError, match="does not exist") as gone:
-        await r.dispatcher.call("bizproc_robots_delete", {"id": "send_notification"}, allowed())
+        await r.dispatcher.call("bizproc_robots_delete", {"id": "send_notification"}, consenting())
     assert gone.value.hint == "Find the right id with bizproc_robots_list."  # robots cannot be searched
 
 
@@ -101,10 +91,10 @@ async def test_bizproc_robot_create_and_duplicate_code() -> None:
         "name": "Отправить уведомление", "useSubscription": "Y", "documentType": ["crm", "CCrmDocumentDeal", "DEAL"],
         "properties": {"message": {"Name": {"ru": "Текст уведомления"}, "Type": "string", "Required": "Y"}},
     }  # fmt: skip
-    out = await r.dispatcher.call("bizproc_robots_create", {"fields": body}, allowed())
+    out = await r.dispatcher.call("bizproc_robots_create", {"fields": body}, consenting())
     assert out.structured["item"]["id"] == "send_sms"
     with pytest.raises(VibeCodeError) as exc:
-        await r.dispatcher.call("bizproc_robots_create", {"fields": body}, allowed())
+        await r.dispatcher.call("bizproc_robots_create", {"fields": body}, consenting())
     assert exc.value.code == "ERROR_ACTIVITY_ALREADY_INSTALLED"
 
 
@@ -112,19 +102,19 @@ async def test_order_status_string_id_round_trip() -> None:
     """Order Statuses page: `POST /v1/order-statuses` with `{"type":"value","sort":1,"notify":"true"}` plus the
     id sale.status.add needs; `GET/PATCH/DELETE /v1/order-statuses/:id` with the string id."""
     r = rig(Portal(seed=42, scale=0.2), entities=["order-statuses"])
-    await r.dispatcher.call("order_statuses_create", {"fields": {"id": "RV", "type": "O", "sort": 150}}, allowed())
+    await r.dispatcher.call("order_statuses_create", {"fields": {"id": "RV", "type": "O", "sort": 150}}, consenting())
     got = await r.dispatcher.call("order_statuses_get", {"id": "RV"})
     assert got.structured["item"]["type"] == "O"
-    await r.dispatcher.call("order_statuses_update", {"id": "RV", "fields": {"notify": True}}, allowed())
+    await r.dispatcher.call("order_statuses_update", {"id": "RV", "fields": {"notify": True}}, consenting())
     assert r.portal.store.table("order-statuses").peek("RV")["notify"] is True  # type: ignore[index]
-    await r.dispatcher.call("order_statuses_delete", {"id": "RV"}, allowed())
+    await r.dispatcher.call("order_statuses_delete", {"id": "RV"}, consenting())
     assert "RV" not in r.portal.store.table("order-statuses")
 
 
 async def test_telephony_line_without_get_is_updated_through_search_plan() -> None:
     """Telephony Lines: `PATCH /v1/telephony-lines/:id` (no get: the plan reads the line by search)."""
     r = rig(Portal(seed=42, scale=0.2), entities=["telephony-lines"])
-    out = await r.dispatcher.call("telephony_lines_update", {"id": 2, "fields": {"name": "СПб, офис"}}, allowed())
+    out = await r.dispatcher.call("telephony_lines_update", {"id": 2, "fields": {"name": "СПб, офис"}}, consenting())
     assert "Updated" in out.structured["summary"] and ("GET", "/v1/telephony-lines/2") not in r.seen
     assert r.portal.store.table("telephony-lines").peek(2)["name"] == "СПб, офис"  # type: ignore[index]
 
@@ -133,7 +123,7 @@ async def test_basket_item_create_from_the_page_example() -> None:
     """Basket Items page: `POST /v1/basket-items` with `{"orderId":1,"productId":1,"name":"value"}`."""
     r = rig(Portal(seed=42, scale=0.2), entities=["basket-items"])
     args = {"fields": {"orderId": 1, "productId": 1, "name": "value"}}
-    out = await r.dispatcher.call("basket_items_create", args, allowed())
+    out = await r.dispatcher.call("basket_items_create", args, consenting())
     row = r.portal.store.table("basket-items").peek(out.structured["item"]["id"])
     assert row is not None and row["orderId"] == 1 and row["dateInsert"]
 
@@ -170,7 +160,7 @@ async def test_crm_product_create_from_the_page_example_and_its_section_include(
     the boolean); the product's section comes with include=section."""
     r = rig(Portal(seed=42, scale=0.2), entities=["products", "product-sections"])
     out = await r.dispatcher.call(
-        "products_create", {"fields": {"name": "value", "active": True, "price": 1}}, allowed()
+        "products_create", {"fields": {"name": "value", "active": True, "price": 1}}, consenting()
     )
     row = r.portal.store.table("products").peek(out.structured["item"]["id"])
     assert row is not None and row["price"] == 1 and row["createdAt"]

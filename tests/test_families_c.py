@@ -7,19 +7,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from portal_rig import CATALOG, rig
+from portal_rig import CATALOG, consenting, rig
 
-from server.context import CallContext
 from server.emulator import Portal
 from server.errors import InvalidArguments
 
 pytestmark = pytest.mark.anyio
 
 SALES = list(CATALOG.toolsets["crm_sales"])
-
-
-async def accept(question: str, digest: str) -> str:
-    return "accept"
 
 
 def test_sales_entities_are_in_their_own_toolset_not_in_default() -> None:
@@ -78,7 +73,7 @@ async def test_quote_writes_go_through_the_guard() -> None:
     dry = await r.dispatcher.call("quotes_update", {"id": quote_id, "fields": {"stageId": "SENT"}, "dry_run": True})
     assert dry.structured["plan"]["items"][0]["changes"] == {"stageId": {"from": "DRAFT", "to": "SENT"}}
     await r.dispatcher.call("quotes_update", {"id": quote_id, "fields": {"stageId": "SENT"}})
-    deleted = await r.dispatcher.call("quotes_delete", {"id": quote_id}, CallContext(confirm=accept))
+    deleted = await r.dispatcher.call("quotes_delete", {"id": quote_id}, consenting())
     assert "Deleted quote" in deleted.structured["summary"]
     assert [(a["action"], a["result"]) for a in r.audit] == [
         ("create", "done"), ("update", "dry_run"), ("update", "done"), ("delete", "done"),

@@ -8,9 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 import pytest
-from portal_rig import rig
+from portal_rig import consenting, rig
 
-from server.context import CallContext
 from server.emulator import Portal
 from server.records import format_amount
 
@@ -25,10 +24,6 @@ OWNERS = [
     ("items", {"entityTypeId": 1032}, "items/1032", "opportunity", "currencyId"),
 ]
 KINDS = ("D", "L", "Q", "SI", "T408")  # Bitrix's owner type of each one's rows (items of type 1032: T + hex)
-
-
-async def accept(question: str, digest: str) -> str:
-    return "accept"
 
 
 def expected_sum(rows: list[Mapping[str, Any]]) -> float:
@@ -48,7 +43,7 @@ async def test_every_row_change_recalculates_the_owner_amount(
     owner = r.portal.store.table(table).peek(2)
     assert owner is not None
     call = r.dispatcher.call
-    ctx = CallContext(confirm=accept)
+    ctx = consenting()
     edit = f"{prefix}_products_edit"
     steps: list[dict[str, Any]] = [
         {
@@ -79,7 +74,7 @@ async def test_every_row_change_recalculates_the_owner_amount(
 @pytest.mark.parametrize(("prefix", "extra", "kind"), [(o[0], o[1], k) for o, k in zip(OWNERS, KINDS, strict=True)])
 async def test_a_deleted_owner_takes_its_rows_with_it(prefix: str, extra: dict[str, Any], kind: str) -> None:
     r = rig(Portal(seed=42, scale=0.2))
-    ctx = CallContext(confirm=accept)
+    ctx = consenting()
     await r.dispatcher.call(f"{prefix}_products_edit", {**extra, "id": 3, "edit": "add", "row": {"productId": 1}}, ctx)
     rows = r.portal.store.table("product-rows")
     owned = [x for x in rows.scan() if (x["ownerType"], x["ownerId"]) == (kind, 3)]
@@ -91,7 +86,7 @@ async def test_a_deleted_owner_takes_its_rows_with_it(prefix: str, extra: dict[s
 
 async def test_a_deleted_task_takes_its_comments_and_time_records_with_it() -> None:
     r = rig(Portal(seed=42, scale=0.2))
-    ctx = CallContext(confirm=accept)
+    ctx = consenting()
     created = await r.dispatcher.call("tasks_create", {"fields": {"title": "Short-lived", "responsibleId": 1}})
     task_id = created.structured["item"]["id"]
     await r.dispatcher.call("task_comments_create", {"taskId": task_id, "fields": {"message": "first"}})

@@ -7,10 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from portal_rig import CATALOG, rig
+from portal_rig import CATALOG, consenting, rig
 
 from server.client import VibeCodeClient
-from server.context import CallContext
 from server.cursor import CursorCodec
 from server.dispatch import Dispatcher
 from server.emulator import DEMO_API_KEY, EmulatorTransport, Portal
@@ -22,18 +21,6 @@ from server.tools import build_tools
 pytestmark = pytest.mark.anyio
 
 OWNERS = ("deals", "leads", "quotes", "invoices", "items")
-
-
-async def accept(question: str, digest: str) -> str:
-    QUESTIONS.append(question)
-    return "accept"
-
-
-QUESTIONS: list[str] = []
-
-
-def confirmed() -> CallContext:
-    return CallContext(confirm=accept)
 
 
 def test_two_tools_per_owner_none_in_the_default_set() -> None:
@@ -82,12 +69,13 @@ async def test_update_and_delete_a_row_by_its_row_id() -> None:
         {"id": 1, "edit": "update", "row_id": row_id, "row": {"quantity": 7}, "expect": expect},
     )
     assert next(x for x in done.structured["rows"] if x["id"] == row_id)["quantity"] == 7
+    delete = {"id": 1, "edit": "delete", "row_id": row_id}
     with pytest.raises(NotConfirmed):  # a delete asks a human; this client cannot
-        await r.dispatcher.call("invoices_products_edit", {"id": 1, "edit": "delete", "row_id": row_id})
-    gone = await r.dispatcher.call("invoices_products_edit", {"id": 1, "edit": "delete", "row_id": row_id}, confirmed())
+        await r.dispatcher.call("invoices_products_edit", delete)
+    gone = await r.dispatcher.call("invoices_products_edit", delete, consenting())
     assert row_id not in [x["id"] for x in gone.structured["rows"]]
     with pytest.raises(Exception, match="not a product row"):
-        await r.dispatcher.call("invoices_products_edit", {"id": 1, "edit": "delete", "row_id": row_id}, confirmed())
+        await r.dispatcher.call("invoices_products_edit", delete, consenting())
 
 
 async def test_set_replaces_every_row_says_so_and_asks_first() -> None:
@@ -99,9 +87,9 @@ async def test_set_replaces_every_row_says_so_and_asks_first() -> None:
     with pytest.raises(NotConfirmed):
         await r.dispatcher.call("quotes_products_edit", {"id": 2, "edit": "set", "rows": new})
     assert (await r.dispatcher.call("quotes_products", {"id": 2})).structured["rows"] == current  # nothing written
-    QUESTIONS.clear()
-    out = await r.dispatcher.call("quotes_products_edit", {"id": 2, "edit": "set", "rows": new}, confirmed())
-    assert [x["productId"] for x in out.structured["rows"]] == [1] and "REPLACE all" in QUESTIONS[0]
+    asked: list[str] = []
+    out = await r.dispatcher.call("quotes_products_edit", {"id": 2, "edit": "set", "rows": new}, consenting(asked))
+    assert [x["productId"] for x in out.structured["rows"]] == [1] and "REPLACE all" in asked[0]
     assert [(a["action"], a["result"]) for a in r.audit][-2:] == [("set", "refused"), ("set", "done")]
 
 

@@ -8,10 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from portal_rig import CATALOG, Recording, rig
+from portal_rig import CATALOG, Recording, consenting, rig
 
 from server.client import VibeCodeClient
-from server.context import CallContext
 from server.cursor import CursorCodec
 from server.emulator import DEMO_API_KEY, Portal
 from server.errors import NotConfirmed, VibeCodeError
@@ -22,14 +21,6 @@ from server.tools import build_tools
 pytestmark = pytest.mark.anyio
 
 FAMILY = list(CATALOG.toolsets["requisites"])
-
-
-async def accept(question: str, digest: str) -> str:
-    return "accept"
-
-
-def allowed() -> CallContext:
-    return CallContext(confirm=accept)
 
 
 def test_the_family_is_a_toolset_of_its_own_in_all_but_not_default() -> None:
@@ -128,7 +119,7 @@ async def test_address_delete_asks_a_human_and_is_audited() -> None:
     with pytest.raises(NotConfirmed):
         await r.dispatcher.call("addresses_delete", key)  # this client cannot ask: nothing is deleted
     assert (await r.dispatcher.call("addresses_get", key)).structured["item"]["typeId"] == 6
-    out = await r.dispatcher.call("addresses_delete", key, allowed())
+    out = await r.dispatcher.call("addresses_delete", key, consenting())
     assert out.structured["id"] == "6/8/2" and "Deleted address typeId 6" in out.structured["summary"]
     with pytest.raises(VibeCodeError) as err:
         await r.dispatcher.call("addresses_get", key)
@@ -146,7 +137,7 @@ async def test_register_and_unregister_a_deal_s_requisite_link() -> None:
     assert made.structured["item"]["bankDetailId"] == fields["bankDetailId"]
     dry = await r.dispatcher.call("requisite_links_unregister", {**key, "dry_run": True})
     assert dry.structured["plan"]["action"] == "delete" and dry.structured["plan"]["count"] == 1
-    await r.dispatcher.call("requisite_links_unregister", key, allowed())
+    await r.dispatcher.call("requisite_links_unregister", key, consenting())
     with pytest.raises(VibeCodeError) as err:
         await r.dispatcher.call("requisite_links_get", key)
     assert err.value.code == "ENTITY_NOT_FOUND"

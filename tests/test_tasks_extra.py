@@ -4,18 +4,13 @@ taskId, writes through the guard, the comments batch sent 50 items per request."
 from __future__ import annotations
 
 import pytest
-from portal_rig import CATALOG, rig
+from portal_rig import CATALOG, consenting, rig
 
-from server.context import CallContext
 from server.emulator import Portal
 from server.errors import VibeCodeError
 
 pytestmark = pytest.mark.anyio
 ENTITIES = ["task-comments", "task-time"]
-
-
-async def accept(question: str, digest: str) -> str:
-    return "accept"
 
 
 def test_comments_and_time_are_their_own_toolset_with_the_documented_scopes() -> None:
@@ -63,7 +58,7 @@ async def test_a_missing_task_is_a_clear_tool_error() -> None:
 async def test_the_comments_batch_goes_50_items_per_request_and_deletes_ask_first() -> None:
     r = rig(Portal(seed=3, scale=0.1), entities=ENTITIES)
     items = [{"message": f"Пункт {i}"} for i in range(60)]
-    ctx = CallContext(confirm=accept)
+    ctx = consenting()
     made = await r.dispatcher.call("task_comments_batch", {"taskId": 7, "action": "create", "items": items}, ctx)
     assert made.structured["succeeded"] == 60
     assert r.seen.count(("POST", "/v1/tasks/7/comments/batch")) == 2

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from portal_rig import CATALOG, rig
+from portal_rig import CATALOG, consenting, rig
 
 from server.client import VibeCodeClient
-from server.context import CallContext
 from server.cursor import CursorCodec
 from server.dispatch import Dispatcher
 from server.emulator import DEMO_API_KEY, EmulatorTransport, Portal
@@ -18,10 +17,6 @@ from server.tools import build_tools
 
 pytestmark = pytest.mark.anyio
 LOG = {"entityTypeId": 2, "entityId": 12, "title": "AI-агент обработал заявку", "text": "Рекомендация: Enterprise."}
-
-
-async def accept(question: str, digest: str) -> str:
-    return "accept"
 
 
 def test_tools_in_crm_extra_none_in_the_default_set() -> None:
@@ -73,9 +68,7 @@ async def test_seeded_records_and_bad_input() -> None:
         await r.dispatcher.call("timeline_logs_list", {"filter": {"entityId": 12}})
     with pytest.raises(InvalidArguments):
         await r.dispatcher.call("timeline_logs_create", {"fields": {**LOG, "title": None}})
-    delete = await r.dispatcher.call(
-        "timeline_logs_act", {"id": first["id"], "change": "delete_note"}, CallContext(confirm=accept)
-    )
+    delete = await r.dispatcher.call("timeline_logs_act", {"id": first["id"], "change": "delete_note"}, consenting())
     assert delete.structured["summary"].startswith("Nothing written")
 
 

@@ -5,10 +5,9 @@ confirmation, audit)."""
 from __future__ import annotations
 
 import pytest
-from portal_rig import CATALOG, rig
+from portal_rig import CATALOG, consenting, rig
 
 from server.client import VibeCodeClient
-from server.context import CallContext
 from server.cursor import CursorCodec
 from server.dispatch import Dispatcher
 from server.emulator import DEMO_API_KEY, EmulatorTransport, Portal
@@ -18,18 +17,6 @@ from server.safety import WritePolicy
 from server.tools import build_tools
 
 pytestmark = pytest.mark.anyio
-
-
-async def accept(question: str, digest: str) -> str:
-    QUESTIONS.append(question)
-    return "accept"
-
-
-QUESTIONS: list[str] = []
-
-
-def confirmed() -> CallContext:
-    return CallContext(confirm=accept)
 
 
 async def _comment(r: object, entity_type: str = "deal", entity_id: int = 12) -> int:
@@ -76,11 +63,11 @@ async def test_unbind_and_delete_note_ask_a_human_first() -> None:
     with pytest.raises(NotConfirmed):  # this client cannot ask
         await r.dispatcher.call("timelines_act", unbind)
     assert len((await r.dispatcher.call("timelines_bindings", {"id": comment})).structured["bindings"]) == 2
-    QUESTIONS.clear()
-    out = await r.dispatcher.call("timelines_act", unbind, confirmed())
+    asked: list[str] = []
+    out = await r.dispatcher.call("timelines_act", unbind, consenting(asked))
     assert out.structured["bindings"] == [{"entityTypeId": 2, "entityType": "deal", "entityId": 12}]
-    assert "DELETE 1 timeline comment" in QUESTIONS[0]
-    gone = await r.dispatcher.call("timelines_act", {"id": comment, "change": "delete_note"}, confirmed())
+    assert "DELETE 1 timeline comment" in asked[0]
+    gone = await r.dispatcher.call("timelines_act", {"id": comment, "change": "delete_note"}, consenting())
     assert gone.structured["note"] is None
     assert [(a["action"], a["result"]) for a in r.audit][-3:] == [("delete", "refused"), ("delete", "done"),
                                                                    ("delete", "done")]  # fmt: skip

@@ -42,10 +42,6 @@ async def built(portal: Portal, tmp_path: Path) -> AsyncIterator[Assembled]:
         yield b
 
 
-async def accept(question: str, digest: str) -> str:
-    return "accept"
-
-
 async def refused(b: Assembled, name: str, args: dict[str, Any]) -> VibeCodeError:
     with pytest.raises(VibeCodeError) as caught:
         await b.dispatcher.call(name, args, CallContext())
