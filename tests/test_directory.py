@@ -19,9 +19,14 @@ pytestmark = pytest.mark.anyio
 
 
 @pytest.fixture
-async def built(tmp_path: Path) -> AsyncIterator[Assembled]:
+def portal() -> Portal:
+    return Portal(seed=9, scale=0.1)
+
+
+@pytest.fixture
+async def built(tmp_path: Path, portal: Portal) -> AsyncIterator[Assembled]:
     settings = Settings(toolsets=("crm", "directory"), audit_log=str(tmp_path / "audit.jsonl"))
-    async with assemble(settings, transport=EmulatorTransport(Portal(seed=9, scale=0.1))) as b:
+    async with assemble(settings, transport=EmulatorTransport(portal)) as b:
         yield b
 
 
@@ -60,11 +65,15 @@ async def test_a_created_currency_is_accepted_and_the_main_pipeline_is_id_0(buil
     assert found.structured["items"] and {i["entityId"] for i in found.structured["items"]} == {"DEAL_STAGE"}
 
 
-async def test_departments_and_workgroups_search_and_count(built: Assembled) -> None:
+async def test_departments_and_workgroups_search_and_count(built: Assembled, portal: Portal) -> None:
     d = built.dispatcher
     deps = await d.call("departments_search", {"limit": 50})
-    assert deps.structured["items"] and all("name" in i for i in deps.structured["items"])
+    stored = {r["id"]: r["name"] for r in portal.store.table("departments").scan()}
+    assert {i["id"]: i["name"] for i in deps.structured["items"]} == stored
+    opened = sum(1 for g in portal.store.table("workgroups").scan() if g.get("opened"))
     groups = await d.call("workgroups_aggregate", {"filter": {"opened": True}})
-    assert groups.structured
+    assert opened and groups.structured["count"] == opened
     made = await d.call("workgroups_create", {"fields": {"name": "Проект Альфа", "opened": True}})
-    assert made.structured["item"]["id"]
+    assert portal.store.table("workgroups").peek(made.structured["item"]["id"])["name"] == "Проект Альфа"
+    again = await d.call("workgroups_aggregate", {"filter": {"opened": True}})
+    assert again.structured["count"] == opened + 1
